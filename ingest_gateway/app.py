@@ -1,0 +1,50 @@
+"""The gateway's ASGI app: ``create_app(settings)`` wires WAL, flusher and routes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from ingest_gateway.flusher import Flusher
+from ingest_gateway.routes import events
+from ingest_gateway.sites import SiteCache
+from ingest_gateway.wal import WriteAheadLog
+from lake.io import Lake
+from lake.metadata import MetadataStore
+from lake.settings import Settings
+
+__all__ = ["create_app"]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the collector; on startup it replays the WAL, on shutdown it flushes it."""
+    settings = settings or Settings.from_env()
+    settings.ensure_dirs()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        wal = WriteAheadLog(settings.wal_dir)
+        flusher = Flusher(
+            wal, Lake(settings), settings.gateway_id, settings.flush_seconds, settings.flush_events
+        )
+        app.state.wal = wal
+        app.state.flusher = flusher
+        app.state.sites = SiteCache(MetadataStore(settings.metadata_url))
+        flusher.start()
+        try:
+            yield
+        finally:
+            flusher.stop()
+
+    app = FastAPI(title="Strata ingest gateway", version="1", lifespan=lifespan)
+    app.state.settings = settings
+    app.include_router(events.router)
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        """Liveness probe."""
+        return {"status": "ok"}
+
+    return app

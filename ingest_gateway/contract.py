@@ -1,0 +1,89 @@
+"""Event contract v1 on the wire, as msgspec structs (fast, strict, no per-field Python code)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+import msgspec
+
+__all__ = ["MAX_BATCH", "Context", "Event", "decode_batch", "event_decoder"]
+
+MAX_BATCH = 500
+
+EventType = Literal[
+    "pageview", "event", "click", "transaction", "purchase", "identify", "web_vital", "error"
+]
+ShortStr = Annotated[str, msgspec.Meta(max_length=256)]
+Id = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
+Url = Annotated[str, msgspec.Meta(max_length=4096)]
+Scalar = str | int | float | bool | None
+
+
+class Page(msgspec.Struct, frozen=True):
+    """Where the event happened."""
+
+    url: Url | None = None
+    title: Annotated[str, msgspec.Meta(max_length=1024)] | None = None
+    referrer: Url | None = None
+
+
+class Revenue(msgspec.Struct, frozen=True):
+    """Money attached to a purchase or transaction."""
+
+    amount: float
+    currency: Annotated[str, msgspec.Meta(min_length=3, max_length=3)] = "USD"
+    transaction_id: ShortStr | None = None
+
+
+class Experiment(msgspec.Struct, frozen=True):
+    """A/B test exposure."""
+
+    id: ShortStr
+    variant: ShortStr
+
+
+class Context(msgspec.Struct, frozen=True):
+    """Client context.  ``user_agent`` and ``ip`` let server-side senders (and the demo
+    traffic generator) forward the original visitor's values instead of their own."""
+
+    screen: ShortStr | None = None
+    language: ShortStr | None = None
+    timezone: ShortStr | None = None
+    user_agent: Annotated[str, msgspec.Meta(max_length=1024)] | None = None
+    ip: ShortStr | None = None
+
+
+class Event(msgspec.Struct, frozen=True):
+    """One event of contract v1 (see ARCHITECTURE.md)."""
+
+    tracking_id: Id
+    client_id: Id
+    event_type: EventType = "pageview"
+    event_id: Id | None = None
+    session_id: ShortStr | None = None
+    user_id: ShortStr | None = None
+    event_name: ShortStr | None = None
+    timestamp: dt.datetime | float | None = None
+    page: Page | None = None
+    properties: dict[str, Scalar] | None = None
+    revenue: Revenue | None = None
+    experiment: Experiment | None = None
+    context: Context | None = None
+
+
+event_decoder = msgspec.json.Decoder(Event)
+_batch_decoder = msgspec.json.Decoder(msgspec.Raw | list[msgspec.Raw])
+
+
+def decode_batch(body: bytes) -> list[msgspec.Raw]:
+    """Split a body (one event object or an array) into raw items, validated one by one later.
+
+    Raises ``msgspec.DecodeError`` when the body is not JSON or not an object/array,
+    and ``ValueError`` when the array is longer than :data:`MAX_BATCH`.
+    """
+    parsed = _batch_decoder.decode(body)
+    items = parsed if isinstance(parsed, list) else [parsed]
+    if len(items) > MAX_BATCH:
+        raise ValueError(f"batch has {len(items)} events; at most {MAX_BATCH} per request")
+    return items

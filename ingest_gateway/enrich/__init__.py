@@ -1,0 +1,1 @@
+"""Server-side enrichment: user agent, bots, geo, URL/UTM parsing and channel grouping."""

@@ -1,0 +1,33 @@
+"""IP → country (offline, ``iptocc``) and IP anonymization before anything is stored."""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+
+import iptocc
+
+__all__ = ["anonymize_ip", "country_of"]
+
+
+@functools.lru_cache(maxsize=50_000)
+def country_of(ip: str | None) -> str | None:
+    """ISO 3166-1 alpha-2 country of an address, or None when unknown or invalid."""
+    if not ip:
+        return None
+    try:
+        return iptocc.country_code(ip)
+    except (ValueError, TypeError):
+        return None
+
+
+def anonymize_ip(ip: str | None) -> str | None:
+    """Zero the host part: IPv4 to its /24, IPv6 to its /48 (the raw address is never kept)."""
+    if not ip:
+        return None
+    try:
+        addr = ipaddress.ip_address(ip)
+    except ValueError:
+        return None
+    prefix = 24 if addr.version == 4 else 48
+    return str(ipaddress.ip_network(f"{addr}/{prefix}", strict=False).network_address)

@@ -1,0 +1,174 @@
+"""ClickHouse hot tier: the client factory and every table's DDL, in one place.
+
+Embedded mode (``chdb://``) runs the real ClickHouse engine in-process, and only
+one process may hold a data path at a time.  :func:`hot_tier` therefore opens the
+engine for one unit of work only, under an exclusive file lock with a bounded
+wait, and closes it afterwards: ``strata serve``, ``strata pipeline`` and
+``dagster dev`` take turns instead of failing.  With an ``http(s)://`` server URL
+there is no lock and no limit.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import clickhouse_connect
+import pyarrow as pa
+
+from lake.schemas import SESSION_DIMENSIONS
+from lake.settings import Settings
+
+__all__ = ["ROLLUP_TABLES", "HotTierBusyError", "ensure_schema", "hot_tier", "replace_partitions"]
+
+# One in-process lock per data path: flock already excludes other processes; this
+# keeps threads of one process (uvicorn's thread pool) from opening the path twice.
+_THREAD_LOCKS: dict[str, threading.Lock] = {}
+_THREAD_LOCKS_GUARD = threading.Lock()
+
+
+class HotTierBusyError(RuntimeError):
+    """The embedded engine stayed held by another process longer than the lock timeout."""
+
+
+def _thread_lock(path: str) -> threading.Lock:
+    with _THREAD_LOCKS_GUARD:
+        return _THREAD_LOCKS.setdefault(path, threading.Lock())
+
+
+@contextmanager
+def _exclusive(lock_file: Path, timeout_s: float) -> Iterator[None]:
+    tlock = _thread_lock(str(lock_file))
+    deadline = time.monotonic() + timeout_s
+    if not tlock.acquire(timeout=timeout_s):
+        raise HotTierBusyError(f"hot tier busy in this process for {timeout_s:.0f}s")
+    try:
+        lock_file.parent.mkdir(parents=True, exist_ok=True)
+        with open(lock_file, "a+") as fh:
+            while True:
+                try:
+                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise HotTierBusyError(
+                            f"hot tier {lock_file.parent} held by another process for "
+                            f"{timeout_s:.0f}s"
+                        ) from None
+                    time.sleep(0.02)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+    finally:
+        tlock.release()
+
+
+@contextmanager
+def hot_tier(settings: Settings) -> Iterator[Any]:
+    """A ClickHouse client for one unit of work; embedded mode holds the data path meanwhile."""
+    url = settings.clickhouse_url
+    if not settings.is_embedded_clickhouse:
+        client = clickhouse_connect.get_client(dsn=url)
+        try:
+            yield client
+        finally:
+            client.close()
+        return
+    path = Path(url.removeprefix("chdb://")).resolve()
+    with _exclusive(path.with_name(path.name + ".lock"), settings.clickhouse_lock_timeout_seconds):
+        client = clickhouse_connect.get_client(dsn=f"chdb://{path}")
+        try:
+            yield client
+        finally:
+            client.close()
+
+
+_DIMS_DDL = ",\n    ".join(
+    ["page_path String"] + [f"{d} LowCardinality(String)" for d in SESSION_DIMENSIONS]
+)
+_DIM_NAMES = ", ".join(["page_path", *SESSION_DIMENSIONS])
+_METRICS_DDL = """
+    count_pageviews SimpleAggregateFunction(sum, UInt64),
+    count_events SimpleAggregateFunction(sum, UInt64),
+    users AggregateFunction(uniqCombined64, String),
+    count_sessions SimpleAggregateFunction(sum, UInt64),
+    count_bounces SimpleAggregateFunction(sum, UInt64),
+    sum_session_duration_s SimpleAggregateFunction(sum, Float64)"""
+_RAW_METRICS_DDL = """
+    count_pageviews UInt64,
+    count_events UInt64,
+    users Array(String),
+    count_sessions UInt64,
+    count_bounces UInt64,
+    sum_session_duration_s Float64"""
+
+#: Rollup tables of the hot tier: name -> (time column DDL, partition column).
+ROLLUP_TABLES: dict[str, tuple[str, str]] = {
+    "rollup_hourly": ("hour DateTime('UTC')", "toDate(hour)"),
+    "rollup_daily": ("date Date", "date"),
+}
+
+
+def _rollup_ddl(name: str, raw: bool) -> str:
+    time_col, partition = ROLLUP_TABLES[name]
+    time_name = time_col.split()[0]
+    if raw:
+        return (
+            f"CREATE TABLE IF NOT EXISTS {name}__raw (tracking_id String, {time_col},\n"
+            f"    {_DIMS_DDL},{_RAW_METRICS_DDL}\n) ENGINE = Memory"
+        )
+    return (
+        f"CREATE TABLE IF NOT EXISTS {name} (tracking_id LowCardinality(String), {time_col},\n"
+        f"    {_DIMS_DDL},{_METRICS_DDL}\n) ENGINE = AggregatingMergeTree\n"
+        f"PARTITION BY {partition}\nORDER BY (tracking_id, {time_name}, {_DIM_NAMES})"
+    )
+
+
+def ensure_schema(client: Any) -> None:
+    """Create the hot-tier tables (idempotent): each rollup, its staging twin and raw input."""
+    for name in ROLLUP_TABLES:
+        client.command(_rollup_ddl(name, raw=False))
+        client.command(f"CREATE TABLE IF NOT EXISTS {name}__staging AS {name}")
+        client.command(_rollup_ddl(name, raw=True))
+
+
+def replace_partitions(client: Any, name: str, rows: pa.Table, partitions: list[str]) -> None:
+    """Make ``partitions`` (dates) of rollup ``name`` hold exactly ``rows``: a rerun replaces.
+
+    Rows go through a staging twin and ``REPLACE PARTITION``, so a reader on a server
+    sees either the old or the new day, never half of one; days absent from ``rows``
+    are dropped.  Distinct users arrive as exact key lists and become mergeable
+    ``uniqCombined64`` states here.
+    """
+    if name not in ROLLUP_TABLES:
+        raise ValueError(f"unknown rollup {name!r}")
+    time_col = ROLLUP_TABLES[name][0].split()[0]
+    for table in (f"{name}__staging", f"{name}__raw"):
+        client.command(f"TRUNCATE TABLE {table}")
+    if rows.num_rows:
+        client.insert_arrow(f"{name}__raw", rows)
+        client.command(
+            f"INSERT INTO {name}__staging SELECT tracking_id, {time_col}, {_DIM_NAMES}, "
+            "count_pageviews, count_events, arrayReduce('uniqCombined64State', users), "
+            f"count_sessions, count_bounces, sum_session_duration_s FROM {name}__raw"
+        )
+    present = {
+        str(r[0])
+        for r in client.query(
+            f"SELECT DISTINCT toString({ROLLUP_TABLES[name][1]}) FROM {name}__staging"
+        ).result_rows
+    }
+    for day in partitions:
+        verb = "REPLACE" if day in present else "DROP"
+        source = f" FROM {name}__staging" if day in present else ""
+        client.command(
+            f"ALTER TABLE {name} {verb} PARTITION {{p:String}}{source}", parameters={"p": day}
+        )
+    for table in (f"{name}__staging", f"{name}__raw"):
+        client.command(f"TRUNCATE TABLE {table}")

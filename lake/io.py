@@ -1,0 +1,140 @@
+"""Parquet and Delta I/O over the lake, the same code for a local directory and S3."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Sequence
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.fs as pafs
+import pyarrow.parquet as pq
+from deltalake import DeltaTable, write_deltalake
+from deltalake.exceptions import TableNotFoundError
+
+from lake.settings import Settings
+
+__all__ = [
+    "Lake",
+]
+
+
+class Lake:
+    """Reads and writes the lake for one :class:`Settings` (local directory or ``s3://``)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.is_s3 = settings.lake_uri.startswith("s3://")
+        if self.is_s3:
+            endpoint = settings.s3_endpoint_url
+            kwargs: dict[str, object] = {"region": settings.s3_region}
+            if endpoint:
+                scheme, _, host = endpoint.partition("://")
+                kwargs.update(endpoint_override=host, scheme=scheme)
+            self.fs: pafs.FileSystem = pafs.S3FileSystem(**kwargs)
+        else:
+            self.fs = pafs.LocalFileSystem()
+
+    # -- plain files ---------------------------------------------------------------------------
+
+    def _fs_path(self, uri: str) -> str:
+        return uri.removeprefix("s3://") if self.is_s3 else uri
+
+    def write_parquet(self, table: pa.Table, uri: str) -> None:
+        """Write one Parquet file; writing the same URI again replaces it (idempotent names)."""
+        path = self._fs_path(uri)
+        if not self.is_s3:
+            self.fs.create_dir(path.rsplit("/", 1)[0], recursive=True)
+            tmp = f"{path}.tmp"
+            pq.write_table(table, tmp, compression="zstd")
+            self.fs.move(tmp, path)
+            return
+        buf = io.BytesIO()
+        pq.write_table(table, buf, compression="zstd")
+        with self.fs.open_output_stream(path) as out:
+            out.write(buf.getvalue())
+
+    def list_files(self, uri: str, suffix: str = ".parquet") -> list[str]:
+        """All files under ``uri`` ending in ``suffix``, as URIs, sorted; [] when absent."""
+        selector = pafs.FileSelector(self._fs_path(uri), recursive=True, allow_not_found=True)
+        infos = self.fs.get_file_info(selector)
+        prefix = "s3://" if self.is_s3 else ""
+        return sorted(
+            prefix + info.path
+            for info in infos
+            if info.type == pafs.FileType.File and info.path.endswith(suffix)
+        )
+
+    def read_parquet(self, uris: Sequence[str], schema: dict[str, pl.DataType]) -> pl.DataFrame:
+        """Read Parquet files into one frame with exactly ``schema``'s columns."""
+        frames = []
+        for uri in uris:
+            with self.fs.open_input_file(self._fs_path(uri)) as f:
+                frames.append(pl.from_arrow(pq.read_table(f)))
+        if not frames:
+            return pl.DataFrame(schema=schema)
+        df = pl.concat(frames, how="diagonal_relaxed")
+        return df.select(
+            [
+                pl.col(c).cast(t) if c in df.columns else pl.lit(None, t).alias(c)
+                for c, t in schema.items()
+            ]
+        )
+
+    # -- Delta ---------------------------------------------------------------------------------
+
+    @property
+    def storage_options(self) -> dict[str, str] | None:
+        """deltalake/object_store options for S3 (endpoint, region, plain HTTP for tests)."""
+        if not self.is_s3:
+            return None
+        opts = {"AWS_REGION": self.settings.s3_region, "AWS_S3_ALLOW_UNSAFE_RENAME": "true"}
+        if self.settings.s3_endpoint_url:
+            opts["AWS_ENDPOINT_URL"] = self.settings.s3_endpoint_url
+            if self.settings.s3_endpoint_url.startswith("http://"):
+                opts["AWS_ALLOW_HTTP"] = "true"
+        return opts
+
+    def delta_table(self, uri: str) -> DeltaTable | None:
+        """The Delta table at ``uri``, or None when it was never written."""
+        try:
+            return DeltaTable(uri, storage_options=self.storage_options)
+        except TableNotFoundError:
+            return None
+
+    def scan_delta(self, uri: str, schema: dict[str, pl.DataType]) -> pl.LazyFrame:
+        """Lazy scan of a Delta table; an empty frame of ``schema`` when it does not exist yet."""
+        if self.delta_table(uri) is None:
+            return pl.LazyFrame(schema=schema)
+        return pl.scan_delta(uri, storage_options=self.storage_options)
+
+    def replace_partitions(
+        self, df: pl.DataFrame, uri: str, partition_col: str, values: Iterable[object]
+    ) -> None:
+        """Overwrite exactly the partitions ``partition_col IN values`` with ``df`` (atomic)."""
+        values = sorted({str(v) for v in values})
+        if not values:
+            return
+        table = df.to_arrow()
+        if self.delta_table(uri) is None:
+            write_deltalake(
+                uri,
+                table,
+                partition_by=[partition_col],
+                mode="overwrite",
+                storage_options=self.storage_options,
+            )
+            return
+        quoted = ", ".join(f"'{v}'" for v in values)
+        write_deltalake(
+            uri,
+            table,
+            partition_by=[partition_col],
+            mode="overwrite",
+            predicate=f"{partition_col} IN ({quoted})",
+            storage_options=self.storage_options,
+        )
+
+    def append_delta(self, df: pl.DataFrame, uri: str) -> None:
+        """Append rows to a (possibly new) Delta table."""
+        write_deltalake(uri, df.to_arrow(), mode="append", storage_options=self.storage_options)

@@ -1,0 +1,127 @@
+"""Metadata store: sites and API keys, through SQLAlchemy (SQLite embedded, PostgreSQL in prod).
+
+Lives in ``lake`` because the gateway (which tracking ids exist) and serving (which
+key may read which site) both need it and never import each other.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+import zoneinfo
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+__all__ = ["MetadataStore", "Site", "SiteError"]
+
+_meta = sa.MetaData()
+
+sites_table = sa.Table(
+    "sites",
+    _meta,
+    sa.Column("tracking_id", sa.String(64), primary_key=True),
+    sa.Column("domains", sa.Text, nullable=False, default=""),
+    sa.Column("timezone", sa.String(64), nullable=False, default="UTC"),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+api_keys_table = sa.Table(
+    "api_keys",
+    _meta,
+    sa.Column("key_hash", sa.String(64), primary_key=True),
+    sa.Column(
+        "tracking_id", sa.String(64), sa.ForeignKey("sites.tracking_id"), nullable=False
+    ),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+
+class SiteError(ValueError):
+    """Bad input for a site or key (unknown site, invalid time zone …)."""
+
+
+@dataclass(frozen=True)
+class Site:
+    """A tracked site: its id, the domains it may send from and its report time zone."""
+
+    tracking_id: str
+    domains: tuple[str, ...]
+    timezone: str
+
+
+def _hash_key(key: str) -> str:
+    # API keys carry 192 random bits, so a fast unsalted hash is enough to store them.
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class MetadataStore:
+    """Sites and API keys in one SQL database (the URL decides which)."""
+
+    def __init__(self, url: str) -> None:
+        self.engine = sa.create_engine(url)
+        _meta.create_all(self.engine)
+
+    def add_site(self, tracking_id: str, domains: list[str], timezone: str = "UTC") -> Site:
+        """Create or update a site; the time zone must be an IANA name."""
+        if not tracking_id or len(tracking_id) > 64:
+            raise SiteError("tracking_id must be 1-64 characters")
+        try:
+            zoneinfo.ZoneInfo(timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise SiteError(f"unknown time zone {timezone!r}") from None
+        row = {"domains": ",".join(domains), "timezone": timezone}
+        with self.engine.begin() as conn:
+            exists = conn.execute(
+                sa.select(sites_table.c.tracking_id).where(
+                    sites_table.c.tracking_id == tracking_id
+                )
+            ).first()
+            if exists:
+                conn.execute(
+                    sites_table.update().where(sites_table.c.tracking_id == tracking_id), row
+                )
+            else:
+                conn.execute(
+                    sites_table.insert(),
+                    {**row, "tracking_id": tracking_id, "created_at": dt.datetime.now(dt.UTC)},
+                )
+        return Site(tracking_id, tuple(domains), timezone)
+
+    def sites(self) -> dict[str, Site]:
+        """Every site by tracking id."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(sites_table)).mappings().all()
+        return {
+            r["tracking_id"]: Site(
+                r["tracking_id"], tuple(d for d in r["domains"].split(",") if d), r["timezone"]
+            )
+            for r in rows
+        }
+
+    def create_key(self, tracking_id: str) -> str:
+        """Issue a new API key for one site; only its hash is stored, so show it once."""
+        if tracking_id not in self.sites():
+            raise SiteError(f"unknown site {tracking_id!r}")
+        key = "sk_" + secrets.token_urlsafe(24)
+        with self.engine.begin() as conn:
+            conn.execute(
+                api_keys_table.insert(),
+                {
+                    "key_hash": _hash_key(key),
+                    "tracking_id": tracking_id,
+                    "created_at": dt.datetime.now(dt.UTC),
+                },
+            )
+        return key
+
+    def site_for_key(self, key: str) -> str | None:
+        """The tracking id a key may read, or None for an unknown key."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(api_keys_table.c.tracking_id).where(
+                    api_keys_table.c.key_hash == _hash_key(key)
+                )
+            ).first()
+        return row[0] if row else None

@@ -1,0 +1,104 @@
+"""Rollups: hourly (UTC) and daily (site time zone) aggregates with mergeable distinct state.
+
+Each row holds, for one site × time bucket × page × session attributes:
+pageviews and events of that page in that bucket; the exact set of distinct
+client ids (``users``, a list: the hot tier turns it into a ``uniqCombined64``
+state, so distinct users are merged, never summed); and the sessions that
+*started* in that bucket with that page as entry page (count, bounces, summed
+duration).  Each session sits on exactly one row, so session counts add up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import polars as pl
+
+from lake.schemas import ROLLUP_DIMENSIONS, SESSION_DIMENSIONS
+from lake.transforms.sessionize import NOT_SET
+
+__all__ = ["ROLLUP_METRIC_COLUMNS", "rollup_daily", "rollup_hourly"]
+
+ROLLUP_METRIC_COLUMNS = (
+    "count_pageviews",
+    "count_events",
+    "users",
+    "count_sessions",
+    "count_bounces",
+    "sum_session_duration_s",
+)
+
+
+def _local_date(col: str, tz_by_site: Mapping[str, str]) -> pl.Expr:
+    """Date of ``col`` in each site's own time zone (UTC for sites not listed)."""
+    expr: pl.Expr = pl.col(col).dt.date()
+    for site, tz in tz_by_site.items():
+        if tz != "UTC":
+            local = pl.col(col).dt.convert_time_zone(tz).dt.date()
+            expr = pl.when(pl.col("tracking_id") == site).then(local).otherwise(expr)
+    return expr
+
+
+def _rollup(
+    events_with_sessions: pl.LazyFrame,
+    sessions: pl.LazyFrame,
+    time_key: str,
+    event_time: pl.Expr,
+    session_time: pl.Expr,
+) -> pl.LazyFrame:
+    human = sessions.filter(~pl.col("is_bot"))
+    keys = ["tracking_id", time_key, *ROLLUP_DIMENSIONS]
+    event_side = (
+        events_with_sessions.select(
+            "session_id", "client_id", "event_type", "event_at",
+            page_path=pl.col("page_path").fill_null(NOT_SET),
+        )
+        .join(human.select("session_id", "tracking_id", *SESSION_DIMENSIONS), on="session_id")
+        .with_columns(event_time.alias(time_key))
+        .group_by(keys)
+        .agg(
+            count_pageviews=(pl.col("event_type") == "pageview").sum().cast(pl.UInt64),
+            count_events=pl.len().cast(pl.UInt64),
+            users=pl.col("client_id").unique().sort(),
+        )
+    )
+    session_side = (
+        human.with_columns(session_time.alias(time_key), page_path=pl.col("entry_page"))
+        .group_by(keys)
+        .agg(
+            count_sessions=pl.len().cast(pl.UInt64),
+            count_bounces=pl.col("is_bounce").sum().cast(pl.UInt64),
+            sum_session_duration_s=pl.col("duration_s").sum(),
+        )
+    )
+    return event_side.join(session_side, on=keys, how="full", coalesce=True).with_columns(
+        pl.col("count_pageviews", "count_events", "count_sessions", "count_bounces").fill_null(0),
+        pl.col("sum_session_duration_s").fill_null(0.0),
+        pl.col("users").fill_null(pl.lit([], pl.List(pl.String))),
+    )
+
+
+def rollup_hourly(events_with_sessions: pl.LazyFrame, sessions: pl.LazyFrame) -> pl.LazyFrame:
+    """Hourly rollup keyed by the UTC hour; ``utc_date`` is its partition column."""
+    return _rollup(
+        events_with_sessions,
+        sessions,
+        "hour",
+        pl.col("event_at").dt.truncate("1h"),
+        pl.col("started_at").dt.truncate("1h"),
+    ).with_columns(utc_date=pl.col("hour").dt.date())
+
+
+def rollup_daily(
+    events_with_sessions: pl.LazyFrame,
+    sessions: pl.LazyFrame,
+    tz_by_site: Mapping[str, str],
+) -> pl.LazyFrame:
+    """Daily rollup keyed by the date in each site's time zone (reports are in that zone)."""
+    return _rollup(
+        events_with_sessions,
+        sessions,
+        "date",
+        _local_date("event_at", tz_by_site),
+        _local_date("started_at", tz_by_site),
+    )

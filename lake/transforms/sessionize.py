@@ -1,0 +1,78 @@
+"""Sessionization: events of one (site, client) with gaps under the timeout form a session.
+
+A session may cross hour and day boundaries; it is built whole and dated by its
+first event.  Pure ``LazyFrame -> LazyFrame`` functions, no I/O.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from lake.schemas import ENGAGEMENT_EVENT_TYPES, SESSION_DIMENSIONS, SESSION_SCHEMA
+
+__all__ = ["NOT_SET", "assign_sessions", "build_sessions"]
+
+#: Value of a dimension the event did not carry (GA's convention).
+NOT_SET = "(not set)"
+
+_CLIENT = ["tracking_id", "client_id"]
+
+
+def assign_sessions(events: pl.LazyFrame, timeout_minutes: int = 30) -> pl.LazyFrame:
+    """Add ``session_id`` to every event: a new session starts after ``timeout_minutes`` idle.
+
+    The id is ``s_`` + the first event's id, so it is stable however often the same
+    events are sessionized again.  Output is sorted by site, client and time.
+    """
+    ordered = events.sort([*_CLIENT, "event_at", "event_id"])
+    gap = pl.col("event_at").diff().over(_CLIENT)
+    starts = gap.is_null() | (gap >= pl.duration(minutes=timeout_minutes))
+    return (
+        ordered.with_columns(_seq=starts.cast(pl.UInt32).cum_sum().over(_CLIENT))
+        .with_columns(
+            session_id=pl.lit("s_") + pl.col("event_id").first().over([*_CLIENT, "_seq"])
+        )
+        .drop("_seq")
+    )
+
+
+def build_sessions(events_with_sessions: pl.LazyFrame) -> pl.LazyFrame:
+    """One row per session (columns of :data:`lake.schemas.SESSION_SCHEMA`).
+
+    Attribution dimensions (channel, UTM, device, …) come from the session's first
+    event; a bounce is a session with exactly one pageview and no engagement event.
+    """
+    is_pv = pl.col("event_type") == "pageview"
+    engaged = pl.col("event_type").is_in(ENGAGEMENT_EVENT_TYPES)
+    pv_path = pl.col("page_path").filter(is_pv)
+    is_purchase = pl.col("event_type").is_in(["purchase", "transaction"])
+    out = (
+        events_with_sessions.group_by("session_id")
+        .agg(
+            pl.col("tracking_id").first(),
+            pl.col("client_id").first(),
+            pl.col("user_id").drop_nulls().last(),
+            started_at=pl.col("event_at").min(),
+            ended_at=pl.col("event_at").max(),
+            count_pageviews=is_pv.sum().cast(pl.UInt32),
+            count_events=pl.len().cast(pl.UInt32),
+            entry_page=pv_path.first(),
+            exit_page=pv_path.last(),
+            referrer_host=pl.col("referrer_host").first(),
+            **{d: pl.col(d).first() for d in SESSION_DIMENSIONS},
+            _engaged=engaged.any(),
+            is_converted=is_purchase.any(),
+            revenue=pl.col("revenue_amount").filter(is_purchase).sum(),
+            is_bot=pl.col("is_bot").any(),
+        )
+        .with_columns(
+            session_date=pl.col("started_at").dt.date(),
+            duration_s=(pl.col("ended_at") - pl.col("started_at")).dt.total_microseconds()
+            / 1e6,
+            is_bounce=(pl.col("count_pageviews") == 1) & ~pl.col("_engaged"),
+            **{d: pl.col(d).fill_null(NOT_SET) for d in SESSION_DIMENSIONS},
+            entry_page=pl.col("entry_page").fill_null(NOT_SET),
+            exit_page=pl.col("exit_page").fill_null(NOT_SET),
+        )
+    )
+    return out.select([pl.col(c).cast(t) for c, t in SESSION_SCHEMA.items()])
