@@ -135,6 +135,17 @@ class Lake:
             storage_options=self.storage_options,
         )
 
+    def overwrite_delta(self, df: pl.DataFrame, uri: str, partition_col: str) -> None:
+        """Replace a whole Delta table with ``df`` (one atomic commit)."""
+        write_deltalake(
+            uri,
+            df.to_arrow(),
+            partition_by=[partition_col],
+            mode="overwrite",
+            schema_mode="overwrite",
+            storage_options=self.storage_options,
+        )
+
     def append_delta(self, df: pl.DataFrame, uri: str) -> None:
         """Append rows to a (possibly new) Delta table."""
         write_deltalake(uri, df.to_arrow(), mode="append", storage_options=self.storage_options)

@@ -1,0 +1,121 @@
+"""Lake assets: landing → bronze/events → silver/sessions → gold rollups."""
+
+
+import datetime as dt
+
+import polars as pl
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+
+from lake.schemas import EVENT_SCHEMA, SESSION_SCHEMA
+from lake.transforms.bronze import merge_new_events
+from lake.transforms.rollups import rollup_daily, rollup_hourly
+from lake.transforms.sessionize import assign_sessions, build_sessions
+from orchestration.lib.strata_resource import StrataResource
+
+__all__ = ["bronze_events", "gold_rollup_daily", "gold_rollup_hourly", "silver_sessions"]
+
+CONSUMED_SCHEMA = {"path": pl.String(), "consumed_at": pl.Datetime("us", "UTC")}
+
+
+def unconsumed_landing_files(strata: StrataResource) -> list[str]:
+    """Landing files not yet merged into bronze (what the sensor and bronze look for)."""
+    lake, paths = strata.lake(), strata.paths()
+    consumed = lake.scan_delta(paths.landing_consumed, CONSUMED_SCHEMA).select("path").collect()
+    done = set(consumed["path"].to_list())
+    return [f for f in lake.list_files(paths.landing_events) if f not in done]
+
+
+@asset(
+    key=["bronze", "events"],
+    group_name="lake",
+    kinds={"delta", "polars"},
+    description="Every landed event once (dedup by event_id across batches), "
+    "partitioned by event_date; bots kept with is_bot.",
+)
+def bronze_events(context: AssetExecutionContext, strata: StrataResource) -> MaterializeResult:
+    """Merge newly landed micro-batches into bronze, rewriting only the event dates they touch."""
+    lake, paths = strata.lake(), strata.paths()
+    files = unconsumed_landing_files(strata)
+    if not files:
+        return MaterializeResult(metadata={"new_files": 0, "new_events": 0})
+    new = lake.read_parquet(files, EVENT_SCHEMA)
+    dates = new["event_date"].unique().to_list()
+    context.log.info(f"merging {new.height} events from {len(files)} files into {len(dates)} days")
+    existing = lake.scan_delta(paths.bronze_events, EVENT_SCHEMA).filter(
+        pl.col("event_date").is_in(dates)
+    )
+    merged = merge_new_events(existing, new.lazy()).collect()
+    lake.replace_partitions(merged, paths.bronze_events, "event_date", dates)
+    now = dt.datetime.now(dt.UTC)
+    lake.append_delta(
+        pl.DataFrame({"path": files, "consumed_at": [now] * len(files)}, schema=CONSUMED_SCHEMA),
+        paths.landing_consumed,
+    )
+    return MaterializeResult(
+        metadata={
+            "new_files": len(files),
+            "new_events": new.height,
+            "rows_in_touched_days": merged.height,
+            "touched_days": MetadataValue.text(", ".join(str(d) for d in sorted(dates))),
+        }
+    )
+
+
+def _events_with_sessions(strata: StrataResource) -> pl.LazyFrame:
+    events = strata.lake().scan_delta(strata.paths().bronze_events, EVENT_SCHEMA)
+    return assign_sessions(events, strata.settings().session_timeout_minutes)
+
+
+@asset(
+    key=["silver", "sessions"],
+    deps=[bronze_events],
+    group_name="lake",
+    kinds={"delta", "polars"},
+    description="One row per session (30-minute inactivity gap, whole across hour and day "
+    "boundaries), partitioned by the UTC date of its first event.",
+)
+def silver_sessions(strata: StrataResource) -> MaterializeResult:
+    """Sessionize all of bronze (a rebuild: a late event can join or split any session)."""
+    sessions = build_sessions(_events_with_sessions(strata)).collect()
+    strata.lake().overwrite_delta(sessions, strata.paths().silver_sessions, "session_date")
+    return MaterializeResult(
+        metadata={
+            "sessions": sessions.height,
+            "bounces": int(sessions["is_bounce"].sum()),
+            "distinct_clients": sessions["client_id"].n_unique(),
+        }
+    )
+
+
+def _write_rollup(strata: StrataResource, df: pl.DataFrame, name: str, part: str) -> dict:
+    strata.lake().overwrite_delta(df, strata.paths().gold(name), part)
+    return {"rows": df.height, "pageviews": int(df["count_pageviews"].sum())}
+
+
+@asset(
+    key=["gold", "rollup_hourly"],
+    deps=[bronze_events, silver_sessions],
+    group_name="lake",
+    kinds={"delta", "polars"},
+    description="Per UTC hour × page × session attributes: pageviews, events, distinct users "
+    "(exact key lists), sessions started, bounces, session seconds.",
+)
+def gold_rollup_hourly(strata: StrataResource) -> MaterializeResult:
+    """Hourly rollup from bronze events and silver sessions."""
+    sessions = strata.lake().scan_delta(strata.paths().silver_sessions, SESSION_SCHEMA)
+    df = rollup_hourly(_events_with_sessions(strata), sessions).collect()
+    return MaterializeResult(metadata=_write_rollup(strata, df, "rollup_hourly", "utc_date"))
+
+
+@asset(
+    key=["gold", "rollup_daily"],
+    deps=[bronze_events, silver_sessions],
+    group_name="lake",
+    kinds={"delta", "polars"},
+    description="Per site-local date × page × session attributes; same measures as hourly.",
+)
+def gold_rollup_daily(strata: StrataResource) -> MaterializeResult:
+    """Daily rollup in each site's own time zone."""
+    sessions = strata.lake().scan_delta(strata.paths().silver_sessions, SESSION_SCHEMA)
+    df = rollup_daily(_events_with_sessions(strata), sessions, strata.timezones()).collect()
+    return MaterializeResult(metadata=_write_rollup(strata, df, "rollup_daily", "date"))

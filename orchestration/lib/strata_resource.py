@@ -1,0 +1,32 @@
+"""The Dagster resource every Strata asset uses: settings plus lake and metadata handles."""
+
+
+from dagster import ConfigurableResource
+
+from lake.io import Lake
+from lake.metadata import MetadataStore
+from lake.paths import LakePaths
+from lake.settings import Settings
+
+__all__ = ["StrataResource"]
+
+
+class StrataResource(ConfigurableResource):
+    """Reads ``STRATA_*`` settings when a run starts; swap values by environment, not code."""
+
+    def settings(self) -> Settings:
+        """The resolved settings for this run."""
+        return Settings.from_env()
+
+    def lake(self) -> Lake:
+        """Lake I/O (local directory or S3) for this run."""
+        return Lake(self.settings())
+
+    def paths(self) -> LakePaths:
+        """The lake layout under this run's lake root."""
+        return LakePaths(self.settings().lake_uri)
+
+    def timezones(self) -> dict[str, str]:
+        """Report time zone of every site, by tracking id."""
+        store = MetadataStore(self.settings().metadata_url)
+        return {tid: site.timezone for tid, site in store.sites().items()}
