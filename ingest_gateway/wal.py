@@ -1,6 +1,6 @@
 """Write-ahead log: an event is acknowledged only once its frame is on local disk.
 
-Segments are files ``<seq>.wal`` of frames ``[len:u32][crc32:u32][msgpack rows]``.
+Segments are files ``<id>.wal`` of frames ``[len:u32][crc32:u32][msgpack rows]``.
 The open segment takes appends; :meth:`WriteAheadLog.seal` closes it so the
 flusher can land it.  A torn frame at a segment's tail (a crash mid-write, never
 acknowledged) is ignored on replay.
@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import struct
 import threading
+import time
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -48,7 +49,7 @@ class WriteAheadLog:
         self.fsync = fsync
         self._lock = threading.Lock()
         existing = [int(p.stem) for p in self.dir.glob("*.wal") if p.stem.isdigit()]
-        self._next_seq = max(existing, default=0) + 1
+        self._last_id = max(existing, default=0)
         self._file: BinaryIO | None = None
         self._path: Path | None = None
         self.pending_events = 0  # events in the open segment
@@ -59,8 +60,10 @@ class WriteAheadLog:
         frame = _HEADER.pack(len(payload), zlib.crc32(payload)) + payload
         with self._lock:
             if self._file is None:
-                self._path = self.dir / f"{self._next_seq:012d}.wal"
-                self._next_seq += 1
+                # Ids are creation times in µs, strictly increasing: unique across restarts,
+                # so a segment's landing file name is never reused by later data.
+                self._last_id = max(time.time_ns() // 1000, self._last_id + 1)
+                self._path = self.dir / f"{self._last_id:017d}.wal"
                 self._file = open(self._path, "ab")  # noqa: SIM115 - kept open across appends
             self._file.write(frame)
             self._file.flush()

@@ -29,13 +29,17 @@ def run_pipeline(echo: bool = True) -> dict[str, dict]:
     instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
     instance = instance or DagsterInstance.ephemeral()
     by_key = {a.key: a for a in ASSETS}
+    level = "WARNING" if echo else "INFO"
+    quiet = {"loggers": {"console": {"config": {"log_level": level}}}}
     report: dict[str, dict] = {}
     for i, key in enumerate(PIPELINE_ORDER, 1):
         name = key.to_user_string()
         if echo:
             print(f"[{i}/{len(PIPELINE_ORDER)}] {name} ...", flush=True)
         started = time.perf_counter()
-        result = materialize(ASSETS, selection=[key], resources=RESOURCES, instance=instance)
+        result = materialize(
+            ASSETS, selection=[key], resources=RESOURCES, instance=instance, run_config=quiet
+        )
         meta = {
             k: getattr(v, "value", v)
             for mat in result.asset_materializations_for_node(by_key[key].node_def.name)
