@@ -10,13 +10,11 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import signal
 import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import httpx
 
@@ -97,13 +95,25 @@ def _example_queries(start: dt.date, end: dt.date) -> list[tuple[str, dict]]:
     rng = {"start": start.isoformat(), "end": end.isoformat()}
     base = {"tracking_id": DEMO_SITE, "date_range": rng}
     return [
-        ("Totals for the whole range", {**base, "metrics": ["pageviews", "unique_users", "sessions", "bounce_rate"]}),
-        ("Traffic per day", {**base, "metrics": ["pageviews", "unique_users", "sessions"], "dimensions": ["date"]}),
-        ("Top channels on mobile", {
-            **base, "metrics": ["sessions", "bounce_rate", "avg_session_duration"],
-            "dimensions": ["channel"], "filters": {"device": ["mobile"]},
-            "order_by": [{"field": "sessions", "direction": "desc"}], "limit": 5,
-        }),
+        (
+            "Totals for the whole range",
+            {**base, "metrics": ["pageviews", "unique_users", "sessions", "bounce_rate"]},
+        ),
+        (
+            "Traffic per day",
+            {**base, "metrics": ["pageviews", "unique_users", "sessions"], "dimensions": ["date"]},
+        ),
+        (
+            "Top channels on mobile",
+            {
+                **base,
+                "metrics": ["sessions", "bounce_rate", "avg_session_duration"],
+                "dimensions": ["channel"],
+                "filters": {"device": ["mobile"]},
+                "order_by": [{"field": "sessions", "direction": "desc"}],
+                "limit": 5,
+            },
+        ),
     ]
 
 
@@ -116,7 +126,10 @@ def _print_examples(base_url: str, key: str, start: dt.date, end: dt.date) -> No
             f"-H 'Content-Type: application/json' -d '{payload}'"
         )
         answer = httpx.post(
-            f"{base_url}/api/v1/query", json=body, headers={"Authorization": f"Bearer {key}"}, timeout=60
+            f"{base_url}/api/v1/query",
+            json=body,
+            headers={"Authorization": f"Bearer {key}"},
+            timeout=60,
         ).json()
         for row in answer.get("rows", [])[:8]:
             print("  ", json.dumps(row))
@@ -131,8 +144,13 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     end = _demo_end_date(settings, args.days, args.events)
     start = end - dt.timedelta(days=args.days - 1)
 
-    print(f"[1/3] generating {args.events:,} events over {args.days} days ({start} … {end})", flush=True)
-    traffic = generate_traffic(DEMO_SITE, days=args.days, events=args.events, end=end, host=DEMO_DOMAIN)
+    print(
+        f"[1/3] generating {args.events:,} events over {args.days} days ({start} … {end})",
+        flush=True,
+    )
+    traffic = generate_traffic(
+        DEMO_SITE, days=args.days, events=args.events, end=end, host=DEMO_DOMAIN
+    )
     port = _free_port()
     gw_url = f"http://127.0.0.1:{port}"
     gateway = subprocess.Popen(
@@ -145,12 +163,16 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         _stop(gateway)  # SIGTERM: the gateway flushes its WAL to the lake before exiting
     print(f"      gateway accepted {accepted:,} events, rejected {rejected:,}", flush=True)
 
-    print("[2/3] running the pipeline: landing → bronze → sessions → rollups → ClickHouse", flush=True)
+    print(
+        "[2/3] running the pipeline: landing → bronze → sessions → rollups → ClickHouse", flush=True
+    )
     if subprocess.call([sys.executable, "-m", "orchestration"]) != 0:
         print("pipeline failed", file=sys.stderr)
         return 1
     if args.no_serve:
-        print(f"\nDone. Serve it with `strata serve`; your API key is in {settings.home / 'demo.key'}")
+        print(
+            f"\nDone. Serve it with `strata serve`; your API key is in {settings.home / 'demo.key'}"
+        )
         return 0
 
     print(f"[3/3] serving the query API on http://{args.host}:{args.port}", flush=True)
@@ -180,7 +202,9 @@ def cmd_sites(args: argparse.Namespace, settings: Settings) -> int:
     """Add (or update) a site."""
     settings.ensure_dirs()
     try:
-        site = MetadataStore(settings.metadata_url).add_site(args.tracking_id, args.domain, args.timezone)
+        site = MetadataStore(settings.metadata_url).add_site(
+            args.tracking_id, args.domain, args.timezone
+        )
     except SiteError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -211,7 +235,10 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=8000)
 
-    for name, default_port, help_ in (("gateway", 8080, "run the ingest gateway"), ("serve", 8000, "run the query API")):
+    for name, default_port, help_ in (
+        ("gateway", 8080, "run the ingest gateway"),
+        ("serve", 8000, "run the query API"),
+    ):
         sp = sub.add_parser(name, help=help_)
         sp.add_argument("--host", default="127.0.0.1")
         sp.add_argument("--port", type=int, default=default_port)
@@ -225,13 +252,17 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--seed", type=int, default=42)
     gen.add_argument("--gateway-url", default="http://127.0.0.1:8080")
 
-    sites = sub.add_parser("sites", help="manage sites").add_subparsers(dest="action", required=True)
+    sites = sub.add_parser("sites", help="manage sites").add_subparsers(
+        dest="action", required=True
+    )
     add = sites.add_parser("add", help="add or update a site")
     add.add_argument("--tracking-id", required=True)
     add.add_argument("--domain", action="append", required=True, help="repeat for several")
     add.add_argument("--timezone", default="UTC")
 
-    keys = sub.add_parser("keys", help="manage API keys").add_subparsers(dest="action", required=True)
+    keys = sub.add_parser("keys", help="manage API keys").add_subparsers(
+        dest="action", required=True
+    )
     create = keys.add_parser("create", help="create an API key for a site")
     create.add_argument("--site", required=True)
     return p

@@ -46,8 +46,16 @@ _BOT_UAS = [
 ]
 # First octets of address blocks in a few countries (checked against iptocc).
 _IP_BLOCKS = [
-    ("3.0.0.", 30), ("81.2.69.", 12), ("5.9.0.", 12), ("80.12.0.", 8), ("2.16.0.", 5),
-    ("24.114.0.", 6), ("133.11.0.", 6), ("200.160.2.", 5), ("49.36.0.", 8), ("1.1.1.", 4),
+    ("3.0.0.", 30),
+    ("81.2.69.", 12),
+    ("5.9.0.", 12),
+    ("80.12.0.", 8),
+    ("2.16.0.", 5),
+    ("24.114.0.", 6),
+    ("133.11.0.", 6),
+    ("200.160.2.", 5),
+    ("49.36.0.", 8),
+    ("1.1.1.", 4),
 ]
 
 #: Intended channel -> (utm_source, utm_medium, utm_campaign, referrer) of a visit's landing page.
@@ -72,6 +80,7 @@ class Traffic:
 
     events: list[dict] = field(default_factory=list)
     labels: list[str] = field(default_factory=list)
+    bot_clients: set[str] = field(default_factory=set)
 
 
 def _page_pool(rng: random.Random) -> tuple[list[str], list[float]]:
@@ -127,11 +136,11 @@ def generate_traffic(
         ip = f"{block}{rng.randint(1, 254)}"
         user = f"user_{i}" if rng.random() < 0.15 else None
         visitors.append((f"c{seed}-{i:07d}", ua, ip, user, is_bot))
+    traffic = Traffic(bot_clients={v[0] for v in visitors if v[4]})
     # Returning visitors: visit counts are heavy-tailed.
     visit_cum = list(itertools.accumulate(1.0 / (1 + rng.random() * 9) ** 1.5 for _ in visitors))
     hour_cum = list(itertools.accumulate(hour_w))
     page_cum = list(itertools.accumulate(weights))
-    traffic = Traffic()
     visit_no = 0
     while len(traffic.events) < events:
         client_id, ua, ip, user, is_bot = rng.choices(visitors, cum_weights=visit_cum)[0]
@@ -140,15 +149,40 @@ def generate_traffic(
         t = start + dt.timedelta(days=day, hours=hour, seconds=rng.uniform(0, 3600))
         channel = rng.choices(channels, _CHANNEL_WEIGHTS)[0]
         visit_no += 1
-        _visit(traffic, rng, visit_no, tracking_id, host, client_id, ua, ip, user, is_bot,
-               t, channel, pages, page_cum)
+        _visit(
+            traffic,
+            rng,
+            visit_no,
+            tracking_id,
+            host,
+            client_id,
+            ua,
+            ip,
+            user,
+            is_bot,
+            t,
+            channel,
+            pages,
+            page_cum,
+        )
     return traffic
 
 
 def _visit(
-    traffic: Traffic, rng: random.Random, visit_no: int, tracking_id: str, host: str,
-    client_id: str, ua: str, ip: str, user: str | None, is_bot: bool, t: dt.datetime,
-    channel: str, pages: list[str], page_cum: list[float],
+    traffic: Traffic,
+    rng: random.Random,
+    visit_no: int,
+    tracking_id: str,
+    host: str,
+    client_id: str,
+    ua: str,
+    ip: str,
+    user: str | None,
+    is_bot: bool,
+    t: dt.datetime,
+    channel: str,
+    pages: list[str],
+    page_cum: list[float],
 ) -> None:
     source, medium, campaign, referrer = CHANNEL_SOURCES[channel]
     n_pages = 1 if rng.random() < 0.42 else 1 + min(int(rng.expovariate(0.35)), 25)
@@ -169,17 +203,32 @@ def _visit(
             query = f"?utm_source={source}&utm_medium={medium}&utm_campaign={campaign}"
         url = f"https://{host}{path}{query}"
         base = {
-            "tracking_id": tracking_id, "client_id": client_id, "timestamp": _iso(t),
+            "tracking_id": tracking_id,
+            "client_id": client_id,
+            "timestamp": _iso(t),
             "context": {"user_agent": ua, "ip": ip, "language": "en-US", "screen": "1920x1080"},
         }
         if user:
             base["user_id"] = user
-        emit({**base, "event_type": "pageview",
-              "page": {"url": url, "title": path, "referrer": prev_url}})
+        emit(
+            {
+                **base,
+                "event_type": "pageview",
+                "page": {"url": url, "title": path, "referrer": prev_url},
+            }
+        )
         if i == 0 and not is_bot and rng.random() < 0.08:
             t += dt.timedelta(seconds=rng.uniform(2, 40))
-            emit({**base, "timestamp": _iso(t), "event_type": "event", "event_name": "signup_click",
-                  "page": {"url": url}, "properties": {"position": "hero"}})
+            emit(
+                {
+                    **base,
+                    "timestamp": _iso(t),
+                    "event_type": "event",
+                    "event_name": "signup_click",
+                    "page": {"url": url},
+                    "properties": {"position": "hero"},
+                }
+            )
         prev_url = url
         t += dt.timedelta(seconds=min(rng.expovariate(1 / 50), 25 * 60))
         if funnel and path.startswith("/products/") and rng.random() < 0.35:
@@ -188,10 +237,20 @@ def _visit(
             path = "/checkout"
         elif funnel and path == "/checkout" and rng.random() < 0.6:
             amount = round(rng.uniform(9, 300), 2)
-            emit({**base, "timestamp": _iso(t), "event_type": "purchase", "event_name": "purchase",
-                  "page": {"url": f"https://{host}/checkout"},
-                  "revenue": {"amount": amount, "currency": "USD",
-                              "transaction_id": f"T{visit_no}"}})
+            emit(
+                {
+                    **base,
+                    "timestamp": _iso(t),
+                    "event_type": "purchase",
+                    "event_name": "purchase",
+                    "page": {"url": f"https://{host}/checkout"},
+                    "revenue": {
+                        "amount": amount,
+                        "currency": "USD",
+                        "transaction_id": f"T{visit_no}",
+                    },
+                }
+            )
             return
         else:
             path = rng.choices(pages, cum_weights=page_cum)[0]

@@ -31,9 +31,7 @@ api_keys_table = sa.Table(
     "api_keys",
     _meta,
     sa.Column("key_hash", sa.String(64), primary_key=True),
-    sa.Column(
-        "tracking_id", sa.String(64), sa.ForeignKey("sites.tracking_id"), nullable=False
-    ),
+    sa.Column("tracking_id", sa.String(64), sa.ForeignKey("sites.tracking_id"), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
 
@@ -74,9 +72,7 @@ class MetadataStore:
         row = {"domains": ",".join(domains), "timezone": timezone}
         with self.engine.begin() as conn:
             exists = conn.execute(
-                sa.select(sites_table.c.tracking_id).where(
-                    sites_table.c.tracking_id == tracking_id
-                )
+                sa.select(sites_table.c.tracking_id).where(sites_table.c.tracking_id == tracking_id)
             ).first()
             if exists:
                 conn.execute(

@@ -18,21 +18,22 @@ __all__ = ["SETTINGS_DOC", "Settings"]
 #: Every setting, its environment variable and what it means (the README renders this).
 SETTINGS_DOC: dict[str, str] = {
     "STRATA_HOME": "Directory for all local state (default `./.strata`).",
-    "STRATA_LAKE_URI": "Lake root: a local path or `s3://bucket/prefix` (default `$STRATA_HOME/lake`).",
-    "STRATA_CLICKHOUSE_URL": "Hot tier: `chdb:///abs/path` (embedded) or `http(s)://user:pass@host:8123/db` "
-    "(default `chdb://$STRATA_HOME/clickhouse`).",
+    "STRATA_LAKE_URI": "Lake root: a local path or `s3://bucket/prefix` "
+    "(default `$STRATA_HOME/lake`).",
+    "STRATA_CLICKHOUSE_URL": "Hot tier: `chdb:///abs/path` (embedded) or "
+    "`http(s)://user:pass@host:8123/db` (default `chdb://$STRATA_HOME/clickhouse`).",
     "STRATA_METADATA_URL": "SQLAlchemy URL of the metadata store, SQLite or PostgreSQL "
     "(default `sqlite:///$STRATA_HOME/metadata.db`).",
     "STRATA_WAL_DIR": "Gateway write-ahead log directory (default `$STRATA_HOME/wal`).",
-    "STRATA_GATEWAY_ID": "Name of this gateway instance, part of landing file names (default `gw1`).",
-    "STRATA_FLUSH_EVENTS": "Gateway flushes its WAL to the lake after this many events (default 20000).",
-    "STRATA_FLUSH_SECONDS": "... or after this many seconds, whichever comes first (default 2).",
+    "STRATA_GATEWAY_ID": "Name of this gateway instance, part of landing file names "
+    "(default `gw1`).",
+    "STRATA_FLUSH_EVENTS": "Gateway lands its WAL after this many events (default 20000).",
+    "STRATA_FLUSH_SECONDS": "… or after this many seconds, whichever comes first (default 2).",
     "STRATA_SESSION_TIMEOUT_MINUTES": "Inactivity gap that ends a session (default 30).",
-    "STRATA_CLICKHOUSE_LOCK_TIMEOUT_SECONDS": "Embedded mode: how long a process waits for the chdb "
-    "data path before giving up (default 60).",
+    "STRATA_CLICKHOUSE_LOCK_TIMEOUT_SECONDS": "Embedded mode: how long a process waits for "
+    "the chdb data path before giving up (default 60).",
     "STRATA_S3_ENDPOINT_URL": "S3 endpoint for a non-AWS S3 API such as MinIO (optional).",
     "STRATA_S3_REGION": "S3 region (default `us-east-1`).",
-    "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY": "S3 credentials, read the usual AWS way.",
 }
 
 

@@ -16,7 +16,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     args = parser.parse_args(argv)
-    uvicorn.run(create_app(Settings.from_env()), host=args.host, port=args.port, log_level="warning")
+    uvicorn.run(
+        create_app(Settings.from_env()), host=args.host, port=args.port, log_level="warning"
+    )
 
 
 if __name__ == "__main__":

@@ -43,7 +43,9 @@ FILTERABLE: tuple[str, ...] = _PLAIN
 def dimension_sql(name: str, table: str) -> str:
     """SQL for a dimension on ``table``; the site's zone is bound as ``{tz:String}``."""
     if name == "date":
-        return "toString(date)" if table == "rollup_daily" else "toString(toDate(hour, {tz:String}))"
+        return (
+            "toString(date)" if table == "rollup_daily" else "toString(toDate(hour, {tz:String}))"
+        )
     if name == "hour":
         return "formatDateTime(toTimeZone(hour, {tz:String}), '%Y-%m-%d %H:00')"
     if name in _PLAIN:

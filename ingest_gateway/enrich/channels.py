@@ -14,8 +14,20 @@ __all__ = ["CHANNELS", "RULES", "channel_for", "source_category"]
 
 _SEARCH = {"google", "bing", "duckduckgo", "yahoo", "baidu", "yandex", "ecosia", "naver", "qwant"}
 _SOCIAL = {
-    "facebook", "fb", "instagram", "twitter", "x", "t", "linkedin", "lnkd", "reddit",
-    "pinterest", "tiktok", "mastodon", "threads", "snapchat",
+    "facebook",
+    "fb",
+    "instagram",
+    "twitter",
+    "x",
+    "t",
+    "linkedin",
+    "lnkd",
+    "reddit",
+    "pinterest",
+    "tiktok",
+    "mastodon",
+    "threads",
+    "snapchat",
 }
 _VIDEO = {"youtube", "vimeo", "twitch", "dailymotion"}
 _EMAIL = {"email", "e-mail", "e_mail", "e mail", "newsletter"}
@@ -23,7 +35,9 @@ _CATEGORY_HOSTS = {"t.co": "social", "lnkd.in": "social", "youtu.be": "video"}
 
 _PAID = re.compile(r"^(.*cp.*|ppc|retargeting|paid.*)$")
 _DISPLAY = re.compile(r"^(display|banner|expandable|interstitial|cpm)$")
-_SOCIAL_MEDIUM = re.compile(r"^(social|social-network|social-media|sm|social network|social media)$")
+_SOCIAL_MEDIUM = re.compile(
+    r"^(social|social-network|social-media|sm|social network|social media)$"
+)
 
 
 def source_category(source: str) -> str | None:
@@ -71,9 +85,7 @@ RULES: tuple[Rule, ...] = (
 CHANNELS: tuple[str, ...] = (*(r.channel for r in RULES), "Unassigned")
 
 
-def channel_for(
-    utm_source: str | None, utm_medium: str | None, referrer_host: str | None
-) -> str:
+def channel_for(utm_source: str | None, utm_medium: str | None, referrer_host: str | None) -> str:
     """The default channel group of one visit (see the module docstring for inputs)."""
     source = (utm_source or referrer_host or "(direct)").lower()
     medium = (utm_medium or ("referral" if referrer_host else "(none)")).lower()

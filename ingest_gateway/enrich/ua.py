@@ -42,9 +42,7 @@ def parse_user_agent(ua: str | None) -> UserAgentInfo:
     agent, os_, device = result.user_agent, result.os, result.device
     family = device.family if device else "Other"
     is_bot = (
-        family == "Spider"
-        or any(sig in ua for sig in _HEADLESS)
-        or bool(_crawlers.isCrawler(ua))
+        family == "Spider" or any(sig in ua for sig in _HEADLESS) or bool(_crawlers.isCrawler(ua))
     )
     return UserAgentInfo(
         browser=agent.family if agent else "Other",

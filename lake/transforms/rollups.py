@@ -50,7 +50,10 @@ def _rollup(
     keys = ["tracking_id", time_key, *ROLLUP_DIMENSIONS]
     event_side = (
         events_with_sessions.select(
-            "session_id", "client_id", "event_type", "event_at",
+            "session_id",
+            "client_id",
+            "event_type",
+            "event_at",
             page_path=pl.col("page_path").fill_null(NOT_SET),
         )
         .join(human.select("session_id", "tracking_id", *SESSION_DIMENSIONS), on="session_id")

@@ -29,9 +29,7 @@ def assign_sessions(events: pl.LazyFrame, timeout_minutes: int = 30) -> pl.LazyF
     starts = gap.is_null() | (gap >= pl.duration(minutes=timeout_minutes))
     return (
         ordered.with_columns(_seq=starts.cast(pl.UInt32).cum_sum().over(_CLIENT))
-        .with_columns(
-            session_id=pl.lit("s_") + pl.col("event_id").first().over([*_CLIENT, "_seq"])
-        )
+        .with_columns(session_id=pl.lit("s_") + pl.col("event_id").first().over([*_CLIENT, "_seq"]))
         .drop("_seq")
     )
 
@@ -67,8 +65,7 @@ def build_sessions(events_with_sessions: pl.LazyFrame) -> pl.LazyFrame:
         )
         .with_columns(
             session_date=pl.col("started_at").dt.date(),
-            duration_s=(pl.col("ended_at") - pl.col("started_at")).dt.total_microseconds()
-            / 1e6,
+            duration_s=(pl.col("ended_at") - pl.col("started_at")).dt.total_microseconds() / 1e6,
             is_bounce=(pl.col("count_pageviews") == 1) & ~pl.col("_engaged"),
             **{d: pl.col(d).fill_null(NOT_SET) for d in SESSION_DIMENSIONS},
             entry_page=pl.col("entry_page").fill_null(NOT_SET),

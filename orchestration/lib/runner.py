@@ -5,8 +5,8 @@ import time
 
 from dagster import AssetKey, DagsterInstance, materialize
 
-from orchestration.defs.resources import RESOURCES
 from orchestration.definitions import ASSETS
+from orchestration.defs.resources import RESOURCES
 
 __all__ = ["PIPELINE_ORDER", "run_pipeline"]
 

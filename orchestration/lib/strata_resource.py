@@ -1,6 +1,5 @@
 """The Dagster resource every Strata asset uses: settings plus lake and metadata handles."""
 
-
 from dagster import ConfigurableResource
 
 from lake.io import Lake

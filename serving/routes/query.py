@@ -75,7 +75,9 @@ async def query(body: QueryRequest, request: Request) -> dict:
     requested = {*body.metrics, *body.dimensions}
     for o in body.order_by:
         if o.field not in requested:
-            raise HTTPException(400, f"order_by field {o.field!r} must be a requested metric or dimension")
+            raise HTTPException(
+                400, f"order_by field {o.field!r} must be a requested metric or dimension"
+            )
     today = dt.datetime.now(zoneinfo.ZoneInfo(site.timezone)).date()
     rng = body.date_range or DateRange(start=today - dt.timedelta(days=6), end=today)
     if rng.end < rng.start:

@@ -1,6 +1,5 @@
 """ClickHouse hot tier: gold rollups loaded day by day, idempotently."""
 
-
 import polars as pl
 from dagster import AssetExecutionContext, MaterializeResult, asset
 
@@ -37,7 +36,9 @@ def _partitions_in_hot_tier(client: object, name: str) -> set[str]:
     description="rollup_hourly and rollup_daily in ClickHouse (AggregatingMergeTree, "
     "uniqCombined64 states for distinct users); each day partition is replaced atomically.",
 )
-def clickhouse_hot_tier(context: AssetExecutionContext, strata: StrataResource) -> MaterializeResult:
+def clickhouse_hot_tier(
+    context: AssetExecutionContext, strata: StrataResource
+) -> MaterializeResult:
     """Load every gold day into ClickHouse, one day per lock hold so readers interleave.
 
     Re-running replaces each day's partition, and days that disappeared from gold are
@@ -49,9 +50,11 @@ def clickhouse_hot_tier(context: AssetExecutionContext, strata: StrataResource) 
         existing = {name: _partitions_in_hot_tier(client, name) for name in _TABLES}
     loaded: dict[str, int] = {}
     for name, (time_col, part_col) in _TABLES.items():
-        gold = lake.scan_delta(paths.gold(name), {}).collect() if lake.delta_table(
-            paths.gold(name)
-        ) else pl.DataFrame()
+        gold = (
+            lake.scan_delta(paths.gold(name), {}).collect()
+            if lake.delta_table(paths.gold(name))
+            else pl.DataFrame()
+        )
         days = sorted(set(gold[part_col].cast(pl.String).to_list()) if gold.height else set())
         columns = ["tracking_id", time_col, *ROLLUP_DIMENSIONS, *_METRICS]
         for day in sorted(set(days) | existing[name]):

@@ -1,6 +1,5 @@
 """Lake assets: landing → bronze/events → silver/sessions → gold rollups."""
 
-
 import datetime as dt
 
 import polars as pl

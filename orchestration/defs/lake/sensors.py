@@ -1,10 +1,16 @@
 """Sensor: new landing files start a pipeline run."""
 
-
 import hashlib
 
-from dagster import AssetSelection, RunRequest, SensorEvaluationContext, SkipReason, define_asset_job
-from dagster import in_process_executor, sensor
+from dagster import (
+    AssetSelection,
+    RunRequest,
+    SensorEvaluationContext,
+    SkipReason,
+    define_asset_job,
+    in_process_executor,
+    sensor,
+)
 
 from orchestration.defs.lake.assets import unconsumed_landing_files
 from orchestration.lib.strata_resource import StrataResource
