@@ -73,7 +73,8 @@ class Event(msgspec.Struct, frozen=True):
 
 
 event_decoder = msgspec.json.Decoder(Event)
-_batch_decoder = msgspec.json.Decoder(msgspec.Raw | list[msgspec.Raw])
+_list_decoder = msgspec.json.Decoder(list[msgspec.Raw])
+_object_decoder = msgspec.json.Decoder(msgspec.Raw)
 
 
 def decode_batch(body: bytes) -> list[msgspec.Raw]:
@@ -82,8 +83,13 @@ def decode_batch(body: bytes) -> list[msgspec.Raw]:
     Raises ``msgspec.DecodeError`` when the body is not JSON or not an object/array,
     and ``ValueError`` when the array is longer than :data:`MAX_BATCH`.
     """
-    parsed = _batch_decoder.decode(body)
-    items = parsed if isinstance(parsed, list) else [parsed]
+    first = body.lstrip()[:1]
+    if first == b"[":
+        items = _list_decoder.decode(body)
+    elif first == b"{":
+        items = [_object_decoder.decode(body)]
+    else:
+        raise msgspec.DecodeError("body is neither a JSON object nor an array")
     if len(items) > MAX_BATCH:
         raise ValueError(f"batch has {len(items)} events; at most {MAX_BATCH} per request")
     return items

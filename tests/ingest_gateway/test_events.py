@@ -1,0 +1,96 @@
+"""POST /api/v1/events: acceptance, per-event errors, limits; what lands in the lake."""
+
+from __future__ import annotations
+
+import polars as pl
+from fastapi.testclient import TestClient
+
+from lake.io import Lake
+from lake.paths import LakePaths
+from lake.schemas import EVENT_SCHEMA
+from orchestration.lib.runner import run_pipeline
+from tests.conftest import Env
+
+GOOD = {
+    "tracking_id": "ST-TEST",
+    "client_id": "c1",
+    "event_type": "pageview",
+    "timestamp": "2026-03-01T10:00:00.000Z",
+    "page": {
+        "url": "https://shop.example/products/x?utm_source=google&utm_medium=cpc&utm_campaign=Brand",
+        "referrer": "https://www.google.com/",
+    },
+    "context": {
+        "user_agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "
+        "(KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1",
+        "ip": "81.2.69.142",
+    },
+}
+
+
+def _landed(env: Env) -> pl.DataFrame:
+    lake = Lake(env.settings)
+    return lake.read_parquet(lake.list_files(LakePaths(env.settings.lake_uri).landing_events), EVENT_SCHEMA)
+
+
+def test_invalid_event_inside_a_valid_batch_is_reported_by_index(env: Env, gateway: TestClient) -> None:
+    batch = [
+        GOOD,
+        {**GOOD, "client_id": 7},
+        {**GOOD, "event_type": "bogus"},
+        {**GOOD, "tracking_id": "ST-NOPE"},
+        {**GOOD, "timestamp": "2026-03-01T10:00:01.000Z"},
+    ]
+    r = gateway.post("/api/v1/events", json=batch)
+    assert r.status_code == 202
+    body = r.json()
+    assert body["accepted"] == 2
+    assert [x["index"] for x in body["rejected"]] == [1, 2, 3]
+    assert "client_id" in body["rejected"][0]["error"]
+    assert "event_type" in body["rejected"][1]["error"]
+    assert "unknown tracking_id 'ST-NOPE'" == body["rejected"][2]["error"]
+
+
+def test_enrichment_of_a_landed_event(env: Env) -> None:
+    from ingest_gateway.app import create_app
+
+    with TestClient(create_app(env.settings)) as client:
+        r = client.post("/api/v1/events", json=GOOD)
+        assert r.status_code == 202, r.text
+    (row,) = _landed(env).to_dicts()
+    assert (row["page_host"], row["page_path"]) == ("shop.example", "/products/x")
+    assert (row["utm_source"], row["utm_medium"], row["utm_campaign"]) == ("google", "cpc", "brand")
+    assert row["channel"] == "Paid Search"
+    assert (row["device"], row["os"], row["browser"]) == ("mobile", "iOS", "Mobile Safari")
+    assert (row["country"], row["ip"]) == ("GB", "81.2.69.0")  # anonymized to the /24
+    assert row["is_bot"] is False
+    assert len(row["event_id"]) == 32  # derived deterministically when the sender gave none
+
+
+def test_nothing_valid_is_400_and_bad_bodies_are_4xx(gateway: TestClient) -> None:
+    r = gateway.post("/api/v1/events", json=[{"client_id": "x"}])
+    assert r.status_code == 400 and r.json()["rejected"][0]["index"] == 0
+    assert gateway.post("/api/v1/events", content=b"{not json").status_code == 400
+    assert gateway.post("/api/v1/events", json=[GOOD] * 501).status_code == 400
+    big = b"[" + b" " * (1024 * 1024) + b"]"
+    assert gateway.post("/api/v1/events", content=big).status_code == 413
+    r = gateway.post("/api/v1/events", content=b"<x/>", headers={"content-type": "application/xml"})
+    assert r.status_code == 415
+
+
+def test_duplicate_delivery_of_the_same_batch_is_counted_once(env: Env) -> None:
+    from ingest_gateway.app import create_app
+
+    batch = [{**GOOD, "timestamp": f"2026-03-01T10:00:{s:02d}.000Z"} for s in range(10)]
+    batch += [{**GOOD, "event_id": f"id-{i}", "client_id": "c2"} for i in range(5)]
+    for _ in range(2):  # two gateway lifetimes: each lands its own files
+        with TestClient(create_app(env.settings)) as client:
+            for _ in range(3):
+                assert client.post("/api/v1/events", json=batch).json()["accepted"] == 15
+    assert _landed(env).height == 90
+    run_pipeline(echo=False)
+    bronze = pl.read_delta(LakePaths(env.settings.lake_uri).bronze_events)
+    assert bronze.height == 15
+    assert bronze["event_id"].n_unique() == 15
+    run_pipeline(echo=False)  # a rerun with nothing new changes nothing
+    assert pl.read_delta(LakePaths(env.settings.lake_uri).bronze_events).height == 15
