@@ -48,7 +48,7 @@ def test_invalid_event_inside_a_valid_batch_is_reported_by_index(env: Env, gatew
     assert [x["index"] for x in body["rejected"]] == [1, 2, 3]
     assert "client_id" in body["rejected"][0]["error"]
     assert "event_type" in body["rejected"][1]["error"]
-    assert "unknown tracking_id 'ST-NOPE'" == body["rejected"][2]["error"]
+    assert body["rejected"][2]["error"] == "unknown tracking_id 'ST-NOPE'"
 
 
 def test_enrichment_of_a_landed_event(env: Env) -> None:

@@ -1,5 +1,7 @@
 """ClickHouse hot tier: gold rollups loaded day by day, idempotently."""
 
+import time
+
 import polars as pl
 from dagster import AssetExecutionContext, MaterializeResult, asset
 
@@ -65,6 +67,8 @@ def clickhouse_hot_tier(
             )
             with hot_tier(settings) as client:
                 replace_partitions(client, name, rows.to_arrow(), [day])
+            if settings.is_embedded_clickhouse:
+                time.sleep(0.05)  # let a waiting reader (strata serve) take the engine in between
         loaded[name] = gold.height
         context.log.info(f"{name}: {gold.height} rows over {len(days)} days")
     return MaterializeResult(metadata={f"{k}_rows": v for k, v in loaded.items()})

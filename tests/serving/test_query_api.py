@@ -1,0 +1,111 @@
+"""POST /api/v1/query: auth, validation, time zones and hourly answers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from orchestration.lib.runner import run_pipeline
+from tests.conftest import Env
+
+UA = "Mozilla/5.0 (X11; Linux x86_64; rv:127.0) Gecko/20100101 Firefox/127.0"
+
+
+def _ev(client_id: str, ts: str, path: str = "/", etype: str = "pageview") -> dict:
+    return {
+        "tracking_id": "ST-TEST", "client_id": client_id, "event_type": etype, "timestamp": ts,
+        "page": {"url": f"https://shop.example{path}"},
+        "context": {"user_agent": UA, "ip": "3.0.0.7"},
+    }
+
+
+@pytest.fixture
+def api(env: Env) -> Iterator[TestClient]:
+    """Query API over a tiny hand-made data set (site time zone: Europe/Berlin, UTC+1 in March)."""
+    from ingest_gateway.app import create_app as create_gateway
+    from serving.app import create_app
+
+    env.store.add_site("ST-TEST", ["shop.example"], "Europe/Berlin")
+    events = [
+        _ev("c1", "2026-03-01T22:50:00Z", "/a"),  # 23:50 Berlin, 1 Mar
+        _ev("c1", "2026-03-01T23:10:00Z", "/b"),  # 00:10 Berlin, 2 Mar (same session)
+        _ev("c2", "2026-03-02T09:00:00Z", "/a"),  # bounce
+        _ev("c3", "2026-03-02T10:00:00Z", "/b"),
+        _ev("c3", "2026-03-02T10:00:30Z", "/b", etype="click"),
+    ]
+    with TestClient(create_gateway(env.settings)) as gw:
+        assert gw.post("/api/v1/events", json=events).json()["accepted"] == 5
+    run_pipeline(echo=False)
+    with TestClient(create_app(env.settings)) as client:
+        client.headers["Authorization"] = f"Bearer {env.key}"
+        yield client
+
+
+def _q(api: TestClient, **body: object):
+    return api.post("/api/v1/query", json={"tracking_id": "ST-TEST", **body})
+
+
+RANGE = {"start": "2026-03-01", "end": "2026-03-02"}
+
+
+def test_days_are_in_the_site_time_zone_and_sessions_count_on_their_start_day(api: TestClient) -> None:
+    r = _q(api, metrics=["pageviews", "unique_users", "sessions", "bounce_rate", "events"],
+           dimensions=["date"], date_range=RANGE)
+    assert r.status_code == 200, r.text
+    assert r.json()["rows"] == [
+        {"date": "2026-03-01", "pageviews": 1, "unique_users": 1, "sessions": 1, "bounce_rate": 0.0, "events": 1},
+        {"date": "2026-03-02", "pageviews": 3, "unique_users": 3, "sessions": 2, "bounce_rate": 0.5, "events": 4},
+    ]
+
+
+def test_hour_dimension_answers_from_the_hourly_rollup(api: TestClient) -> None:
+    r = _q(api, metrics=["pageviews"], dimensions=["hour"], date_range={"start": "2026-03-02", "end": "2026-03-02"})
+    body = r.json()
+    assert body["source"] == "clickhouse.rollup_hourly"
+    assert body["rows"] == [
+        {"hour": "2026-03-02 00:00", "pageviews": 1},
+        {"hour": "2026-03-02 10:00", "pageviews": 1},
+        {"hour": "2026-03-02 11:00", "pageviews": 1},
+    ]
+
+
+def test_filters_order_limit_and_totals(api: TestClient) -> None:
+    r = _q(api, metrics=["pageviews", "avg_session_duration"], dimensions=["page_path"],
+           filters={"page_path": ["/a", "/b"], "device": "desktop"}, date_range=RANGE,
+           order_by=[{"field": "avg_session_duration", "direction": "asc"}], limit=1)
+    body = r.json()
+    assert body["total_rows"] == 2
+    # /b: 2 pageviews; sessions entering on /b: c3's (30 s).  /a: (1200 s + 0 s) / 2.
+    assert body["rows"] == [{"page_path": "/b", "pageviews": 2, "avg_session_duration": 30.0}]
+    r = _q(api, metrics=["unique_users", "sessions"], dimensions=[], date_range=RANGE)
+    assert r.json()["rows"] == [{"unique_users": 3, "sessions": 3}]
+
+
+def test_requests_need_a_key_for_that_site(api: TestClient, env: Env) -> None:
+    body = {"tracking_id": "ST-TEST", "metrics": ["pageviews"]}
+    assert api.post("/api/v1/query", json=body, headers={"Authorization": ""}).status_code == 401
+    assert api.post("/api/v1/query", json=body, headers={"Authorization": "Bearer sk_wrong"}).status_code == 401
+    env.store.add_site("ST-OTHER", ["other.example"])
+    other_key = env.store.create_key("ST-OTHER")
+    r = api.post("/api/v1/query", json=body, headers={"Authorization": f"Bearer {other_key}"})
+    assert r.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"metrics": ["pageviewz"]}, "allowed: pageviews, events, unique_users"),
+        ({"metrics": ["pageviews"], "dimensions": ["city"]}, "unknown dimension 'city'"),
+        ({"metrics": ["pageviews"], "filters": {"date": "2026-03-01"}}, "unknown filter dimension"),
+        ({"metrics": ["pageviews"], "order_by": [{"field": "sessions"}]}, "order_by field"),
+        ({"metrics": ["pageviews"], "date_range": {"start": "2026-03-02", "end": "2026-03-01"}}, "before"),
+        ({"metrics": ["pageviews"], "limit": 0}, "limit"),
+        ({"metrics": []}, "metrics"),
+    ],
+)
+def test_bad_requests_are_400_with_a_message(api: TestClient, body: dict, message: str) -> None:
+    r = _q(api, **body)
+    assert r.status_code == 400
+    assert message in r.json()["detail"]
