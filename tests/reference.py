@@ -35,7 +35,10 @@ def _dedup(events: list[dict], labels: list[str]) -> list[tuple[dict, str]]:
     out = []
     for e, label in zip(events, labels, strict=True):
         key = e.get("event_id") or (
-            e["client_id"], e["event_type"], e.get("event_name"), e["timestamp"],
+            e["client_id"],
+            e["event_type"],
+            e.get("event_name"),
+            e["timestamp"],
             (e.get("page") or {}).get("url"),
         )
         if key not in seen:
@@ -67,15 +70,21 @@ def report(
             groups[-1].append(item)
         for group in groups:
             start, _, channel = group[0]
-            s_key = {"date": start.astimezone(zone).date().isoformat(), "channel": channel,
-                     "total": "total"}[by]
+            s_key = {
+                "date": start.astimezone(zone).date().isoformat(),
+                "channel": channel,
+                "total": "total",
+            }[by]
             sessions[s_key] += 1
             n_pv = sum(1 for _, e, _ in group if e["event_type"] == "pageview")
             engaged = any(e["event_type"] in ENGAGEMENT for _, e, _ in group)
             bounces[s_key] += int(n_pv == 1 and not engaged)
             for ts, e, _ in group:
-                key = {"date": ts.astimezone(zone).date().isoformat(), "channel": channel,
-                       "total": "total"}[by]
+                key = {
+                    "date": ts.astimezone(zone).date().isoformat(),
+                    "channel": channel,
+                    "total": "total",
+                }[by]
                 pageviews[key] += e["event_type"] == "pageview"
                 users[key].add(client)
     keys = set(pageviews) | set(sessions)

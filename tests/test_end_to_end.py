@@ -54,7 +54,10 @@ def _check_against_reference(env: Env, tz: str) -> None:
         _send(gw, traffic.events[:1500])
     run_pipeline(echo=False)
 
-    rng = {"start": (END - dt.timedelta(days=DAYS + 1)).isoformat(), "end": (END + dt.timedelta(days=1)).isoformat()}
+    rng = {
+        "start": (END - dt.timedelta(days=DAYS + 1)).isoformat(),
+        "end": (END + dt.timedelta(days=1)).isoformat(),
+    }
     metrics = ["pageviews", "unique_users", "sessions", "bounce_rate"]
     args = (traffic.events, traffic.labels, traffic.bot_clients, tz)
 
@@ -67,7 +70,9 @@ def _check_against_reference(env: Env, tz: str) -> None:
         for key, numbers in expected.items():
             row = got[key]
             assert (row["pageviews"], row["unique_users"], row["sessions"]) == (
-                numbers.pageviews, numbers.unique_users, numbers.sessions,
+                numbers.pageviews,
+                numbers.unique_users,
+                numbers.sessions,
             ), key
             assert row["bounce_rate"] == pytest.approx(numbers.bounce_rate, abs=1e-12), key
 
@@ -77,14 +82,20 @@ def _check_against_reference(env: Env, tz: str) -> None:
     assert answer["total_rows"] == 1
     (row,) = answer["rows"]
     assert (row["pageviews"], row["unique_users"], row["sessions"]) == (
-        total.pageviews, total.unique_users, total.sessions,
+        total.pageviews,
+        total.unique_users,
+        total.sessions,
     )
     assert row["bounce_rate"] == pytest.approx(total.bounce_rate, abs=1e-12)
     per_day = report(*args, by="date")
-    assert sum(n.unique_users for n in per_day.values()) > total.unique_users  # summing would be wrong
+    assert (
+        sum(n.unique_users for n in per_day.values()) > total.unique_users
+    )  # summing would be wrong
 
 
-def test_embedded_pipeline_matches_reference(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_embedded_pipeline_matches_reference(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     env = make_env(tmp_path, monkeypatch, tz="America/New_York")
     _check_against_reference(env, "America/New_York")
 
@@ -93,8 +104,11 @@ def test_pipeline_with_lake_on_s3_matches_reference(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, s3_endpoint: str
 ) -> None:
     env = make_env(
-        tmp_path, monkeypatch, tz="UTC",
-        STRATA_LAKE_URI="s3://strata/lake", STRATA_S3_ENDPOINT_URL=s3_endpoint,
+        tmp_path,
+        monkeypatch,
+        tz="UTC",
+        STRATA_LAKE_URI="s3://strata/lake",
+        STRATA_S3_ENDPOINT_URL=s3_endpoint,
     )
     _check_against_reference(env, "UTC")
     s3 = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1")

@@ -55,7 +55,12 @@ def test_serving_answers_correctly_while_the_pipeline_loads(env: Env) -> None:
     }
     headers = {"Authorization": f"Bearer {env.key}"}
     expected_old = [
-        {"date": d, "pageviews": n.pageviews, "unique_users": n.unique_users, "sessions": n.sessions}
+        {
+            "date": d,
+            "pageviews": n.pageviews,
+            "unique_users": n.unique_users,
+            "sessions": n.sessions,
+        }
         for d, n in sorted(old_days.items())
     ]
     try:
@@ -65,7 +70,12 @@ def test_serving_answers_correctly_while_the_pipeline_loads(env: Env) -> None:
                     break
             except httpx.TransportError:
                 time.sleep(0.1)
-        assert httpx.post(f"{base}/api/v1/query", json=body, headers=headers, timeout=120).json()["rows"] == expected_old
+        assert (
+            httpx.post(f"{base}/api/v1/query", json=body, headers=headers, timeout=120).json()[
+                "rows"
+            ]
+            == expected_old
+        )
 
         _send(env, new.events)
         pipeline = subprocess.Popen([sys.executable, "-m", "orchestration"], env=os.environ.copy())
@@ -82,7 +92,8 @@ def test_serving_answers_correctly_while_the_pipeline_loads(env: Env) -> None:
         r = httpx.post(
             f"{base}/api/v1/query",
             json={**body, "date_range": {"start": "2026-03-05", "end": "2026-03-15"}},
-            headers=headers, timeout=120,
+            headers=headers,
+            timeout=120,
         )
         got = {row["date"]: (row["pageviews"], row["sessions"]) for row in r.json()["rows"]}
         assert got == {d: (n.pageviews, n.sessions) for d, n in expected_new.items()}

@@ -30,10 +30,14 @@ GOOD = {
 
 def _landed(env: Env) -> pl.DataFrame:
     lake = Lake(env.settings)
-    return lake.read_parquet(lake.list_files(LakePaths(env.settings.lake_uri).landing_events), EVENT_SCHEMA)
+    return lake.read_parquet(
+        lake.list_files(LakePaths(env.settings.lake_uri).landing_events), EVENT_SCHEMA
+    )
 
 
-def test_invalid_event_inside_a_valid_batch_is_reported_by_index(env: Env, gateway: TestClient) -> None:
+def test_invalid_event_inside_a_valid_batch_is_reported_by_index(
+    env: Env, gateway: TestClient
+) -> None:
     batch = [
         GOOD,
         {**GOOD, "client_id": 7},

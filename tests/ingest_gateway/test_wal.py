@@ -53,7 +53,9 @@ def test_unflushed_segments_are_replayed_on_start(env: Env) -> None:
     from ingest_gateway.enrich.rows import enrich
 
     wal = WriteAheadLog(env.settings.wal_dir)  # a gateway that died before flushing
-    wal.append([enrich(event_decoder.decode(orjson.dumps(GOOD)), 1_772_000_000_000_000, None, None)])
+    wal.append(
+        [enrich(event_decoder.decode(orjson.dumps(GOOD)), 1_772_000_000_000_000, None, None)]
+    )
     wal.seal()
     with TestClient(create_app(env.settings)):
         pass
@@ -84,7 +86,9 @@ def test_sigterm_flushes_every_acknowledged_event(env: Env) -> None:
             except httpx.TransportError:
                 time.sleep(0.1)
         batch = [{**GOOD, "client_id": f"c{i}"} for i in range(300)]
-        acked = sum(httpx.post(f"{base}/api/v1/events", json=batch).json()["accepted"] for _ in range(3))
+        acked = sum(
+            httpx.post(f"{base}/api/v1/events", json=batch).json()["accepted"] for _ in range(3)
+        )
         assert acked == 900
         paths = LakePaths(env.settings.lake_uri)
         assert Lake(env.settings).list_files(paths.landing_events) == []  # nothing flushed yet

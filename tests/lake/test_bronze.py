@@ -11,7 +11,9 @@ from lake.transforms.bronze import merge_new_events
 
 def _frame(ids: list[str], received_minute: int) -> pl.LazyFrame:
     at = dt.datetime(2026, 3, 1, 10, received_minute, tzinfo=dt.UTC)
-    return pl.LazyFrame({"event_id": ids, "received_at": [at] * len(ids), "copy": [received_minute] * len(ids)})
+    return pl.LazyFrame(
+        {"event_id": ids, "received_at": [at] * len(ids), "copy": [received_minute] * len(ids)}
+    )
 
 
 def test_duplicates_within_and_across_batches_collapse_to_the_existing_row() -> None:
@@ -24,6 +26,15 @@ def test_duplicates_within_and_across_batches_collapse_to_the_existing_row() -> 
 
 
 def test_merging_the_same_batch_twice_changes_nothing() -> None:
-    once = merge_new_events(pl.LazyFrame(schema={"event_id": pl.String, "received_at": pl.Datetime("us", "UTC"), "copy": pl.Int64}), _frame(["e1", "e2"], 1)).collect()
+    once = merge_new_events(
+        pl.LazyFrame(
+            schema={
+                "event_id": pl.String,
+                "received_at": pl.Datetime("us", "UTC"),
+                "copy": pl.Int64,
+            }
+        ),
+        _frame(["e1", "e2"], 1),
+    ).collect()
     twice = merge_new_events(once.lazy(), _frame(["e1", "e2"], 1)).collect()
     assert twice.sort("event_id").equals(once.sort("event_id"))

@@ -29,9 +29,14 @@ def _events(rows: list[tuple[str, str, str, str]]) -> pl.LazyFrame:
                 "is_bot": False,
             }
         )
-    return pl.DataFrame(data).with_columns(
-        [pl.lit(None, t).alias(c) for c, t in EVENT_SCHEMA.items() if c not in data[0]]
-    ).select([pl.col(c).cast(t) for c, t in EVENT_SCHEMA.items()]).lazy()
+    return (
+        pl.DataFrame(data)
+        .with_columns(
+            [pl.lit(None, t).alias(c) for c, t in EVENT_SCHEMA.items() if c not in data[0]]
+        )
+        .select([pl.col(c).cast(t) for c, t in EVENT_SCHEMA.items()])
+        .lazy()
+    )
 
 
 def _sessions(rows: list[tuple[str, str, str, str]]) -> pl.DataFrame:

@@ -15,7 +15,10 @@ UA = "Mozilla/5.0 (X11; Linux x86_64; rv:127.0) Gecko/20100101 Firefox/127.0"
 
 def _ev(client_id: str, ts: str, path: str = "/", etype: str = "pageview") -> dict:
     return {
-        "tracking_id": "ST-TEST", "client_id": client_id, "event_type": etype, "timestamp": ts,
+        "tracking_id": "ST-TEST",
+        "client_id": client_id,
+        "event_type": etype,
+        "timestamp": ts,
         "page": {"url": f"https://shop.example{path}"},
         "context": {"user_agent": UA, "ip": "3.0.0.7"},
     }
@@ -50,18 +53,43 @@ def _q(api: TestClient, **body: object):
 RANGE = {"start": "2026-03-01", "end": "2026-03-02"}
 
 
-def test_days_are_in_the_site_time_zone_and_sessions_count_on_their_start_day(api: TestClient) -> None:
-    r = _q(api, metrics=["pageviews", "unique_users", "sessions", "bounce_rate", "events"],
-           dimensions=["date"], date_range=RANGE)
+def test_days_are_in_the_site_time_zone_and_sessions_count_on_their_start_day(
+    api: TestClient,
+) -> None:
+    r = _q(
+        api,
+        metrics=["pageviews", "unique_users", "sessions", "bounce_rate", "events"],
+        dimensions=["date"],
+        date_range=RANGE,
+    )
     assert r.status_code == 200, r.text
     assert r.json()["rows"] == [
-        {"date": "2026-03-01", "pageviews": 1, "unique_users": 1, "sessions": 1, "bounce_rate": 0.0, "events": 1},
-        {"date": "2026-03-02", "pageviews": 3, "unique_users": 3, "sessions": 2, "bounce_rate": 0.5, "events": 4},
+        {
+            "date": "2026-03-01",
+            "pageviews": 1,
+            "unique_users": 1,
+            "sessions": 1,
+            "bounce_rate": 0.0,
+            "events": 1,
+        },
+        {
+            "date": "2026-03-02",
+            "pageviews": 3,
+            "unique_users": 3,
+            "sessions": 2,
+            "bounce_rate": 0.5,
+            "events": 4,
+        },
     ]
 
 
 def test_hour_dimension_answers_from_the_hourly_rollup(api: TestClient) -> None:
-    r = _q(api, metrics=["pageviews"], dimensions=["hour"], date_range={"start": "2026-03-02", "end": "2026-03-02"})
+    r = _q(
+        api,
+        metrics=["pageviews"],
+        dimensions=["hour"],
+        date_range={"start": "2026-03-02", "end": "2026-03-02"},
+    )
     body = r.json()
     assert body["source"] == "clickhouse.rollup_hourly"
     assert body["rows"] == [
@@ -72,9 +100,15 @@ def test_hour_dimension_answers_from_the_hourly_rollup(api: TestClient) -> None:
 
 
 def test_filters_order_limit_and_totals(api: TestClient) -> None:
-    r = _q(api, metrics=["pageviews", "avg_session_duration"], dimensions=["page_path"],
-           filters={"page_path": ["/a", "/b"], "device": "desktop"}, date_range=RANGE,
-           order_by=[{"field": "avg_session_duration", "direction": "asc"}], limit=1)
+    r = _q(
+        api,
+        metrics=["pageviews", "avg_session_duration"],
+        dimensions=["page_path"],
+        filters={"page_path": ["/a", "/b"], "device": "desktop"},
+        date_range=RANGE,
+        order_by=[{"field": "avg_session_duration", "direction": "asc"}],
+        limit=1,
+    )
     body = r.json()
     assert body["total_rows"] == 2
     # /b: 2 pageviews; sessions entering on /b: c3's (30 s).  /a: (1200 s + 0 s) / 2.
@@ -86,7 +120,12 @@ def test_filters_order_limit_and_totals(api: TestClient) -> None:
 def test_requests_need_a_key_for_that_site(api: TestClient, env: Env) -> None:
     body = {"tracking_id": "ST-TEST", "metrics": ["pageviews"]}
     assert api.post("/api/v1/query", json=body, headers={"Authorization": ""}).status_code == 401
-    assert api.post("/api/v1/query", json=body, headers={"Authorization": "Bearer sk_wrong"}).status_code == 401
+    assert (
+        api.post(
+            "/api/v1/query", json=body, headers={"Authorization": "Bearer sk_wrong"}
+        ).status_code
+        == 401
+    )
     env.store.add_site("ST-OTHER", ["other.example"])
     other_key = env.store.create_key("ST-OTHER")
     r = api.post("/api/v1/query", json=body, headers={"Authorization": f"Bearer {other_key}"})
@@ -100,7 +139,10 @@ def test_requests_need_a_key_for_that_site(api: TestClient, env: Env) -> None:
         ({"metrics": ["pageviews"], "dimensions": ["city"]}, "unknown dimension 'city'"),
         ({"metrics": ["pageviews"], "filters": {"date": "2026-03-01"}}, "unknown filter dimension"),
         ({"metrics": ["pageviews"], "order_by": [{"field": "sessions"}]}, "order_by field"),
-        ({"metrics": ["pageviews"], "date_range": {"start": "2026-03-02", "end": "2026-03-01"}}, "before"),
+        (
+            {"metrics": ["pageviews"], "date_range": {"start": "2026-03-02", "end": "2026-03-01"}},
+            "before",
+        ),
         ({"metrics": ["pageviews"], "limit": 0}, "limit"),
         ({"metrics": []}, "metrics"),
     ],

@@ -1,0 +1,73 @@
+"""The Dagster code location: graph shape, validation, and the landing sensor."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from dagster import build_sensor_context
+from fastapi.testclient import TestClient
+
+from orchestration.definitions import defs
+from orchestration.defs.lake.sensors import landing_sensor
+from orchestration.defs.resources import RESOURCES
+from orchestration.lib.runner import run_pipeline
+from tests.conftest import Env
+from tests.ingest_gateway.test_events import GOOD
+
+ROOT = Path(__file__).resolve().parents[2]
+
+#: Snapshot of the asset graph: key -> (group, upstream keys).  Update on purpose.
+GRAPH = {
+    "bronze/events": ("lake", []),
+    "silver/sessions": ("lake", ["bronze/events"]),
+    "gold/rollup_hourly": ("lake", ["bronze/events", "silver/sessions"]),
+    "gold/rollup_daily": ("lake", ["bronze/events", "silver/sessions"]),
+    "clickhouse/hot_tier": ("serving", ["gold/rollup_daily", "gold/rollup_hourly"]),
+}
+
+
+def test_asset_graph_snapshot() -> None:
+    graph = defs.resolve_asset_graph()
+    got = {
+        key.to_user_string(): (
+            graph.get(key).group_name,
+            sorted(p.to_user_string() for p in graph.get(key).parent_keys),
+        )
+        for key in graph.get_all_asset_keys()
+    }
+    assert got == GRAPH
+
+
+def test_dagster_definitions_validate() -> None:
+    out = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("dagster")),
+            "definitions",
+            "validate",
+            "-w",
+            "workspace.yaml",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_sensor_requests_a_run_for_new_landing_files_only(env: Env) -> None:
+    from ingest_gateway.app import create_app
+
+    def evaluate():
+        with build_sensor_context(resources=RESOURCES) as ctx:
+            return landing_sensor(ctx)
+
+    assert "no new landing files" in str(evaluate())
+    with TestClient(create_app(env.settings)) as gw:
+        gw.post("/api/v1/events", json=GOOD)
+    first = evaluate()
+    assert first.run_key and first.tags["strata/new_files"] == "1"
+    run_pipeline(echo=False)
+    assert "no new landing files" in str(evaluate())
