@@ -1,18 +1,14 @@
 """ClickHouse hot tier: the client factory and every table's DDL, in one place.
 
 Embedded mode (``chdb://``) runs the real ClickHouse engine in-process, and only
-one process may hold a data path at a time.  :func:`hot_tier` therefore opens the
-engine for one unit of work only, under an exclusive file lock with a bounded
-wait, and closes it afterwards: ``strata serve``, ``strata pipeline`` and
-``dagster dev`` take turns instead of failing.  With an ``http(s)://`` server URL
-there is no lock and no limit.
+one process may hold a data path at a time: :func:`hot_tier` leases it (see
+:mod:`lake.chdb_lease`), so ``strata serve``, ``strata pipeline`` and ``dagster dev``
+take turns instead of failing.  With an ``http(s)://`` server URL there is no
+lease and no limit.
 """
 
 from __future__ import annotations
 
-import fcntl
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,53 +17,11 @@ from typing import Any
 import clickhouse_connect
 import pyarrow as pa
 
+from lake.chdb_lease import HotTierBusyError, lease_for
 from lake.schemas import SESSION_DIMENSIONS
 from lake.settings import Settings
 
 __all__ = ["ROLLUP_TABLES", "HotTierBusyError", "ensure_schema", "hot_tier", "replace_partitions"]
-
-# One in-process lock per data path: flock already excludes other processes; this
-# keeps threads of one process (uvicorn's thread pool) from opening the path twice.
-_THREAD_LOCKS: dict[str, threading.Lock] = {}
-_THREAD_LOCKS_GUARD = threading.Lock()
-
-
-class HotTierBusyError(RuntimeError):
-    """The embedded engine stayed held by another process longer than the lock timeout."""
-
-
-def _thread_lock(path: str) -> threading.Lock:
-    with _THREAD_LOCKS_GUARD:
-        return _THREAD_LOCKS.setdefault(path, threading.Lock())
-
-
-@contextmanager
-def _exclusive(lock_file: Path, timeout_s: float) -> Iterator[None]:
-    tlock = _thread_lock(str(lock_file))
-    deadline = time.monotonic() + timeout_s
-    if not tlock.acquire(timeout=timeout_s):
-        raise HotTierBusyError(f"hot tier busy in this process for {timeout_s:.0f}s")
-    try:
-        lock_file.parent.mkdir(parents=True, exist_ok=True)
-        with open(lock_file, "a+") as fh:
-            while True:
-                try:
-                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() >= deadline:
-                        raise HotTierBusyError(
-                            f"hot tier {lock_file.parent} held by another process for "
-                            f"{timeout_s:.0f}s"
-                        ) from None
-                    time.sleep(0.02)
-            try:
-                yield
-            finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
-    finally:
-        tlock.release()
-
 
 @contextmanager
 def hot_tier(settings: Settings) -> Iterator[Any]:
@@ -80,13 +34,11 @@ def hot_tier(settings: Settings) -> Iterator[Any]:
         finally:
             client.close()
         return
-    path = Path(url.removeprefix("chdb://")).resolve()
-    with _exclusive(path.with_name(path.name + ".lock"), settings.clickhouse_lock_timeout_seconds):
-        client = clickhouse_connect.get_client(dsn=f"chdb://{path}")
-        try:
-            yield client
-        finally:
-            client.close()
+    lease = lease_for(Path(url.removeprefix("chdb://")).resolve())
+    with lease.client(
+        settings.clickhouse_lock_timeout_seconds, settings.clickhouse_idle_release_seconds
+    ) as client:
+        yield client
 
 
 _DIMS_DDL = ",\n    ".join(

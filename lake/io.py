@@ -67,10 +67,10 @@ class Lake:
 
     def read_parquet(self, uris: Sequence[str], schema: dict[str, pl.DataType]) -> pl.DataFrame:
         """Read Parquet files into one frame with exactly ``schema``'s columns."""
-        frames = []
+        frames: list[pl.DataFrame] = []
         for uri in uris:
             with self.fs.open_input_file(self._fs_path(uri)) as f:
-                frames.append(pl.from_arrow(pq.read_table(f)))
+                frames.append(pl.DataFrame(pq.read_table(f)))
         if not frames:
             return pl.DataFrame(schema=schema)
         df = pl.concat(frames, how="diagonal_relaxed")

@@ -32,6 +32,8 @@ SETTINGS_DOC: dict[str, str] = {
     "STRATA_SESSION_TIMEOUT_MINUTES": "Inactivity gap that ends a session (default 30).",
     "STRATA_CLICKHOUSE_LOCK_TIMEOUT_SECONDS": "Embedded mode: how long a process waits for "
     "the chdb data path before giving up (default 60).",
+    "STRATA_CLICKHOUSE_IDLE_RELEASE_SECONDS": "Embedded mode: an idle process keeps the chdb "
+    "engine open this long for its next query, unless another process asks (default 5).",
     "STRATA_S3_ENDPOINT_URL": "S3 endpoint for a non-AWS S3 API such as MinIO (optional).",
     "STRATA_S3_REGION": "S3 region (default `us-east-1`).",
 }
@@ -51,6 +53,7 @@ class Settings:
     flush_seconds: float = 2.0
     session_timeout_minutes: int = 30
     clickhouse_lock_timeout_seconds: float = 60.0
+    clickhouse_idle_release_seconds: float = 5.0
     s3_endpoint_url: str | None = None
     s3_region: str = "us-east-1"
 
@@ -75,6 +78,9 @@ class Settings:
             session_timeout_minutes=int(get("STRATA_SESSION_TIMEOUT_MINUTES", "30")),
             clickhouse_lock_timeout_seconds=float(
                 get("STRATA_CLICKHOUSE_LOCK_TIMEOUT_SECONDS", "60")
+            ),
+            clickhouse_idle_release_seconds=float(
+                get("STRATA_CLICKHOUSE_IDLE_RELEASE_SECONDS", "5")
             ),
             s3_endpoint_url=env.get("STRATA_S3_ENDPOINT_URL") or None,
             s3_region=get("STRATA_S3_REGION", "us-east-1"),

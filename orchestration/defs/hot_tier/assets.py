@@ -1,26 +1,17 @@
 """ClickHouse hot tier: gold rollups loaded day by day, idempotently."""
 
-import time
-
 import polars as pl
 from dagster import AssetExecutionContext, MaterializeResult, asset
 
 from lake.clickhouse import ROLLUP_TABLES, ensure_schema, hot_tier, replace_partitions
 from lake.schemas import ROLLUP_DIMENSIONS
+from lake.transforms.rollups import ROLLUP_METRIC_COLUMNS
 from orchestration.defs.lake.assets import gold_rollup_daily, gold_rollup_hourly
 from orchestration.lib.strata_resource import StrataResource
 
 __all__ = ["clickhouse_hot_tier"]
 
 _TABLES = {"rollup_hourly": ("hour", "utc_date"), "rollup_daily": ("date", "date")}
-_METRICS = [
-    "count_pageviews",
-    "count_events",
-    "users",
-    "count_sessions",
-    "count_bounces",
-    "sum_session_duration_s",
-]
 
 
 def _partitions_in_hot_tier(client: object, name: str) -> set[str]:
@@ -58,7 +49,7 @@ def clickhouse_hot_tier(
             else pl.DataFrame()
         )
         days = sorted(set(gold[part_col].cast(pl.String).to_list()) if gold.height else set())
-        columns = ["tracking_id", time_col, *ROLLUP_DIMENSIONS, *_METRICS]
+        columns = ["tracking_id", time_col, *ROLLUP_DIMENSIONS, *ROLLUP_METRIC_COLUMNS]
         for day in sorted(set(days) | existing[name]):
             rows = (
                 gold.filter(pl.col(part_col).cast(pl.String) == day).select(columns)
@@ -67,8 +58,6 @@ def clickhouse_hot_tier(
             )
             with hot_tier(settings) as client:
                 replace_partitions(client, name, rows.to_arrow(), [day])
-            if settings.is_embedded_clickhouse:
-                time.sleep(0.05)  # let a waiting reader (strata serve) take the engine in between
         loaded[name] = gold.height
         context.log.info(f"{name}: {gold.height} rows over {len(days)} days")
     return MaterializeResult(metadata={f"{k}_rows": v for k, v in loaded.items()})
