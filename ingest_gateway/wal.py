@@ -83,9 +83,10 @@ class WriteAheadLog:
 
     def sealed_segments(self) -> list[Path]:
         """Closed segments not yet flushed, oldest first (includes any left by a crash)."""
+        # Listed under the lock: a segment opened by an append racing this call must not
+        # be taken for a sealed one (it would be landed half-written and then deleted).
         with self._lock:
-            open_path = self._path
-        return sorted(p for p in self.dir.glob("*.wal") if p != open_path)
+            return sorted(p for p in self.dir.glob("*.wal") if p != self._path)
 
     def disk_bytes(self) -> int:
         """Bytes the WAL holds on disk (for the disk budget and monitoring)."""
