@@ -23,6 +23,7 @@ from lake.settings import Settings
 
 __all__ = ["ROLLUP_TABLES", "HotTierBusyError", "ensure_schema", "hot_tier", "replace_partitions"]
 
+
 @contextmanager
 def hot_tier(settings: Settings) -> Iterator[Any]:
     """A ClickHouse client for one unit of work; embedded mode holds the data path meanwhile."""
@@ -90,7 +91,9 @@ def ensure_schema(client: Any) -> None:
         client.command(_rollup_ddl(name, raw=True))
 
 
-def replace_partitions(client: Any, name: str, rows: pa.Table, partitions: list[str]) -> None:
+def replace_partitions(
+    client: Any, name: str, rows: pa.Table | None, partitions: list[str]
+) -> None:
     """Make ``partitions`` (dates) of rollup ``name`` hold exactly ``rows``: a rerun replaces.
 
     Rows go through a staging twin and ``REPLACE PARTITION``, so a reader on a server
@@ -103,7 +106,7 @@ def replace_partitions(client: Any, name: str, rows: pa.Table, partitions: list[
     time_col = ROLLUP_TABLES[name][0].split()[0]
     for table in (f"{name}__staging", f"{name}__raw"):
         client.command(f"TRUNCATE TABLE {table}")
-    if rows.num_rows:
+    if rows is not None and rows.num_rows:
         client.insert_arrow(f"{name}__raw", rows)
         client.command(
             f"INSERT INTO {name}__staging SELECT tracking_id, {time_col}, {_DIM_NAMES}, "

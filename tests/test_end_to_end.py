@@ -116,3 +116,39 @@ def test_pipeline_with_lake_on_s3_matches_reference(
     assert any(k.startswith("lake/landing/events/") for k in keys)
     assert any(k.startswith("lake/bronze/events/_delta_log/") for k in keys)
     assert not (tmp_path / "home" / "lake").exists()
+
+
+def test_session_spanning_midnight_utc_is_one_session_end_to_end(env: Env) -> None:
+    import polars as pl
+
+    from ingest_gateway.app import create_app
+    from lake.paths import LakePaths
+
+    ua = "Mozilla/5.0 (X11; Linux x86_64; rv:127.0) Gecko/20100101 Firefox/127.0"
+    events = [
+        {
+            "tracking_id": "ST-TEST",
+            "client_id": "night-owl",
+            "timestamp": ts,
+            "page": {"url": f"https://shop.example/{path}"},
+            "context": {"user_agent": ua},
+        }
+        for ts, path in (("2026-03-01T23:50:00Z", "a"), ("2026-03-02T00:10:00Z", "b"))
+    ]
+    with TestClient(create_app(env.settings)) as gw:
+        assert gw.post("/api/v1/events", json=events).json()["accepted"] == 2
+    run_pipeline(echo=False)
+    sessions = pl.read_delta(LakePaths(env.settings.lake_uri).silver_sessions)
+    assert sessions.select("session_date", "count_pageviews", "duration_s").rows() == [
+        (dt.date(2026, 3, 1), 2, 1200.0)
+    ]
+    answer = _query(
+        env,
+        metrics=["pageviews", "sessions"],
+        dimensions=["date"],
+        date_range={"start": "2026-03-01", "end": "2026-03-02"},
+    )
+    assert answer["rows"] == [
+        {"date": "2026-03-01", "pageviews": 1, "sessions": 1},
+        {"date": "2026-03-02", "pageviews": 1, "sessions": 0},
+    ]

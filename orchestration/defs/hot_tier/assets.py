@@ -1,6 +1,5 @@
 """ClickHouse hot tier: gold rollups loaded day by day, idempotently."""
 
-import polars as pl
 from dagster import AssetExecutionContext, MaterializeResult, asset
 
 from lake.clickhouse import ROLLUP_TABLES, ensure_schema, hot_tier, replace_partitions
@@ -43,21 +42,22 @@ def clickhouse_hot_tier(
         existing = {name: _partitions_in_hot_tier(client, name) for name in _TABLES}
     loaded: dict[str, int] = {}
     for name, (time_col, part_col) in _TABLES.items():
-        gold = (
-            lake.scan_delta(paths.gold(name), {}).collect()
-            if lake.delta_table(paths.gold(name))
-            else pl.DataFrame()
-        )
-        days = sorted(set(gold[part_col].cast(pl.String).to_list()) if gold.height else set())
+        gold = lake.scan_delta(paths.gold(name), {}).collect()
         columns = ["tracking_id", time_col, *ROLLUP_DIMENSIONS, *ROLLUP_METRIC_COLUMNS]
-        for day in sorted(set(days) | existing[name]):
-            rows = (
-                gold.filter(pl.col(part_col).cast(pl.String) == day).select(columns)
-                if gold.height
-                else pl.DataFrame()
-            )
+        by_day = (
+            {
+                str(k[0]): df.select(columns)
+                for k, df in gold.partition_by(part_col, as_dict=True).items()
+            }
+            if gold.height
+            else {}
+        )
+        for day in sorted(by_day.keys() | existing[name]):
+            rows = by_day.get(day)
             with hot_tier(settings) as client:
-                replace_partitions(client, name, rows.to_arrow(), [day])
+                replace_partitions(
+                    client, name, rows.to_arrow() if rows is not None else None, [day]
+                )
         loaded[name] = gold.height
-        context.log.info(f"{name}: {gold.height} rows over {len(days)} days")
+        context.log.info(f"{name}: {gold.height} rows over {len(by_day)} days")
     return MaterializeResult(metadata={f"{k}_rows": v for k, v in loaded.items()})
