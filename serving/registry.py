@@ -6,6 +6,8 @@ as query parameters.
 
 from __future__ import annotations
 
+from lake.clickhouse import DISTINCT_USERS_MERGE
+
 __all__ = ["DIMENSIONS", "FILTERABLE", "METRICS", "dimension_sql"]
 
 #: Metric -> ClickHouse aggregate over a rollup table.  Distinct users merge their
@@ -13,7 +15,7 @@ __all__ = ["DIMENSIONS", "FILTERABLE", "METRICS", "dimension_sql"]
 METRICS: dict[str, str] = {
     "pageviews": "sum(count_pageviews)",
     "events": "sum(count_events)",
-    "unique_users": "uniqCombined64Merge(users)",
+    "unique_users": DISTINCT_USERS_MERGE,
     "sessions": "sum(count_sessions)",
     "bounce_rate": "if(sum(count_sessions) = 0, 0, sum(count_bounces) / sum(count_sessions))",
     "avg_session_duration": (

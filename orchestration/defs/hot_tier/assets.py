@@ -26,7 +26,7 @@ def _partitions_in_hot_tier(client: object, name: str) -> set[str]:
     kinds={"clickhouse"},
     pool="clickhouse",
     description="rollup_hourly and rollup_daily in ClickHouse (AggregatingMergeTree, "
-    "uniqCombined64 states for distinct users); each day partition is replaced atomically.",
+    "uniqCombined64(20) states for distinct users); each day partition is replaced atomically.",
 )
 def clickhouse_hot_tier(
     context: AssetExecutionContext, strata: StrataResource
