@@ -1,0 +1,1 @@
+"""Ingest gateway: the HTTP collector that lands events in the lake."""

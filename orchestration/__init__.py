@@ -1,0 +1,1 @@
+"""Dagster code location: landing → bronze → sessions → rollups → ClickHouse."""

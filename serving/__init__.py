@@ -1,0 +1,1 @@
+"""Query API over the hot tier."""

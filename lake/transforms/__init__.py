@@ -1,0 +1,1 @@
+"""Pure Polars transforms: LazyFrame in, LazyFrame out."""

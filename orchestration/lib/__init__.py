@@ -1,0 +1,1 @@
+"""Resource classes and the command-line pipeline runner."""

@@ -1,0 +1,1 @@
+"""Query backends (ClickHouse now; DuckDB over the lake later)."""

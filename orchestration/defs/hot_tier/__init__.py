@@ -1,0 +1,1 @@
+"""Assets that load the ClickHouse hot tier."""

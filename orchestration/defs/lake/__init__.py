@@ -1,0 +1,1 @@
+"""Assets, sensors and jobs of the lake layers."""
