@@ -63,7 +63,7 @@ class Flusher:
             for (hour,), part in hours.group_by("_h"):
                 uri = self.paths.landing_file(hour, self.gateway_id, path.stem)
                 self.lake.write_parquet(part.drop("_h").to_arrow(), uri)
-        path.unlink()
+        self.wal.forget(path)
         return df.height
 
     def flush_all(self) -> int:

@@ -41,17 +41,26 @@ def read_segment(path: Path) -> Iterator[list]:
 
 
 class WriteAheadLog:
-    """Append-only segments in one directory; thread-safe."""
+    """Append-only segments in one directory; thread-safe, with group commit.
+
+    Each append writes its frame under a short lock, then waits for an ``fsync``
+    that covers it: one thread syncs for everything written so far while the
+    others keep writing, so concurrent requests share one disk flush.
+    """
 
     def __init__(self, directory: Path, fsync: bool = True) -> None:
         self.dir = directory
         self.dir.mkdir(parents=True, exist_ok=True)
         self.fsync = fsync
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # segment state and writes
+        self._sync_lock = threading.Lock()  # one fsync at a time
         existing = [int(p.stem) for p in self.dir.glob("*.wal") if p.stem.isdigit()]
         self._last_id = max(existing, default=0)
         self._file: BinaryIO | None = None
         self._path: Path | None = None
+        self._written = 0  # frames written so far
+        self._synced = 0  # frames known to be on disk
+        self._bytes = sum(p.stat().st_size for p in self.dir.glob("*.wal"))
         self.pending_events = 0  # events in the open segment
 
     def append(self, rows: list[list]) -> int:
@@ -67,19 +76,48 @@ class WriteAheadLog:
                 self._file = open(self._path, "ab")  # noqa: SIM115 - kept open across appends
             self._file.write(frame)
             self._file.flush()
-            if self.fsync:
-                os.fsync(self._file.fileno())
+            self._written += 1
+            self._bytes += len(frame)
+            mine = self._written
             self.pending_events += len(rows)
-            return self.pending_events
+            pending = self.pending_events
+        if self.fsync:
+            self._sync(mine)
+        return pending
+
+    def _sync(self, frame_no: int) -> None:
+        with self._sync_lock:
+            with self._lock:
+                if self._synced >= frame_no or self._file is None:
+                    return  # covered by another thread's fsync, or by seal()
+                target = self._written
+                fd = os.dup(self._file.fileno())  # survives a seal() while we sync
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            with self._lock:
+                self._synced = max(self._synced, target)
 
     def seal(self) -> None:
         """Close the open segment (if any) so it can be flushed; appends go to a new one."""
         with self._lock:
             if self._file is not None:
+                self._file.flush()
+                if self.fsync:
+                    os.fsync(self._file.fileno())
                 self._file.close()
+                self._synced = self._written
                 self._file = None
                 self._path = None
                 self.pending_events = 0
+
+    def forget(self, segment: Path) -> None:
+        """Delete a segment that has been landed."""
+        size = segment.stat().st_size
+        segment.unlink()
+        with self._lock:
+            self._bytes -= size
 
     def sealed_segments(self) -> list[Path]:
         """Closed segments not yet flushed, oldest first (includes any left by a crash)."""
@@ -88,6 +126,7 @@ class WriteAheadLog:
         with self._lock:
             return sorted(p for p in self.dir.glob("*.wal") if p != self._path)
 
+    @property
     def disk_bytes(self) -> int:
         """Bytes the WAL holds on disk (for the disk budget and monitoring)."""
-        return sum(p.stat().st_size for p in self.dir.glob("*.wal"))
+        return self._bytes
