@@ -8,7 +8,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from ingest_gateway.flusher import Flusher
-from ingest_gateway.routes import events
+from ingest_gateway.ratelimit import RateLimiter
+from ingest_gateway.routes import beacon, events
 from ingest_gateway.sites import SiteCache
 from ingest_gateway.wal import WriteAheadLog
 from lake.io import Lake
@@ -25,13 +26,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        wal = WriteAheadLog(settings.wal_dir)
+        wal = WriteAheadLog(settings.wal_dir, fsync=settings.wal_fsync)
         flusher = Flusher(
             wal, Lake(settings), settings.gateway_id, settings.flush_seconds, settings.flush_events
         )
         app.state.wal = wal
         app.state.flusher = flusher
         app.state.sites = SiteCache(MetadataStore(settings.metadata_url))
+        app.state.limiter = RateLimiter()
         flusher.start()
         try:
             yield
@@ -41,6 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Strata ingest gateway", version="1", lifespan=lifespan)
     app.state.settings = settings
     app.include_router(events.router)
+    app.include_router(beacon.router)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

@@ -20,13 +20,19 @@ class SiteCache:
         self._loaded = 0.0
         self._lock = threading.Lock()
 
-    def get(self, tracking_id: str) -> Site | None:
-        """The site, or None when unknown (a miss re-reads the store once per ttl)."""
+    def _fresh(self) -> dict[str, Site]:
         now = time.monotonic()
-        site = self._sites.get(tracking_id)
-        if site is None and now - self._loaded > self.ttl:
+        if now - self._loaded > self.ttl:
             with self._lock:
-                self._sites = self.store.sites()
-                self._loaded = now
-            site = self._sites.get(tracking_id)
-        return site
+                if now - self._loaded > self.ttl:
+                    self._sites = self.store.sites()
+                    self._loaded = now
+        return self._sites
+
+    def get(self, tracking_id: str) -> Site | None:
+        """The site, or None when unknown (changes show within ``ttl`` seconds)."""
+        return self._fresh().get(tracking_id)
+
+    def any_allows_origin(self, host: str) -> bool:
+        """True when some site lists ``host`` (or a parent domain) among its domains."""
+        return any(site.allows_origin(host) for site in self._fresh().values())

@@ -27,6 +27,7 @@ __all__ = ["main"]
 
 DEMO_SITE = "ST-DEMO"
 DEMO_DOMAIN = "demo.strata.test"
+DEMO_RATE_LIMIT = 1_000_000
 
 
 def _exec_module(module: str, args: list[str]) -> int:
@@ -139,7 +140,8 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     """Generate traffic through the real gateway, run the pipeline, then serve it."""
     settings.ensure_dirs()
     store = MetadataStore(settings.metadata_url)
-    store.add_site(DEMO_SITE, [DEMO_DOMAIN], "UTC")
+    # The demo replays a week of traffic in seconds: lift the per-site rate limit for it.
+    store.add_site(DEMO_SITE, [DEMO_DOMAIN], "UTC", rate_limit_eps=DEMO_RATE_LIMIT)
     key = _demo_key(settings, store)
     end = _demo_end_date(settings, args.days, args.events)
     start = end - dt.timedelta(days=args.days - 1)
@@ -203,7 +205,7 @@ def cmd_sites(args: argparse.Namespace, settings: Settings) -> int:
     settings.ensure_dirs()
     try:
         site = MetadataStore(settings.metadata_url).add_site(
-            args.tracking_id, args.domain, args.timezone
+            args.tracking_id, args.domain, args.timezone, args.rate_limit
         )
     except SiteError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -259,6 +261,9 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--tracking-id", required=True)
     add.add_argument("--domain", action="append", required=True, help="repeat for several")
     add.add_argument("--timezone", default="UTC")
+    add.add_argument(
+        "--rate-limit", type=int, default=None, help="events/s (default: STRATA_RATE_LIMIT_EPS)"
+    )
 
     keys = sub.add_parser("keys", help="manage API keys").add_subparsers(
         dest="action", required=True

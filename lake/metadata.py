@@ -24,6 +24,7 @@ sites_table = sa.Table(
     sa.Column("tracking_id", sa.String(64), primary_key=True),
     sa.Column("domains", sa.Text, nullable=False, default=""),
     sa.Column("timezone", sa.String(64), nullable=False, default="UTC"),
+    sa.Column("rate_limit_eps", sa.Integer, nullable=True),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
 
@@ -47,6 +48,11 @@ class Site:
     tracking_id: str
     domains: tuple[str, ...]
     timezone: str
+    rate_limit_eps: int | None = None  # events/s the gateway admits; None: the default
+
+    def allows_origin(self, host: str) -> bool:
+        """True when a browser page on ``host`` may send events for this site."""
+        return any(host == d or host.endswith("." + d) for d in self.domains)
 
 
 def _hash_key(key: str) -> str:
@@ -60,8 +66,22 @@ class MetadataStore:
     def __init__(self, url: str) -> None:
         self.engine = sa.create_engine(url)
         _meta.create_all(self.engine)
+        self._upgrade()
 
-    def add_site(self, tracking_id: str, domains: list[str], timezone: str = "UTC") -> Site:
+    def _upgrade(self) -> None:
+        """Add columns newer than the database (create_all only creates missing tables)."""
+        have = {c["name"] for c in sa.inspect(self.engine).get_columns("sites")}
+        if "rate_limit_eps" not in have:
+            with self.engine.begin() as conn:
+                conn.execute(sa.text("ALTER TABLE sites ADD COLUMN rate_limit_eps INTEGER"))
+
+    def add_site(
+        self,
+        tracking_id: str,
+        domains: list[str],
+        timezone: str = "UTC",
+        rate_limit_eps: int | None = None,
+    ) -> Site:
         """Create or update a site; the time zone must be an IANA name."""
         if not tracking_id or len(tracking_id) > 64:
             raise SiteError("tracking_id must be 1-64 characters")
@@ -69,7 +89,10 @@ class MetadataStore:
             zoneinfo.ZoneInfo(timezone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             raise SiteError(f"unknown time zone {timezone!r}") from None
-        row = {"domains": ",".join(domains), "timezone": timezone}
+        if rate_limit_eps is not None and rate_limit_eps <= 0:
+            raise SiteError("rate limit must be a positive number of events per second")
+        domains = [d.strip().lower() for d in domains if d.strip()]
+        row = {"domains": ",".join(domains), "timezone": timezone, "rate_limit_eps": rate_limit_eps}
         with self.engine.begin() as conn:
             exists = conn.execute(
                 sa.select(sites_table.c.tracking_id).where(sites_table.c.tracking_id == tracking_id)
@@ -83,7 +106,7 @@ class MetadataStore:
                     sites_table.insert(),
                     {**row, "tracking_id": tracking_id, "created_at": dt.datetime.now(dt.UTC)},
                 )
-        return Site(tracking_id, tuple(domains), timezone)
+        return Site(tracking_id, tuple(domains), timezone, rate_limit_eps)
 
     def sites(self) -> dict[str, Site]:
         """Every site by tracking id."""
@@ -91,7 +114,10 @@ class MetadataStore:
             rows = conn.execute(sa.select(sites_table)).mappings().all()
         return {
             r["tracking_id"]: Site(
-                r["tracking_id"], tuple(d for d in r["domains"].split(",") if d), r["timezone"]
+                r["tracking_id"],
+                tuple(d for d in r["domains"].split(",") if d),
+                r["timezone"],
+                r["rate_limit_eps"],
             )
             for r in rows
         }

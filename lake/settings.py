@@ -27,6 +27,12 @@ SETTINGS_DOC: dict[str, str] = {
     "STRATA_WAL_DIR": "Gateway write-ahead log directory (default `$STRATA_HOME/wal`).",
     "STRATA_GATEWAY_ID": "Name of this gateway instance, part of landing file names "
     "(default `gw1`).",
+    "STRATA_WAL_FSYNC": "`true` (default): fsync the WAL before acknowledging, with group "
+    "commit; `false` trades crash safety of the last moments for speed.",
+    "STRATA_WAL_MAX_BYTES": "WAL disk budget; past it the gateway answers 503 + Retry-After "
+    "(default 1073741824, 1 GiB).",
+    "STRATA_RATE_LIMIT_EPS": "Events per second each tracking id may send, unless its site "
+    "sets its own (default 1000).",
     "STRATA_FLUSH_EVENTS": "Gateway lands its WAL after this many events (default 20000).",
     "STRATA_FLUSH_SECONDS": "… or after this many seconds, whichever comes first (default 2).",
     "STRATA_SESSION_TIMEOUT_MINUTES": "Inactivity gap that ends a session (default 30).",
@@ -49,6 +55,9 @@ class Settings:
     metadata_url: str
     wal_dir: Path
     gateway_id: str = "gw1"
+    wal_fsync: bool = True
+    wal_max_bytes: int = 1 << 30
+    rate_limit_eps: int = 1000
     flush_events: int = 20_000
     flush_seconds: float = 2.0
     session_timeout_minutes: int = 30
@@ -73,6 +82,9 @@ class Settings:
             metadata_url=get("STRATA_METADATA_URL", f"sqlite:///{home / 'metadata.db'}"),
             wal_dir=Path(get("STRATA_WAL_DIR", str(home / "wal"))).resolve(),
             gateway_id=get("STRATA_GATEWAY_ID", "gw1"),
+            wal_fsync=get("STRATA_WAL_FSYNC", "true").lower() not in ("0", "false", "no", "off"),
+            wal_max_bytes=int(get("STRATA_WAL_MAX_BYTES", str(1 << 30))),
+            rate_limit_eps=int(get("STRATA_RATE_LIMIT_EPS", "1000")),
             flush_events=int(get("STRATA_FLUSH_EVENTS", "20000")),
             flush_seconds=float(get("STRATA_FLUSH_SECONDS", "2")),
             session_timeout_minutes=int(get("STRATA_SESSION_TIMEOUT_MINUTES", "30")),

@@ -37,7 +37,7 @@ def make_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tz: str = "UTC", *
     settings = Settings.from_env()
     settings.ensure_dirs()
     store = MetadataStore(settings.metadata_url)
-    store.add_site("ST-TEST", ["shop.example"], tz)
+    store.add_site("ST-TEST", ["shop.example"], tz, rate_limit_eps=10_000_000)
     return Env(settings, store, store.create_key("ST-TEST"))
 
 

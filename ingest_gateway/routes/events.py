@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import time
-
 import msgspec
-import orjson
 from fastapi import APIRouter, Request, Response
-from starlette.concurrency import run_in_threadpool
 
-from ingest_gateway.contract import decode_batch, event_decoder
-from ingest_gateway.enrich.rows import enrich
+from ingest_gateway.contract import decode_batch
+from ingest_gateway.intake import accept, cors_headers, json_response
 
-__all__ = ["router"]
+__all__ = ["MAX_BODY_BYTES", "read_batch", "router"]
 
 router = APIRouter()
 
@@ -20,12 +16,28 @@ MAX_BODY_BYTES = 1024 * 1024
 _CONTENT_TYPES = ("application/json", "text/plain", "")
 
 
-def _json(status: int, body: dict) -> Response:
-    return Response(orjson.dumps(body), status_code=status, media_type="application/json")
+async def read_batch(request: Request) -> list[msgspec.Raw] | Response:
+    """The body's events as raw items, or the 4xx response a bad body gets.
 
-
-def _error(status: int, message: str) -> Response:
-    return _json(status, {"error": message})
+    ``text/plain`` is accepted because ``navigator.sendBeacon`` and CORS-simple
+    requests send JSON under that type.
+    """
+    cors = cors_headers(request)
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if ctype not in _CONTENT_TYPES:
+        msg = f"content type {ctype!r} not supported; send application/json"
+        return json_response(415, {"error": msg}, cors)
+    body = await request.body()
+    if len(body) > MAX_BODY_BYTES:
+        msg = f"body is {len(body)} bytes; at most {MAX_BODY_BYTES}"
+        return json_response(413, {"error": msg}, cors)
+    try:
+        return decode_batch(body)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        msg = "body must be a JSON event object or an array of event objects"
+        return json_response(400, {"error": msg}, cors)
+    except ValueError as exc:
+        return json_response(400, {"error": str(exc)}, cors)
 
 
 @router.post("/api/v1/events", status_code=202)
@@ -34,39 +46,20 @@ async def ingest_events(request: Request) -> Response:
 
     ``202 {"accepted", "rejected": [{"index", "error"}]}`` means every accepted event is
     in the write-ahead log; ``400`` when nothing is valid, ``413`` over 1 MiB, ``415`` for
-    a content type other than JSON (or ``text/plain`` as ``sendBeacon`` sends).
+    a content type other than JSON (or ``text/plain``), ``429`` over the site's rate,
+    ``503`` when the WAL is over its disk budget.
     """
-    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if ctype not in _CONTENT_TYPES:
-        return _error(415, f"content type {ctype!r} not supported; send application/json")
-    body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
-        return _error(413, f"body is {len(body)} bytes; at most {MAX_BODY_BYTES}")
-    try:
-        items = decode_batch(body)
-    except (msgspec.DecodeError, msgspec.ValidationError):
-        return _error(400, "body must be a JSON event object or an array of event objects")
-    except ValueError as exc:
-        return _error(400, str(exc))
+    items = await read_batch(request)
+    if isinstance(items, Response):
+        return items
+    return await accept(request, items)
 
-    state = request.app.state
-    received_us = time.time_ns() // 1000
-    header_ua = request.headers.get("user-agent")
-    header_ip = request.client.host if request.client else None
-    rows: list[list] = []
-    rejected: list[dict] = []
-    for index, raw in enumerate(items):
-        try:
-            event = event_decoder.decode(raw)
-        except msgspec.ValidationError as exc:
-            rejected.append({"index": index, "error": str(exc)})
-            continue
-        if state.sites.get(event.tracking_id) is None:
-            rejected.append({"index": index, "error": f"unknown tracking_id {event.tracking_id!r}"})
-            continue
-        rows.append(enrich(event, received_us, header_ua, header_ip))
-    if not rows:
-        return _json(400, {"accepted": 0, "rejected": rejected})
-    pending = await run_in_threadpool(state.wal.append, rows)
-    state.flusher.notify(pending)
-    return _json(202, {"accepted": len(rows), "rejected": rejected})
+
+@router.options("/api/v1/events")
+@router.options("/api/v1/beacon")
+async def preflight(request: Request) -> Response:
+    """CORS preflight: allowed for pages on a domain of some registered site."""
+    headers = cors_headers(request)
+    if not headers:
+        return json_response(403, {"error": "origin is not a domain of any site"})
+    return Response(status_code=204, headers=headers)

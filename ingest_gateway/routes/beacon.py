@@ -1,0 +1,58 @@
+"""``/api/v1/beacon``: a 1×1 GIF pixel (event in the query string) and ``sendBeacon`` bodies."""
+
+from __future__ import annotations
+
+import base64
+
+import orjson
+from fastapi import APIRouter, Request, Response
+
+from ingest_gateway.intake import accept
+from ingest_gateway.routes.events import read_batch
+
+__all__ = ["router"]
+
+router = APIRouter()
+
+GIF = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
+_PAGE = {"url": "url", "title": "title", "referrer": "referrer"}
+_TOP = ("tracking_id", "client_id", "event_type", "event_id", "user_id", "event_name", "session_id")
+
+
+def _event_from_query(params: dict[str, str]) -> dict:
+    event: dict = {k: params[k] for k in _TOP if k in params}
+    if "timestamp" in params:
+        ts = params["timestamp"]
+        event["timestamp"] = float(ts) if ts.replace(".", "", 1).isdigit() else ts
+    page = {field: params[key] for key, field in _PAGE.items() if key in params}
+    if page:
+        event["page"] = page
+    for key in ("screen", "language"):
+        if key in params:
+            event.setdefault("context", {})[key] = params[key]
+    return event
+
+
+@router.get("/api/v1/beacon")
+async def beacon_pixel(request: Request) -> Response:
+    """Ingest one event from the query string (``tracking_id``, ``client_id``, ``event_type``,
+    ``url``, ``title``, ``referrer``, ``timestamp`` …) and answer a transparent GIF.
+
+    The pixel is served for rejected events too (a broken image helps nobody); the
+    outcome is in the status code and the ``X-Strata-Result`` header.
+    """
+    raw = orjson.dumps(_event_from_query(dict(request.query_params)))
+    answer = await accept(request, [raw])
+    headers = {"Cache-Control": "no-store", "X-Strata-Result": answer.body.decode()}
+    if "retry-after" in answer.headers:
+        headers["Retry-After"] = answer.headers["retry-after"]
+    return Response(GIF, status_code=answer.status_code, media_type="image/gif", headers=headers)
+
+
+@router.post("/api/v1/beacon", status_code=202)
+async def beacon_post(request: Request) -> Response:
+    """``navigator.sendBeacon`` target: the same body and answers as ``/api/v1/events``."""
+    items = await read_batch(request)
+    if isinstance(items, Response):
+        return items
+    return await accept(request, items)
