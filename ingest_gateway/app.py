@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from ingest_gateway.commit import GroupCommit
 from ingest_gateway.flusher import Flusher
 from ingest_gateway.ratelimit import RateLimiter
 from ingest_gateway.routes import beacon, events
@@ -35,9 +37,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.sites = SiteCache(MetadataStore(settings.metadata_url))
         app.state.limiter = RateLimiter()
         flusher.start()
+        app.state.commit = GroupCommit(wal, asyncio.get_running_loop())
         try:
             yield
         finally:
+            app.state.commit.stop()
             flusher.stop()
 
     app = FastAPI(title="Strata ingest gateway", version="1", lifespan=lifespan)

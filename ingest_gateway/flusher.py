@@ -32,7 +32,12 @@ _WAL_SCHEMA = {
 def segment_frame(path: Path) -> pl.DataFrame:
     """The events of one WAL segment as a frame of :data:`lake.schemas.EVENT_SCHEMA`."""
     rows = list(read_segment(path))
-    df = pl.DataFrame(rows, schema=_WAL_SCHEMA, orient="row")
+    # Column-wise construction is several times faster than orient="row".
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(_WAL_SCHEMA)
+    df = pl.DataFrame(
+        {name: list(col) for name, col in zip(_WAL_SCHEMA, columns, strict=True)},
+        schema=_WAL_SCHEMA,
+    )
     df = df.with_columns(
         pl.col("event_at", "received_at").cast(pl.Datetime("us", "UTC")),
     ).with_columns(event_date=pl.col("event_at").dt.date())

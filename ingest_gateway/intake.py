@@ -15,7 +15,6 @@ from urllib.parse import urlsplit
 import msgspec
 import orjson
 from fastapi import Request, Response
-from starlette.concurrency import run_in_threadpool
 
 from ingest_gateway.contract import event_decoder
 from ingest_gateway.enrich.rows import enrich
@@ -99,6 +98,7 @@ async def accept(request: Request, items: list[msgspec.Raw] | list[bytes]) -> Re
         if wait:
             error = f"rate limit of {rate} events/s exceeded for {tracking_id!r}"
             return json_response(429, {"error": error}, {**cors, "Retry-After": str(int(wait))})
-    pending = await run_in_threadpool(state.wal.append, rows)
+    frame_no, pending = state.wal.write(rows)
     state.flusher.notify(pending)
+    await state.commit.durable(frame_no)
     return json_response(202, {"accepted": len(rows), "rejected": rejected}, cors)

@@ -63,8 +63,12 @@ class WriteAheadLog:
         self._bytes = sum(p.stat().st_size for p in self.dir.glob("*.wal"))
         self.pending_events = 0  # events in the open segment
 
-    def append(self, rows: list[list]) -> int:
-        """Durably append rows (one frame); returns the events now in the open segment."""
+    def write(self, rows: list[list]) -> tuple[int, int]:
+        """Append one frame to the OS (not yet fsynced): (frame number, events in segment).
+
+        Cheap enough for the event loop; pair it with :meth:`sync` (directly, or through
+        :class:`ingest_gateway.commit.GroupCommit`) before acknowledging.
+        """
         payload = _encoder.encode(rows)
         frame = _HEADER.pack(len(payload), zlib.crc32(payload)) + payload
         with self._lock:
@@ -78,19 +82,31 @@ class WriteAheadLog:
             self._file.flush()
             self._written += 1
             self._bytes += len(frame)
-            mine = self._written
             self.pending_events += len(rows)
-            pending = self.pending_events
-        if self.fsync:
-            self._sync(mine)
+            return self._written, self.pending_events
+
+    def append(self, rows: list[list]) -> int:
+        """Durably append rows (write, then fsync unless a concurrent one covered it)."""
+        frame_no, pending = self.write(rows)
+        if self.fsync and self.synced < frame_no:
+            self.sync()
         return pending
 
-    def _sync(self, frame_no: int) -> None:
+    @property
+    def synced(self) -> int:
+        """Frames known to be on disk (all of them when fsync is off)."""
+        return self._synced if self.fsync else self._written
+
+    def sync(self) -> int:
+        """fsync everything written so far; returns the number of frames now durable.
+
+        One fsync at a time; frames written while it runs wait for the next one.
+        """
         with self._sync_lock:
             with self._lock:
-                if self._synced >= frame_no or self._file is None:
-                    return  # covered by another thread's fsync, or by seal()
                 target = self._written
+                if self._synced >= target or self._file is None:
+                    return self._synced  # nothing new, or seal() synced it already
                 fd = os.dup(self._file.fileno())  # survives a seal() while we sync
             try:
                 os.fsync(fd)
@@ -98,6 +114,7 @@ class WriteAheadLog:
                 os.close(fd)
             with self._lock:
                 self._synced = max(self._synced, target)
+                return self._synced
 
     def seal(self) -> None:
         """Close the open segment (if any) so it can be flushed; appends go to a new one."""

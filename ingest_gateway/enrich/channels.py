@@ -7,6 +7,7 @@ A visit's *source* is its ``utm_source`` or, without one, its referrer's host; i
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -85,6 +86,7 @@ RULES: tuple[Rule, ...] = (
 CHANNELS: tuple[str, ...] = (*(r.channel for r in RULES), "Unassigned")
 
 
+@functools.lru_cache(maxsize=10_000)
 def channel_for(utm_source: str | None, utm_medium: str | None, referrer_host: str | None) -> str:
     """The default channel group of one visit (see the module docstring for inputs)."""
     source = (utm_source or referrer_host or "(direct)").lower()

@@ -21,10 +21,14 @@ def country_of(ip: str | None) -> str | None:
         return None
 
 
+@functools.lru_cache(maxsize=50_000)
 def anonymize_ip(ip: str | None) -> str | None:
     """Zero the host part: IPv4 to its /24, IPv6 to its /48 (the raw address is never kept)."""
     if not ip:
         return None
+    parts = ip.split(".")
+    if len(parts) == 4 and all(p.isdigit() and len(p) <= 3 and int(p) <= 255 for p in parts):
+        return f"{int(parts[0])}.{int(parts[1])}.{int(parts[2])}.0"  # IPv4 fast path
     try:
         addr = ipaddress.ip_address(ip)
     except ValueError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import NamedTuple
 from urllib.parse import parse_qsl, urlsplit
 
@@ -18,8 +19,12 @@ class PageInfo(NamedTuple):
     utm: dict[str, str]
 
 
+@functools.lru_cache(maxsize=50_000)
 def parse_page(url: str | None) -> PageInfo:
-    """Split a page URL; the path has no query string or fragment, and no trailing slash."""
+    """Split a page URL; the path has no query string or fragment, and no trailing slash.
+
+    Cached (real traffic repeats URLs); callers must not mutate the returned ``utm``.
+    """
     if not url:
         return PageInfo(None, None, {})
     try:
@@ -33,6 +38,7 @@ def parse_page(url: str | None) -> PageInfo:
     return PageInfo(parts.hostname, path, utm)
 
 
+@functools.lru_cache(maxsize=20_000)
 def referrer_host(url: str | None) -> str | None:
     """Host of a referrer URL without ``www.``, or None."""
     if not url:

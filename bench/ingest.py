@@ -1,0 +1,155 @@
+"""Benchmark: gateway ingest throughput and ack latency against a bare ASGI endpoint.
+
+Starts the gateway with its production server (uvicorn + uvloop + httptools, one
+worker, WAL fsync on) on 127.0.0.1 and, in the same run, a bare ASGI app served by
+the same server; drives load from a separate process (bench/loadgen.py).
+
+    .venv/bin/python bench/ingest.py [--seconds 10] [--conns 32]
+
+Ends with: ``BENCH ingest batch100_events_per_s=… batch100_p99_ms=… single_req_per_s=…
+bare_req_per_s=… single_vs_bare_ratio=…`` (p99 measured at half the sustained load).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import orjson
+
+HERE = Path(__file__).resolve().parent
+UA = "Mozilla/5.0 (X11; Linux x86_64; rv:127.0) Gecko/20100101 Firefox/127.0"
+BARE = """
+async def app(scope, receive, send):
+    if scope["type"] != "http":
+        return
+    while (await receive()).get("more_body"):
+        pass
+    await send({"type": "http.response.start", "status": 202,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", b"28")]})
+    await send({"type": "http.response.body", "body": b'{"accepted":1,"rejected":[]}'})
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _event(i: int) -> dict:
+    return {
+        "tracking_id": "ST-BENCH",
+        "client_id": f"client-{i % 977}",
+        "event_type": "pageview",
+        "timestamp": "2026-03-01T10:00:00.000Z",
+        "page": {
+            "url": f"https://bench.example/products/p{i % 50}?utm_source=google&utm_medium=cpc",
+            "title": "Product",
+            "referrer": "https://www.google.com/",
+        },
+        "context": {"user_agent": UA, "ip": f"81.2.69.{i % 250}", "language": "en-US"},
+    }
+
+
+def _serve(cmd: list[str], port: int, env: dict[str, str]) -> subprocess.Popen:
+    proc = subprocess.Popen(cmd, env=env)
+    for _ in range(300):
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
+            return proc
+        except httpx.TransportError:
+            time.sleep(0.05)
+    raise SystemExit(f"server on {port} did not start")
+
+
+def _load(port: int, path: str, body: Path, conns: int, seconds: float, rate: float = 0) -> dict:
+    out = subprocess.run(
+        [sys.executable, str(HERE / "loadgen.py"), "--port", str(port), "--path", path,
+         "--body", str(body), "--conns", str(conns), "--seconds", str(seconds),
+         "--rate", str(rate)],
+        capture_output=True, text=True, check=True,
+    )
+    return json.loads(out.stdout)
+
+
+def main() -> None:
+    """Run every scenario, print a table and the BENCH line."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--conns", type=int, default=32)
+    args = parser.parse_args()
+    home = Path(tempfile.mkdtemp(prefix="strata-ingest-"))
+    env = {**os.environ, "STRATA_HOME": str(home)}
+    sys.path.insert(0, str(HERE.parent))
+    from lake.metadata import MetadataStore
+    from lake.settings import Settings
+
+    settings = Settings.from_env(env)
+    settings.ensure_dirs()
+    MetadataStore(settings.metadata_url).add_site(
+        "ST-BENCH", ["bench.example"], rate_limit_eps=100_000_000
+    )
+    single = home / "single.json"
+    single.write_bytes(orjson.dumps(_event(0)))
+    batch = home / "batch100.json"
+    batch.write_bytes(orjson.dumps([_event(i) for i in range(100)]))
+    (home / "bare.py").write_text(BARE)
+
+    uvicorn = [sys.executable, "-m", "uvicorn", "--host", "127.0.0.1", "--log-level", "warning",
+               "--no-access-log"]
+    results: dict[str, dict] = {}
+    try:
+        port = _free_port()
+        gw = _serve([*uvicorn, "--port", str(port), "--factory", "ingest_gateway.app:create_app"],
+                    port, env)
+        try:
+            _load(port, "/api/v1/events", batch, args.conns, 2)  # warm-up
+            results["batch100"] = _load(port, "/api/v1/events", batch, args.conns, args.seconds)
+            half = results["batch100"]["req_per_s"] / 2
+            results["batch100_half_load"] = _load(
+                port, "/api/v1/events", batch, args.conns, args.seconds, rate=half
+            )
+            results["single"] = _load(port, "/api/v1/events", single, args.conns, args.seconds)
+        finally:
+            gw.send_signal(signal.SIGTERM)
+            gw.wait(timeout=120)
+        port = _free_port()
+        bare = _serve([*uvicorn, "--port", str(port), "--app-dir", str(home), "bare:app"], port, env)
+        try:
+            _load(port, "/", single, args.conns, 2)
+            results["bare"] = _load(port, "/", single, args.conns, args.seconds)
+        finally:
+            bare.send_signal(signal.SIGTERM)
+            bare.wait(timeout=60)
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+    print(f"{'scenario':<22}{'req/s':>10}{'events/s':>12}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}")
+    for name, r in results.items():
+        per = 100 if name.startswith("batch100") else 1
+        print(f"{name:<22}{r['req_per_s']:>10,.0f}{r['req_per_s'] * per:>12,.0f}"
+              f"{r['p50_ms']:>9}{r['p99_ms']:>9}{r['non_2xx']:>9}")
+    b = results["batch100"]
+    ratio = results["single"]["req_per_s"] / results["bare"]["req_per_s"]
+    print(
+        f"BENCH ingest batch100_events_per_s={round(b['req_per_s'] * 100)} "
+        f"batch100_p99_ms={results['batch100_half_load']['p99_ms']} "
+        f"single_req_per_s={round(results['single']['req_per_s'])} "
+        f"bare_req_per_s={round(results['bare']['req_per_s'])} "
+        f"single_vs_bare_ratio={ratio:.2f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
