@@ -75,10 +75,25 @@ def _serve(cmd: list[str], port: int, env: dict[str, str]) -> subprocess.Popen:
 
 def _load(port: int, path: str, body: Path, conns: int, seconds: float, rate: float = 0) -> dict:
     out = subprocess.run(
-        [sys.executable, str(HERE / "loadgen.py"), "--port", str(port), "--path", path,
-         "--body", str(body), "--conns", str(conns), "--seconds", str(seconds),
-         "--rate", str(rate)],
-        capture_output=True, text=True, check=True,
+        [
+            sys.executable,
+            str(HERE / "loadgen.py"),
+            "--port",
+            str(port),
+            "--path",
+            path,
+            "--body",
+            str(body),
+            "--conns",
+            str(conns),
+            "--seconds",
+            str(seconds),
+            "--rate",
+            str(rate),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return json.loads(out.stdout)
 
@@ -106,13 +121,22 @@ def main() -> None:
     batch.write_bytes(orjson.dumps([_event(i) for i in range(100)]))
     (home / "bare.py").write_text(BARE)
 
-    uvicorn = [sys.executable, "-m", "uvicorn", "--host", "127.0.0.1", "--log-level", "warning",
-               "--no-access-log"]
+    uvicorn = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--host",
+        "127.0.0.1",
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
     results: dict[str, dict] = {}
     try:
         port = _free_port()
-        gw = _serve([*uvicorn, "--port", str(port), "--factory", "ingest_gateway.app:create_app"],
-                    port, env)
+        gw = _serve(
+            [*uvicorn, "--port", str(port), "--factory", "ingest_gateway.app:create_app"], port, env
+        )
         try:
             _load(port, "/api/v1/events", batch, args.conns, 2)  # warm-up
             results["batch100"] = _load(port, "/api/v1/events", batch, args.conns, args.seconds)
@@ -125,7 +149,9 @@ def main() -> None:
             gw.send_signal(signal.SIGTERM)
             gw.wait(timeout=120)
         port = _free_port()
-        bare = _serve([*uvicorn, "--port", str(port), "--app-dir", str(home), "bare:app"], port, env)
+        bare = _serve(
+            [*uvicorn, "--port", str(port), "--app-dir", str(home), "bare:app"], port, env
+        )
         try:
             _load(port, "/", single, args.conns, 2)
             results["bare"] = _load(port, "/", single, args.conns, args.seconds)
@@ -138,8 +164,10 @@ def main() -> None:
     print(f"{'scenario':<22}{'req/s':>10}{'events/s':>12}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}")
     for name, r in results.items():
         per = 100 if name.startswith("batch100") else 1
-        print(f"{name:<22}{r['req_per_s']:>10,.0f}{r['req_per_s'] * per:>12,.0f}"
-              f"{r['p50_ms']:>9}{r['p99_ms']:>9}{r['non_2xx']:>9}")
+        print(
+            f"{name:<22}{r['req_per_s']:>10,.0f}{r['req_per_s'] * per:>12,.0f}"
+            f"{r['p50_ms']:>9}{r['p99_ms']:>9}{r['non_2xx']:>9}"
+        )
     b = results["batch100"]
     ratio = results["single"]["req_per_s"] / results["bare"]["req_per_s"]
     print(

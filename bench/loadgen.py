@@ -2,7 +2,8 @@
 
 Run as its own process so it does not share the server's interpreter:
 
-    python bench/loadgen.py --port P --path /api/v1/events --body FILE --conns 32 --seconds 10 [--rate R]
+    python bench/loadgen.py --port P --body FILE [--path /api/v1/events] [--conns 32]
+        [--seconds 10] [--rate R]
 
 Prints one JSON object: requests, seconds, req_per_s, p50_ms, p99_ms, non_2xx.
 ``--rate`` caps the total requests/s (open-loop pacing per connection) to measure
