@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import random
 import time
 
 import uvloop
@@ -24,7 +25,8 @@ async def _worker(
     port: int, request: bytes, stop_at: float, interval: float, lat: list[float], bad: list[int]
 ) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    next_at = time.perf_counter()
+    # Paced connections start at random phases, so the load is spread, not in bursts.
+    next_at = time.perf_counter() + random.uniform(0, interval)
     while True:
         now = time.perf_counter()
         if now >= stop_at:

@@ -9,12 +9,13 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from ingest_gateway.commit import GroupCommit
+from ingest_gateway.fastpath import FastIntakeMiddleware
 from ingest_gateway.flusher import Flusher
+from ingest_gateway.intake import Intake
 from ingest_gateway.ratelimit import RateLimiter
 from ingest_gateway.routes import beacon, events
 from ingest_gateway.sites import SiteCache
 from ingest_gateway.wal import WriteAheadLog
-from lake.io import Lake
 from lake.metadata import MetadataStore
 from lake.settings import Settings
 
@@ -29,23 +30,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         wal = WriteAheadLog(settings.wal_dir, fsync=settings.wal_fsync)
-        flusher = Flusher(
-            wal, Lake(settings), settings.gateway_id, settings.flush_seconds, settings.flush_events
-        )
-        app.state.wal = wal
-        app.state.flusher = flusher
-        app.state.sites = SiteCache(MetadataStore(settings.metadata_url))
-        app.state.limiter = RateLimiter()
+        flusher = Flusher(wal, settings, settings.flush_seconds, settings.flush_events)
         flusher.start()
-        app.state.commit = GroupCommit(wal, asyncio.get_running_loop())
+        commit = GroupCommit(wal, asyncio.get_running_loop())
+        sites = SiteCache(MetadataStore(settings.metadata_url))
+        app.state.intake = Intake(settings, wal, commit, flusher, sites, RateLimiter())
         try:
             yield
         finally:
-            app.state.commit.stop()
+            commit.stop()
             flusher.stop()
 
     app = FastAPI(title="Strata ingest gateway", version="1", lifespan=lifespan)
     app.state.settings = settings
+    app.add_middleware(FastIntakeMiddleware)
     app.include_router(events.router)
     app.include_router(beacon.router)
 

@@ -1,4 +1,4 @@
-"""Moves sealed WAL segments to the lake as Parquet micro-batches, then deletes them.
+"""Seals WAL segments and moves them to the lake as Parquet micro-batches.
 
 Landing names derive from the segment (``<gateway_id>-<segment>.parquet`` under the
 received date/hour), so flushing a segment again after a crash overwrites the same
@@ -8,19 +8,24 @@ files instead of duplicating events.
 from __future__ import annotations
 
 import logging
+import multiprocessing as mp
+import os
 import threading
 import time
+from multiprocessing.process import BaseProcess
+from multiprocessing.synchronize import Event
 from pathlib import Path
 
 import polars as pl
 
 from ingest_gateway.enrich.rows import WAL_COLUMNS
-from ingest_gateway.wal import WriteAheadLog, read_segment
+from ingest_gateway.wal import WriteAheadLog, read_segment, sealed_segments
 from lake.io import Lake
 from lake.paths import LakePaths
 from lake.schemas import EVENT_SCHEMA
+from lake.settings import Settings
 
-__all__ = ["Flusher", "segment_frame"]
+__all__ = ["Flusher", "land_all", "land_segment", "run_lander", "segment_frame"]
 
 log = logging.getLogger(__name__)
 
@@ -44,40 +49,69 @@ def segment_frame(path: Path) -> pl.DataFrame:
     return df.select(list(EVENT_SCHEMA))
 
 
+def land_segment(path: Path, lake: Lake, gateway_id: str) -> int:
+    """Land one sealed segment as Parquet under its received hour(s), then delete it.
+
+    Returns the events landed; 0 when another lander took the segment first.
+    """
+    try:
+        df = segment_frame(path)
+    except FileNotFoundError:
+        return 0
+    paths = LakePaths(lake.settings.lake_uri)
+    if df.height:
+        hours = df.with_columns(_h=pl.col("received_at").dt.truncate("1h"))
+        for (hour,), part in hours.group_by("_h"):
+            uri = paths.landing_file(hour, gateway_id, path.stem)
+            lake.write_parquet(part.drop("_h").to_arrow(), uri)
+    path.unlink(missing_ok=True)
+    return df.height
+
+
+def land_all(lake: Lake, settings: Settings) -> int:
+    """Land every sealed segment in the WAL directory, oldest first."""
+    segments = sealed_segments(settings.wal_dir)
+    return sum(land_segment(p, lake, settings.gateway_id) for p in segments)
+
+
 class Flusher:
-    """Background thread: seal and land the WAL every ``interval`` s or ``max_events``."""
+    """Seals the WAL every ``interval`` seconds or ``max_events`` events; lands it meanwhile.
+
+    Landing (msgpack → Parquet, object-store writes) runs in a separate *process*
+    (``landing="process"``, the default) so its CPU never stalls the event loop that
+    acknowledges requests; ``landing="thread"`` lands from this process instead.
+    """
 
     def __init__(
-        self, wal: WriteAheadLog, lake: Lake, gateway_id: str, interval: float, max_events: int
+        self,
+        wal: WriteAheadLog,
+        settings: Settings,
+        interval: float,
+        max_events: int,
+        landing: str = "process",
     ) -> None:
         self.wal = wal
-        self.lake = lake
-        self.paths = LakePaths(lake.settings.lake_uri)
-        self.gateway_id = gateway_id
+        self.settings = settings
+        self.lake = Lake(settings)
         self.interval = interval
         self.max_events = max_events
+        self.landing = landing
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-
-    def flush_segment(self, path: Path) -> int:
-        """Land one sealed segment and delete it; returns the number of events landed."""
-        df = segment_frame(path)
-        if df.height:
-            hours = df.with_columns(_h=pl.col("received_at").dt.truncate("1h"))
-            for (hour,), part in hours.group_by("_h"):
-                uri = self.paths.landing_file(hour, self.gateway_id, path.stem)
-                self.lake.write_parquet(part.drop("_h").to_arrow(), uri)
-        self.wal.forget(path)
-        return df.height
-
-    def flush_all(self) -> int:
-        """Seal the open segment and land every sealed one (startup replay and shutdown)."""
-        self.wal.seal()
-        return sum(self.flush_segment(p) for p in self.wal.sealed_segments())
+        ctx = mp.get_context("spawn")
+        self._lander_stop = ctx.Event()
+        self._lander: BaseProcess | None = None
+        if landing == "process":
+            self._lander = ctx.Process(
+                target=run_lander,
+                args=(settings, self._lander_stop, os.getpid()),
+                name="strata-lander",
+                daemon=True,
+            )
 
     def notify(self, pending_events: int) -> None:
-        """Called after each append: wake the flusher early when the segment is full."""
+        """Called after each append: wake the sealer early when the segment is full."""
         if pending_events >= self.max_events:
             self._wake.set()
 
@@ -86,30 +120,68 @@ class Flusher:
         while not self._stop.is_set():
             self._wake.wait(self.interval)
             self._wake.clear()
+            self.wal.seal()
+            self.wal.refresh_disk_bytes()
+            if self.landing != "thread":
+                continue
             try:
-                self.flush_all()
+                land_all(self.lake, self.settings)
                 backoff = 0.5
             except Exception:  # storage outage: keep the segments, retry with backoff
-                log.exception("flush failed; retrying in %.1fs", backoff)
+                log.exception("landing failed; retrying in %.1fs", backoff)
                 self._stop.wait(backoff)
                 backoff = min(backoff * 2, 30.0)
 
     def start(self) -> None:
-        """Replay what a previous run left, then flush in the background."""
-        self.flush_all()
-        self._thread = threading.Thread(target=self._run, name="wal-flusher", daemon=True)
+        """Start landing (segments a previous run left go first), then seal in the background."""
+        if self._lander is not None:
+            self._lander.start()
+        self._thread = threading.Thread(target=self._run, name="wal-sealer", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
-        """Stop the thread and land everything acknowledged so far."""
+        """Seal, let the lander drain, and land anything still left: all acks reach the lake."""
         self._stop.set()
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=30)
+        self.wal.seal()
+        if self._lander is not None:
+            self._lander_stop.set()
+            self._lander.join(timeout=120)
+            if self._lander.is_alive():
+                self._lander.terminate()
         for attempt in range(5):
             try:
-                self.flush_all()
+                land_all(self.lake, self.settings)
                 return
             except Exception:
-                log.exception("final flush failed (attempt %d)", attempt + 1)
+                log.exception("final landing failed (attempt %d)", attempt + 1)
                 time.sleep(0.5 * 2**attempt)
+
+
+def run_lander(settings: Settings, stop: Event, parent_pid: int) -> None:
+    """Landing process: land sealed segments as they appear until told to stop (or orphaned).
+
+    On stop it drains what is sealed first; if storage keeps failing it gives up after a
+    few tries and leaves the segments for the next start.
+    """
+    lake = Lake(settings)
+    backoff, failures_after_stop = 0.5, 0
+    while True:
+        try:
+            landed = land_all(lake, settings)
+            backoff = 0.5
+        except Exception:
+            log.exception("landing failed; retrying in %.1fs", backoff)
+            if stop.is_set():
+                failures_after_stop += 1
+                if failures_after_stop >= 5:
+                    return
+            time.sleep(backoff)
+            backoff = min(backoff * 2, 30.0)
+            continue
+        if not landed:
+            if stop.is_set() or os.getppid() != parent_pid:
+                return
+            stop.wait(0.1)

@@ -1,7 +1,9 @@
 """The intake path shared by every ingest route: validate, admit, enrich, log, acknowledge.
 
-Routes turn their wire format into contract-v1 items (raw JSON per event) and
-call :func:`accept`; everything after that — per-event errors, unknown sites,
+Framework-free on purpose: the hot ``POST`` paths call it straight from ASGI
+(:mod:`ingest_gateway.fastpath`), the FastAPI routes through a thin adapter.
+Routes turn their wire format into contract-v1 items (raw JSON per event) and call
+:meth:`Intake.accept`; everything after that — per-event errors, unknown sites,
 browser origins, rate limits, the WAL disk budget and the durable append — is
 decided here once.
 """
@@ -10,95 +12,159 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import msgspec
 import orjson
-from fastapi import Request, Response
 
-from ingest_gateway.contract import event_decoder
+from ingest_gateway.commit import GroupCommit
+from ingest_gateway.contract import decode_batch, event_decoder
 from ingest_gateway.enrich.rows import enrich
+from ingest_gateway.flusher import Flusher
+from ingest_gateway.ratelimit import RateLimiter
+from ingest_gateway.sites import SiteCache
+from ingest_gateway.wal import WriteAheadLog
+from lake.settings import Settings
 
-__all__ = ["accept", "cors_headers", "json_response", "origin_host"]
+__all__ = ["MAX_BODY_BYTES", "Answer", "Intake", "Sender"]
 
-
-def json_response(status: int, body: dict, headers: dict[str, str] | None = None) -> Response:
-    """A JSON response serialized with orjson."""
-    return Response(
-        orjson.dumps(body), status_code=status, media_type="application/json", headers=headers
-    )
-
-
-def origin_host(request: Request) -> str | None:
-    """Host of the browser page that sent the request (``Origin`` header), if any."""
-    origin = request.headers.get("origin")
-    if not origin or origin == "null":
-        return None
-    try:
-        return urlsplit(origin).hostname
-    except ValueError:
-        return None
+MAX_BODY_BYTES = 1024 * 1024
+_CONTENT_TYPES = ("application/json", "text/plain", "")
 
 
-def cors_headers(request: Request) -> dict[str, str]:
-    """CORS headers when the request's origin belongs to some site's domains, else none."""
-    host = origin_host(request)
-    if host is None or not request.app.state.sites.any_allows_origin(host):
-        return {}
-    return {
-        "Access-Control-Allow-Origin": request.headers["origin"],
-        "Access-Control-Allow-Methods": "POST, GET, OPTIONS",
-        "Access-Control-Allow-Headers": "Content-Type",
-        "Access-Control-Max-Age": "86400",
-        "Vary": "Origin",
-    }
+@dataclass(frozen=True)
+class Sender:
+    """What a request says about who sent it."""
 
+    user_agent: str | None = None
+    ip: str | None = None
+    origin: str | None = None  # the Origin header, as sent
 
-async def accept(request: Request, items: list[msgspec.Raw] | list[bytes]) -> Response:
-    """Validate and durably log ``items``; the answer every ingest route gives.
-
-    ``202 {"accepted", "rejected": [{"index", "error"}]}`` once every accepted event is
-    in the WAL; ``400`` when none is valid; ``429`` + ``Retry-After`` when a site is over
-    its rate; ``503`` + ``Retry-After`` when the WAL is over its disk budget.
-    """
-    state = request.app.state
-    cors = cors_headers(request)
-    if state.wal.disk_bytes > state.settings.wal_max_bytes:
-        return json_response(
-            503, {"error": "write-ahead log is full; retry later"}, {**cors, "Retry-After": "5"}
-        )
-    received_us = time.time_ns() // 1000
-    header_ua = request.headers.get("user-agent")
-    header_ip = request.client.host if request.client else None
-    browser_host = origin_host(request)
-    rows: list[list] = []
-    sites: Counter[str] = Counter()
-    rejected: list[dict] = []
-    for index, raw in enumerate(items):
+    @property
+    def origin_host(self) -> str | None:
+        """Host of the browser page that sent the request, if any."""
+        if not self.origin or self.origin == "null":
+            return None
         try:
-            event = event_decoder.decode(raw)
-        except (msgspec.ValidationError, msgspec.DecodeError) as exc:
-            rejected.append({"index": index, "error": str(exc)})
-            continue
-        site = state.sites.get(event.tracking_id)
-        if site is None:
-            rejected.append({"index": index, "error": f"unknown tracking_id {event.tracking_id!r}"})
-            continue
-        if browser_host is not None and not site.allows_origin(browser_host):
-            error = f"origin {browser_host!r} is not a domain of site {event.tracking_id!r}"
-            rejected.append({"index": index, "error": error})
-            continue
-        sites[event.tracking_id] += 1
-        rows.append(enrich(event, received_us, header_ua, header_ip))
-    if not rows:
-        return json_response(400, {"accepted": 0, "rejected": rejected}, cors)
-    for tracking_id, count in sites.items():
-        rate = state.sites.get(tracking_id).rate_limit_eps or state.settings.rate_limit_eps
-        wait = state.limiter.try_take(tracking_id, count, rate)
-        if wait:
-            error = f"rate limit of {rate} events/s exceeded for {tracking_id!r}"
-            return json_response(429, {"error": error}, {**cors, "Retry-After": str(int(wait))})
-    frame_no, pending = state.wal.write(rows)
-    state.flusher.notify(pending)
-    await state.commit.durable(frame_no)
-    return json_response(202, {"accepted": len(rows), "rejected": rejected}, cors)
+            return urlsplit(self.origin).hostname
+        except ValueError:
+            return None
+
+
+@dataclass
+class Answer:
+    """An HTTP answer: status, JSON body bytes and extra headers."""
+
+    status: int
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def _answer(status: int, body: dict, headers: dict[str, str]) -> Answer:
+    return Answer(status, orjson.dumps(body), headers)
+
+
+class Intake:
+    """Everything an ingest request needs, built once per gateway process."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        wal: WriteAheadLog,
+        commit: GroupCommit,
+        flusher: Flusher,
+        sites: SiteCache,
+        limiter: RateLimiter,
+    ) -> None:
+        self.settings = settings
+        self.wal = wal
+        self.commit = commit
+        self.flusher = flusher
+        self.sites = sites
+        self.limiter = limiter
+
+    def cors(self, sender: Sender) -> dict[str, str]:
+        """CORS headers when the sender's origin is a domain of some site, else none."""
+        host = sender.origin_host
+        if host is None or not self.sites.any_allows_origin(host):
+            return {}
+        return {
+            "Access-Control-Allow-Origin": sender.origin or "",
+            "Access-Control-Allow-Methods": "POST, GET, OPTIONS",
+            "Access-Control-Allow-Headers": "Content-Type",
+            "Access-Control-Max-Age": "86400",
+            "Vary": "Origin",
+        }
+
+    def parse(self, content_type: str, body: bytes, sender: Sender) -> list[msgspec.Raw] | Answer:
+        """The body's events as raw items, or the 4xx answer a bad body gets.
+
+        ``text/plain`` is accepted because ``navigator.sendBeacon`` and CORS-simple
+        requests send JSON under that type.
+        """
+        ctype = content_type.split(";")[0].strip().lower()
+        if ctype not in _CONTENT_TYPES:
+            msg = f"content type {ctype!r} not supported; send application/json"
+            return _answer(415, {"error": msg}, self.cors(sender))
+        if len(body) > MAX_BODY_BYTES:
+            return self.too_large(len(body), sender)
+        try:
+            return decode_batch(body)
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            msg = "body must be a JSON event object or an array of event objects"
+            return _answer(400, {"error": msg}, self.cors(sender))
+        except ValueError as exc:
+            return _answer(400, {"error": str(exc)}, self.cors(sender))
+
+    def too_large(self, size: int, sender: Sender) -> Answer:
+        """413 for a body over :data:`MAX_BODY_BYTES`."""
+        msg = f"body is {size} bytes; at most {MAX_BODY_BYTES}"
+        return _answer(413, {"error": msg}, self.cors(sender))
+
+    async def accept(self, items: list[msgspec.Raw] | list[bytes], sender: Sender) -> Answer:
+        """Validate and durably log ``items``; the answer every ingest route gives.
+
+        ``202 {"accepted", "rejected": [{"index", "error"}]}`` once every accepted event
+        is in the WAL; ``400`` when none is valid; ``429`` + ``Retry-After`` when a site is
+        over its rate; ``503`` + ``Retry-After`` when the WAL is over its disk budget.
+        """
+        cors = self.cors(sender) if sender.origin else {}
+        if self.wal.disk_bytes > self.settings.wal_max_bytes:
+            msg = {"error": "write-ahead log is full; retry later"}
+            return _answer(503, msg, {**cors, "Retry-After": "5"})
+        received_us = time.time_ns() // 1000
+        browser_host = sender.origin_host
+        rows: list[list] = []
+        per_site: Counter[str] = Counter()
+        rejected: list[dict] = []
+        for index, raw in enumerate(items):
+            try:
+                event = event_decoder.decode(raw)
+            except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+                rejected.append({"index": index, "error": str(exc)})
+                continue
+            site = self.sites.get(event.tracking_id)
+            if site is None:
+                error = f"unknown tracking_id {event.tracking_id!r}"
+                rejected.append({"index": index, "error": error})
+                continue
+            if browser_host is not None and not site.allows_origin(browser_host):
+                error = f"origin {browser_host!r} is not a domain of site {event.tracking_id!r}"
+                rejected.append({"index": index, "error": error})
+                continue
+            per_site[event.tracking_id] += 1
+            rows.append(enrich(event, received_us, sender.user_agent, sender.ip))
+        if not rows:
+            return _answer(400, {"accepted": 0, "rejected": rejected}, cors)
+        for tracking_id, count in per_site.items():
+            site = self.sites.get(tracking_id)
+            rate = (site.rate_limit_eps if site else None) or self.settings.rate_limit_eps
+            wait = self.limiter.try_take(tracking_id, count, rate)
+            if wait:
+                error = f"rate limit of {rate} events/s exceeded for {tracking_id!r}"
+                return _answer(429, {"error": error}, {**cors, "Retry-After": str(int(wait))})
+        frame_no, pending = self.wal.write(rows)
+        self.flusher.notify(pending)
+        await self.commit.durable(frame_no)
+        return _answer(202, {"accepted": len(rows), "rejected": rejected}, cors)

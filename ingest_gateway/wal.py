@@ -1,13 +1,16 @@
 """Write-ahead log: an event is acknowledged only once its frame is on local disk.
 
-Segments are files ``<id>.wal`` of frames ``[len:u32][crc32:u32][msgpack rows]``.
-The open segment takes appends; :meth:`WriteAheadLog.seal` closes it so the
-flusher can land it.  A torn frame at a segment's tail (a crash mid-write, never
-acknowledged) is ignored on replay.
+Segments are files of frames ``[len:u32][crc32:u32][msgpack rows]``.  The open
+segment, ``<id>.open``, takes appends; :meth:`WriteAheadLog.seal` fsyncs, closes
+and renames it to ``<id>.wal``, and only ``.wal`` files are ever landed (by the
+landing process) and deleted.  A segment left ``.open`` by a crash is sealed when
+the next gateway starts.  A torn frame at a segment's tail (a crash mid-write,
+never acknowledged) is ignored.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import struct
 import threading
@@ -19,7 +22,7 @@ from typing import BinaryIO
 
 import msgspec
 
-__all__ = ["WriteAheadLog", "read_segment"]
+__all__ = ["WriteAheadLog", "read_segment", "sealed_segments"]
 
 _HEADER = struct.Struct("<II")
 _encoder = msgspec.msgpack.Encoder()
@@ -40,6 +43,11 @@ def read_segment(path: Path) -> Iterator[list]:
         pos = start + length
 
 
+def sealed_segments(directory: Path) -> list[Path]:
+    """Sealed segments waiting to be landed, oldest first."""
+    return sorted(directory.glob("*.wal"))
+
+
 class WriteAheadLog:
     """Append-only segments in one directory; thread-safe, with group commit.
 
@@ -54,13 +62,16 @@ class WriteAheadLog:
         self.fsync = fsync
         self._lock = threading.Lock()  # segment state and writes
         self._sync_lock = threading.Lock()  # one fsync at a time
+        for left_open in self.dir.glob("*.open"):  # a crash left it: seal it now
+            left_open.rename(left_open.with_suffix(".wal"))
         existing = [int(p.stem) for p in self.dir.glob("*.wal") if p.stem.isdigit()]
         self._last_id = max(existing, default=0)
         self._file: BinaryIO | None = None
         self._path: Path | None = None
         self._written = 0  # frames written so far
         self._synced = 0  # frames known to be on disk
-        self._bytes = sum(p.stat().st_size for p in self.dir.glob("*.wal"))
+        self._bytes = 0
+        self.refresh_disk_bytes()
         self.pending_events = 0  # events in the open segment
 
     def write(self, rows: list[list]) -> tuple[int, int]:
@@ -76,7 +87,7 @@ class WriteAheadLog:
                 # Ids are creation times in µs, strictly increasing: unique across restarts,
                 # so a segment's landing file name is never reused by later data.
                 self._last_id = max(time.time_ns() // 1000, self._last_id + 1)
-                self._path = self.dir / f"{self._last_id:017d}.wal"
+                self._path = self.dir / f"{self._last_id:017d}.open"
                 self._file = open(self._path, "ab")  # noqa: SIM115 - kept open across appends
             self._file.write(frame)
             self._file.flush()
@@ -117,31 +128,28 @@ class WriteAheadLog:
                 return self._synced
 
     def seal(self) -> None:
-        """Close the open segment (if any) so it can be flushed; appends go to a new one."""
+        """Make the open segment (if any) durable and hand it to the lander as ``<id>.wal``."""
         with self._lock:
-            if self._file is not None:
+            if self._file is not None and self._path is not None:
                 self._file.flush()
                 if self.fsync:
                     os.fsync(self._file.fileno())
                 self._file.close()
+                self._path.rename(self._path.with_suffix(".wal"))
                 self._synced = self._written
                 self._file = None
                 self._path = None
                 self.pending_events = 0
 
-    def forget(self, segment: Path) -> None:
-        """Delete a segment that has been landed."""
-        size = segment.stat().st_size
-        segment.unlink()
-        with self._lock:
-            self._bytes -= size
-
-    def sealed_segments(self) -> list[Path]:
-        """Closed segments not yet flushed, oldest first (includes any left by a crash)."""
-        # Listed under the lock: a segment opened by an append racing this call must not
-        # be taken for a sealed one (it would be landed half-written and then deleted).
-        with self._lock:
-            return sorted(p for p in self.dir.glob("*.wal") if p != self._path)
+    def refresh_disk_bytes(self) -> int:
+        """Recount the bytes on disk (the lander deletes landed segments in its own process)."""
+        total = 0
+        for path in self.dir.iterdir():
+            if path.suffix in (".wal", ".open"):
+                with contextlib.suppress(FileNotFoundError):  # landed and deleted meanwhile
+                    total += path.stat().st_size
+        self._bytes = total
+        return total
 
     @property
     def disk_bytes(self) -> int:

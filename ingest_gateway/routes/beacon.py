@@ -7,8 +7,7 @@ import base64
 import orjson
 from fastapi import APIRouter, Request, Response
 
-from ingest_gateway.intake import accept
-from ingest_gateway.routes.events import read_batch
+from ingest_gateway.routes.events import read_and_accept, respond, sender_of
 
 __all__ = ["router"]
 
@@ -42,17 +41,14 @@ async def beacon_pixel(request: Request) -> Response:
     outcome is in the status code and the ``X-Strata-Result`` header.
     """
     raw = orjson.dumps(_event_from_query(dict(request.query_params)))
-    answer = await accept(request, [raw])
+    answer = await request.app.state.intake.accept([raw], sender_of(request))
     headers = {"Cache-Control": "no-store", "X-Strata-Result": answer.body.decode()}
-    if "retry-after" in answer.headers:
-        headers["Retry-After"] = answer.headers["retry-after"]
-    return Response(GIF, status_code=answer.status_code, media_type="image/gif", headers=headers)
+    if "Retry-After" in answer.headers:
+        headers["Retry-After"] = answer.headers["Retry-After"]
+    return Response(GIF, status_code=answer.status, media_type="image/gif", headers=headers)
 
 
 @router.post("/api/v1/beacon", status_code=202)
 async def beacon_post(request: Request) -> Response:
     """``navigator.sendBeacon`` target: the same body and answers as ``/api/v1/events``."""
-    items = await read_batch(request)
-    if isinstance(items, Response):
-        return items
-    return await accept(request, items)
+    return respond(await read_and_accept(request))

@@ -1,43 +1,44 @@
-"""``POST /api/v1/events``: contract v1 ingest, acknowledged once durable in the WAL."""
+"""``POST /api/v1/events``: contract v1 ingest, acknowledged once durable in the WAL.
+
+In the running gateway :mod:`ingest_gateway.fastpath` answers this path before
+FastAPI routing; the route here documents it (OpenAPI) and serves it when the app
+runs without that middleware.  Both go through the same :class:`Intake`.
+"""
 
 from __future__ import annotations
 
-import msgspec
 from fastapi import APIRouter, Request, Response
 
-from ingest_gateway.contract import decode_batch
-from ingest_gateway.intake import accept, cors_headers, json_response
+from ingest_gateway.intake import Answer, Intake, Sender
 
-__all__ = ["MAX_BODY_BYTES", "read_batch", "router"]
+__all__ = ["read_and_accept", "respond", "router", "sender_of"]
 
 router = APIRouter()
 
-MAX_BODY_BYTES = 1024 * 1024
-_CONTENT_TYPES = ("application/json", "text/plain", "")
+
+def sender_of(request: Request) -> Sender:
+    """The :class:`Sender` of a FastAPI request."""
+    client = request.client
+    return Sender(
+        request.headers.get("user-agent"),
+        client.host if client else None,
+        request.headers.get("origin"),
+    )
 
 
-async def read_batch(request: Request) -> list[msgspec.Raw] | Response:
-    """The body's events as raw items, or the 4xx response a bad body gets.
+def respond(answer: Answer, media_type: str = "application/json") -> Response:
+    """A FastAPI response for an :class:`Answer`."""
+    return Response(answer.body, answer.status, headers=answer.headers, media_type=media_type)
 
-    ``text/plain`` is accepted because ``navigator.sendBeacon`` and CORS-simple
-    requests send JSON under that type.
-    """
-    cors = cors_headers(request)
-    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if ctype not in _CONTENT_TYPES:
-        msg = f"content type {ctype!r} not supported; send application/json"
-        return json_response(415, {"error": msg}, cors)
-    body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
-        msg = f"body is {len(body)} bytes; at most {MAX_BODY_BYTES}"
-        return json_response(413, {"error": msg}, cors)
-    try:
-        return decode_batch(body)
-    except (msgspec.DecodeError, msgspec.ValidationError):
-        msg = "body must be a JSON event object or an array of event objects"
-        return json_response(400, {"error": msg}, cors)
-    except ValueError as exc:
-        return json_response(400, {"error": str(exc)}, cors)
+
+async def read_and_accept(request: Request) -> Answer:
+    """Parse the body and accept its events (the whole POST path)."""
+    intake: Intake = request.app.state.intake
+    sender = sender_of(request)
+    parsed = intake.parse(request.headers.get("content-type", ""), await request.body(), sender)
+    if isinstance(parsed, Answer):
+        return parsed
+    return await intake.accept(parsed, sender)
 
 
 @router.post("/api/v1/events", status_code=202)
@@ -49,17 +50,16 @@ async def ingest_events(request: Request) -> Response:
     a content type other than JSON (or ``text/plain``), ``429`` over the site's rate,
     ``503`` when the WAL is over its disk budget.
     """
-    items = await read_batch(request)
-    if isinstance(items, Response):
-        return items
-    return await accept(request, items)
+    return respond(await read_and_accept(request))
 
 
 @router.options("/api/v1/events")
 @router.options("/api/v1/beacon")
 async def preflight(request: Request) -> Response:
     """CORS preflight: allowed for pages on a domain of some registered site."""
-    headers = cors_headers(request)
+    headers = request.app.state.intake.cors(sender_of(request))
     if not headers:
-        return json_response(403, {"error": "origin is not a domain of any site"})
+        return Response(
+            b'{"error":"origin is not a domain of any site"}', 403, media_type="application/json"
+        )
     return Response(status_code=204, headers=headers)

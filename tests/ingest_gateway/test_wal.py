@@ -14,7 +14,7 @@ import httpx
 import orjson
 import polars as pl
 
-from ingest_gateway.wal import WriteAheadLog, read_segment
+from ingest_gateway.wal import WriteAheadLog, read_segment, sealed_segments
 from lake.io import Lake
 from lake.paths import LakePaths
 from lake.schemas import EVENT_SCHEMA
@@ -27,7 +27,7 @@ def test_torn_frame_at_the_tail_is_ignored(tmp_path: Path) -> None:
     wal.append([["a", 1]])
     wal.append([["b", 2], ["c", 3]])
     wal.seal()
-    (segment,) = wal.sealed_segments()
+    (segment,) = sealed_segments(tmp_path)
     with open(segment, "ab") as f:
         f.write(b"\x10\x00\x00\x00garbage")  # a crash in the middle of a write
     assert list(read_segment(segment)) == [["a", 1], ["b", 2], ["c", 3]]
@@ -39,13 +39,13 @@ def test_segment_names_never_repeat_across_restarts(tmp_path: Path) -> None:
         wal = WriteAheadLog(tmp_path)
         wal.append([["x"]])
         wal.seal()
-        (segment,) = wal.sealed_segments()
+        (segment,) = sealed_segments(tmp_path)
         names.add(segment.name)
         segment.unlink()  # flushed
     assert len(names) == 3
 
 
-def test_unflushed_segments_are_replayed_on_start(env: Env) -> None:
+def test_segment_left_open_by_a_crash_is_sealed_and_landed_on_start(env: Env) -> None:
     import orjson
     from fastapi.testclient import TestClient
 
@@ -63,7 +63,7 @@ def test_unflushed_segments_are_replayed_on_start(env: Env) -> None:
     lake = Lake(env.settings)
     files = lake.list_files(LakePaths(env.settings.lake_uri).landing_events)
     assert lake.read_parquet(files, EVENT_SCHEMA)["client_id"].to_list() == ["c1"]
-    assert list(env.settings.wal_dir.glob("*.wal")) == []
+    assert list(env.settings.wal_dir.iterdir()) == []
 
 
 def _free_port() -> int:
@@ -114,7 +114,7 @@ def test_flushing_while_appends_race_loses_nothing(env: Env) -> None:
 
     wal = WriteAheadLog(env.settings.wal_dir, fsync=False)
     lake = Lake(env.settings)
-    flusher = Flusher(wal, lake, "gw1", interval=0.001, max_events=7)
+    flusher = Flusher(wal, env.settings, interval=0.001, max_events=7)
     flusher.start()
 
     def writer(n: int) -> None:

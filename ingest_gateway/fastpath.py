@@ -1,0 +1,73 @@
+"""Raw-ASGI handling of the hot ingest paths (``POST /api/v1/events`` and ``/api/v1/beacon``).
+
+FastAPI's per-request machinery (dependency solving, ``Request`` objects, header
+mappings) costs more than validating and logging a single event; these two
+routes are served straight from the ASGI scope instead, with the same
+:class:`ingest_gateway.intake.Intake` the FastAPI routes use.  Everything else
+passes through to FastAPI.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ingest_gateway.intake import MAX_BODY_BYTES, Answer, Intake, Sender
+
+__all__ = ["FastIntakeMiddleware", "send_answer"]
+
+_PATHS = frozenset({"/api/v1/events", "/api/v1/beacon"})
+
+
+async def send_answer(send: Any, answer: Answer, content_type: bytes = b"application/json") -> None:
+    """Send an :class:`Answer` as a complete HTTP response."""
+    headers = [
+        (b"content-type", content_type),
+        (b"content-length", str(len(answer.body)).encode()),
+        *((k.lower().encode(), v.encode()) for k, v in answer.headers.items()),
+    ]
+    await send({"type": "http.response.start", "status": answer.status, "headers": headers})
+    await send({"type": "http.response.body", "body": answer.body})
+
+
+class FastIntakeMiddleware:
+    """ASGI middleware: answers the hot POST paths itself, passes the rest on."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        """Serve POSTs to the ingest paths directly; delegate everything else."""
+        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] not in _PATHS:
+            await self.app(scope, receive, send)
+            return
+        intake: Intake = scope["app"].state.intake
+        ctype = ua = origin = ""
+        for name, value in scope["headers"]:
+            if name == b"content-type":
+                ctype = value.decode("latin-1")
+            elif name == b"user-agent":
+                ua = value.decode("latin-1")
+            elif name == b"origin":
+                origin = value.decode("latin-1")
+        client = scope.get("client")
+        sender = Sender(ua or None, client[0] if client else None, origin or None)
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size <= MAX_BODY_BYTES:
+                chunks.append(chunk)  # past the limit, read on but keep nothing
+            if not message.get("more_body"):
+                break
+        if size > MAX_BODY_BYTES:
+            await send_answer(send, intake.too_large(size, sender))
+            return
+        parsed = intake.parse(ctype, b"".join(chunks), sender)
+        if isinstance(parsed, Answer):
+            await send_answer(send, parsed)
+            return
+        await send_answer(send, await intake.accept(parsed, sender))
