@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from ingest_gateway.commit import GroupCommit
-from ingest_gateway.fastpath import FastIntakeMiddleware
+from ingest_gateway.fastpath import GatewayApp
 from ingest_gateway.flusher import Flusher
 from ingest_gateway.intake import Intake
 from ingest_gateway.ratelimit import RateLimiter
@@ -22,7 +22,7 @@ from lake.settings import Settings
 __all__ = ["create_app"]
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None) -> GatewayApp:
     """Build the collector; on startup it replays the WAL, on shutdown it flushes it."""
     settings = settings or Settings.from_env()
     settings.ensure_dirs()
@@ -43,7 +43,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="Strata ingest gateway", version="1", lifespan=lifespan)
     app.state.settings = settings
-    app.add_middleware(FastIntakeMiddleware)
     app.include_router(events.router)
     app.include_router(beacon.router)
 
@@ -52,4 +51,4 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """Liveness probe."""
         return {"status": "ok"}
 
-    return app
+    return GatewayApp(app)

@@ -10,6 +10,7 @@ costs) from every request.
 from __future__ import annotations
 
 import asyncio
+import sys
 import threading
 
 from ingest_gateway.wal import WriteAheadLog
@@ -21,6 +22,10 @@ class GroupCommit:
     """Resolves ``durable(frame_no)`` once an fsync covers that frame."""
 
     def __init__(self, wal: WriteAheadLog, loop: asyncio.AbstractEventLoop) -> None:
+        # A busy event loop keeps the GIL for up to the switch interval (5 ms by default)
+        # before the fsync thread may run; every request waits for that thread, so hand
+        # the GIL over sooner.
+        sys.setswitchinterval(0.0005)
         self.wal = wal
         self.loop = loop
         self._waiters: list[tuple[int, asyncio.Future[None]]] = []  # event-loop thread only

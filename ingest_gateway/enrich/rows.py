@@ -20,13 +20,14 @@ __all__ = ["WAL_COLUMNS", "enrich"]
 WAL_COLUMNS: tuple[str, ...] = tuple(c for c in EVENT_SCHEMA if c != "event_date")
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_ONE_US = dt.timedelta(microseconds=1)
 
 
 def _to_us(ts: dt.datetime | float) -> int:
     if isinstance(ts, dt.datetime):
         if ts.tzinfo is None:
             ts = ts.replace(tzinfo=dt.UTC)
-        return (ts - _EPOCH) // dt.timedelta(microseconds=1)
+        return (ts - _EPOCH) // _ONE_US
     return int(ts * 1000)  # epoch milliseconds
 
 
