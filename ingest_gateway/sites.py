@@ -33,6 +33,14 @@ class SiteCache:
         """The site, or None when unknown (changes show within ``ttl`` seconds)."""
         return self._fresh().get(tracking_id)
 
+    def by_domain(self, domain: str) -> Site | None:
+        """The site that lists ``domain`` (Plausible addresses sites by domain)."""
+        domain = domain.lower().removeprefix("www.")
+        for site in self._fresh().values():
+            if domain in site.domains or f"www.{domain}" in site.domains:
+                return site
+        return None
+
     def any_allows_origin(self, host: str) -> bool:
         """True when some site lists ``host`` (or a parent domain) among its domains."""
         return any(site.allows_origin(host) for site in self._fresh().values())

@@ -1,0 +1,58 @@
+"""Plausible Events API (``POST /api/event``), as Plausible's tracker script sends it.
+
+Body: ``{"name"|"n", "url"|"u", "domain"|"d", "referrer"|"r", "props"|"p",
+"revenue"}``; the site is the one listing ``domain`` (Plausible sends a
+comma-separated list; the first known one wins).  The visitor is identified like
+Plausible does, by a hash of site, IP and user agent.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ingest_gateway.compat.common import anonymous_client_id, flat_properties
+
+__all__ = ["plausible_event"]
+
+
+def plausible_event(
+    body: Any, tracking_id: str | None, ip: str | None, user_agent: str | None
+) -> dict[str, Any]:
+    """The contract-v1 event of one Plausible request (site already resolved)."""
+    if not isinstance(body, dict) or tracking_id is None:
+        return {}
+    name = body.get("name", body.get("n"))
+    revenue = body.get("revenue", body.get("$"))
+    event: dict[str, Any] = {
+        "tracking_id": tracking_id,
+        "client_id": anonymous_client_id(tracking_id, ip, user_agent),
+        "page": {
+            k: v
+            for k, v in {
+                "url": body.get("url", body.get("u")),
+                "referrer": body.get("referrer", body.get("r")),
+            }.items()
+            if isinstance(v, str) and v
+        },
+        "properties": flat_properties(body.get("props", body.get("p"))),
+    }
+    if name == "pageview":
+        event["event_type"] = "pageview"
+    elif isinstance(revenue, dict) and "amount" in revenue:
+        event.update(event_type="purchase", event_name=name)
+        try:
+            amount = float(revenue["amount"])
+        except (TypeError, ValueError):
+            amount = 0.0
+        event["revenue"] = {"amount": amount, "currency": str(revenue.get("currency", "USD"))}
+    else:
+        event.update(event_type="event", event_name=name)
+    return {k: v for k, v in event.items() if v is not None}
+
+
+def domains_of(body: Any) -> list[str]:
+    """The domains a Plausible body names (``domain`` may be a comma-separated list)."""
+    if not isinstance(body, dict):
+        return []
+    raw = body.get("domain", body.get("d"))
+    return [d.strip().lower() for d in raw.split(",") if d.strip()] if isinstance(raw, str) else []
