@@ -13,7 +13,7 @@ from ingest_gateway.fastpath import GatewayApp
 from ingest_gateway.flusher import Flusher
 from ingest_gateway.intake import Intake
 from ingest_gateway.ratelimit import RateLimiter
-from ingest_gateway.routes import beacon, compat, events
+from ingest_gateway.routes import beacon, compat, events, tracker
 from ingest_gateway.sites import SiteCache
 from ingest_gateway.wal import WriteAheadLog
 from lake.metadata import MetadataStore
@@ -46,6 +46,7 @@ def create_app(settings: Settings | None = None) -> GatewayApp:
     app.include_router(events.router)
     app.include_router(beacon.router)
     app.include_router(compat.router)
+    app.include_router(tracker.router)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

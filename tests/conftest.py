@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import os
+import signal
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import boto3
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from lake.io import Lake
 from lake.metadata import MetadataStore
+from lake.paths import LakePaths
+from lake.schemas import EVENT_SCHEMA
 from lake.settings import Settings
 
 
@@ -39,6 +48,37 @@ def make_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tz: str = "UTC", *
     store = MetadataStore(settings.metadata_url)
     store.add_site("ST-TEST", ["shop.example"], tz, rate_limit_eps=10_000_000)
     return Env(settings, store, store.create_key("ST-TEST"))
+
+
+class LiveGateway:
+    """A real gateway process; :meth:`landed` stops it (SIGTERM lands the WAL) and reads landing."""
+
+    def __init__(self, env: Env) -> None:
+        self.env = env
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "ingest_gateway", "--port", str(port)], env=os.environ.copy()
+        )
+        self.url = f"http://127.0.0.1:{port}"
+        for _ in range(300):
+            try:
+                httpx.get(f"{self.url}/healthz", timeout=1)
+                return
+            except httpx.TransportError:
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(timeout=60)
+
+    def landed(self) -> list[dict]:
+        self.stop()
+        lake = Lake(self.env.settings)
+        files = lake.list_files(LakePaths(self.env.settings.lake_uri).landing_events)
+        return lake.read_parquet(files, EVENT_SCHEMA).sort("received_at", "event_at").to_dicts()
 
 
 @pytest.fixture

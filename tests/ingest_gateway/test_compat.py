@@ -4,21 +4,12 @@ tracker script sends otherwise, against a real gateway process on 127.0.0.1."""
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from lake.io import Lake
-from lake.paths import LakePaths
-from lake.schemas import EVENT_SCHEMA
-from tests.conftest import Env
+from tests.conftest import Env, LiveGateway
 
 UA = (
     "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) "
@@ -27,49 +18,18 @@ UA = (
 UMAMI_SITE = "978435e2-7ba1-4337-9860-ec31ece2db60"
 
 
-class Live:
-    """A real gateway process; :meth:`landed` stops it (SIGTERM lands the WAL) and reads landing."""
-
-    def __init__(self, env: Env) -> None:
-        self.env = env
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "ingest_gateway", "--port", str(port)], env=os.environ.copy()
-        )
-        self.url = f"http://127.0.0.1:{port}"
-        for _ in range(300):
-            try:
-                httpx.get(f"{self.url}/healthz", timeout=1)
-                return
-            except httpx.TransportError:
-                time.sleep(0.05)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            self.proc.wait(timeout=60)
-
-    def landed(self) -> list[dict]:
-        self.stop()
-        lake = Lake(self.env.settings)
-        files = lake.list_files(LakePaths(self.env.settings.lake_uri).landing_events)
-        return lake.read_parquet(files, EVENT_SCHEMA).sort("received_at", "event_at").to_dicts()
-
-
 @pytest.fixture
-def live(env: Env) -> Iterator[Live]:
+def live(env: Env) -> Iterator[LiveGateway]:
     env.store.add_site("G-TEST123", ["ga.example"], rate_limit_eps=1_000_000)
     env.store.add_site(UMAMI_SITE, ["umami.example"], rate_limit_eps=1_000_000)
-    gateway = Live(env)
+    gateway = LiveGateway(env)
     try:
         yield gateway
     finally:
         gateway.stop()
 
 
-def test_segment_python_library(live: Live) -> None:
+def test_segment_python_library(live: LiveGateway) -> None:
     from segment.analytics import Client
 
     client = Client(write_key="ST-TEST", host=live.url, sync_mode=True)
@@ -126,7 +86,7 @@ def test_segment_python_library(live: Live) -> None:
     assert len({r["event_id"] for r in rows.values()}) == 4  # Segment's messageIds
 
 
-def test_ga4_measurement_protocol_library(live: Live) -> None:
+def test_ga4_measurement_protocol_library(live: LiveGateway) -> None:
     from ga4mp import GtagMP
 
     gtag = GtagMP(api_secret="secret", measurement_id="G-TEST123", client_id="1234.5678")
@@ -157,7 +117,7 @@ def test_ga4_measurement_protocol_library(live: Live) -> None:
     ) == ("purchase", 19.99, "USD", "T-1")
 
 
-def test_umami_library(live: Live) -> None:
+def test_umami_library(live: LiveGateway) -> None:
     import umami
 
     umami.set_url_base(live.url)
@@ -184,7 +144,7 @@ def test_umami_library(live: Live) -> None:
     assert pv["client_id"] == ev["client_id"]  # same visitor: same site, IP and user agent
 
 
-def test_plausible_tracker_payload(live: Live) -> None:
+def test_plausible_tracker_payload(live: LiveGateway) -> None:
     headers = {"User-Agent": UA, "X-Forwarded-For": "80.12.0.5", "Content-Type": "text/plain"}
     body = b'{"n":"pageview","u":"https://shop.example/blog/x","d":"shop.example","r":"https://news.ycombinator.com/","w":1280}'
     r = httpx.post(f"{live.url}/api/event", content=body, headers=headers)
