@@ -20,6 +20,7 @@ import orjson
 
 from ingest_gateway.commit import GroupCommit
 from ingest_gateway.contract import decode_batch, event_decoder
+from ingest_gateway.enrich.geo import GeoLocator
 from ingest_gateway.enrich.rows import enrich
 from ingest_gateway.flusher import Flusher
 from ingest_gateway.ratelimit import RateLimiter
@@ -83,6 +84,7 @@ class Intake:
         self.flusher = flusher
         self.sites = sites
         self.limiter = limiter
+        self.geo = GeoLocator(settings.geoip_city_mmdb)
 
     def cors(self, sender: Sender) -> dict[str, str]:
         """CORS headers when the sender's origin is a domain of some site, else none."""
@@ -154,7 +156,11 @@ class Intake:
                 rejected.append({"index": index, "error": error})
                 continue
             per_site[event.tracking_id] += 1
-            rows.append(enrich(event, received_us, sender.user_agent, sender.ip))
+            rows.append(
+                enrich(
+                    event, received_us, sender.user_agent, sender.ip, self.geo, site.store_raw_ip
+                )
+            )
         if not rows:
             return _answer(400, {"accepted": 0, "rejected": rejected}, cors)
         for tracking_id, count in per_site.items():

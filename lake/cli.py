@@ -205,7 +205,7 @@ def cmd_sites(args: argparse.Namespace, settings: Settings) -> int:
     settings.ensure_dirs()
     try:
         site = MetadataStore(settings.metadata_url).add_site(
-            args.tracking_id, args.domain, args.timezone, args.rate_limit
+            args.tracking_id, args.domain, args.timezone, args.rate_limit, args.store_raw_ip
         )
     except SiteError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -263,6 +263,9 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--timezone", default="UTC")
     add.add_argument(
         "--rate-limit", type=int, default=None, help="events/s (default: STRATA_RATE_LIMIT_EPS)"
+    )
+    add.add_argument(
+        "--store-raw-ip", action="store_true", help="keep full IPs (default: /24 and /48 only)"
     )
 
     keys = sub.add_parser("keys", help="manage API keys").add_subparsers(

@@ -132,6 +132,7 @@ class Lake:
             partition_by=[partition_col],
             mode="overwrite",
             predicate=f"{partition_col} IN ({quoted})",
+            schema_mode="merge",  # new columns (a newer Strata, new enrichment) evolve the table
             storage_options=self.storage_options,
         )
 

@@ -25,6 +25,7 @@ sites_table = sa.Table(
     sa.Column("domains", sa.Text, nullable=False, default=""),
     sa.Column("timezone", sa.String(64), nullable=False, default="UTC"),
     sa.Column("rate_limit_eps", sa.Integer, nullable=True),
+    sa.Column("store_raw_ip", sa.Boolean, nullable=False, default=False, server_default="0"),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
 
@@ -49,6 +50,7 @@ class Site:
     domains: tuple[str, ...]
     timezone: str
     rate_limit_eps: int | None = None  # events/s the gateway admits; None: the default
+    store_raw_ip: bool = False  # opt-in: keep full IP addresses instead of /24 and /48
 
     def allows_origin(self, host: str) -> bool:
         """True when a browser page on ``host`` may send events for this site."""
@@ -71,9 +73,14 @@ class MetadataStore:
     def _upgrade(self) -> None:
         """Add columns newer than the database (create_all only creates missing tables)."""
         have = {c["name"] for c in sa.inspect(self.engine).get_columns("sites")}
-        if "rate_limit_eps" not in have:
-            with self.engine.begin() as conn:
-                conn.execute(sa.text("ALTER TABLE sites ADD COLUMN rate_limit_eps INTEGER"))
+        added = {
+            "rate_limit_eps": "INTEGER",
+            "store_raw_ip": "BOOLEAN NOT NULL DEFAULT FALSE",
+        }
+        with self.engine.begin() as conn:
+            for column, ddl in added.items():
+                if column not in have:
+                    conn.execute(sa.text(f"ALTER TABLE sites ADD COLUMN {column} {ddl}"))
 
     def add_site(
         self,
@@ -81,6 +88,7 @@ class MetadataStore:
         domains: list[str],
         timezone: str = "UTC",
         rate_limit_eps: int | None = None,
+        store_raw_ip: bool = False,
     ) -> Site:
         """Create or update a site; the time zone must be an IANA name."""
         if not tracking_id or len(tracking_id) > 64:
@@ -92,7 +100,12 @@ class MetadataStore:
         if rate_limit_eps is not None and rate_limit_eps <= 0:
             raise SiteError("rate limit must be a positive number of events per second")
         domains = [d.strip().lower() for d in domains if d.strip()]
-        row = {"domains": ",".join(domains), "timezone": timezone, "rate_limit_eps": rate_limit_eps}
+        row = {
+            "domains": ",".join(domains),
+            "timezone": timezone,
+            "rate_limit_eps": rate_limit_eps,
+            "store_raw_ip": store_raw_ip,
+        }
         with self.engine.begin() as conn:
             exists = conn.execute(
                 sa.select(sites_table.c.tracking_id).where(sites_table.c.tracking_id == tracking_id)
@@ -106,7 +119,7 @@ class MetadataStore:
                     sites_table.insert(),
                     {**row, "tracking_id": tracking_id, "created_at": dt.datetime.now(dt.UTC)},
                 )
-        return Site(tracking_id, tuple(domains), timezone, rate_limit_eps)
+        return Site(tracking_id, tuple(domains), timezone, rate_limit_eps, store_raw_ip)
 
     def sites(self) -> dict[str, Site]:
         """Every site by tracking id."""
@@ -118,6 +131,7 @@ class MetadataStore:
                 tuple(d for d in r["domains"].split(",") if d),
                 r["timezone"],
                 r["rate_limit_eps"],
+                bool(r["store_raw_ip"]),
             )
             for r in rows
         }

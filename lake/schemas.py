@@ -70,6 +70,8 @@ EVENT_SCHEMA: dict[str, pl.DataType] = {
     "client_timezone": pl.String(),
     "ip": pl.String(),
     "country": pl.String(),
+    "region": pl.String(),
+    "city": pl.String(),
     "device": pl.String(),
     "browser": pl.String(),
     "browser_version": pl.String(),

@@ -33,6 +33,8 @@ SETTINGS_DOC: dict[str, str] = {
     "(default 1073741824, 1 GiB).",
     "STRATA_RATE_LIMIT_EPS": "Events per second each tracking id may send, unless its site "
     "sets its own (default 1000).",
+    "STRATA_GEOIP_CITY_MMDB": "Path of a MaxMind GeoIP2/GeoLite2 City `.mmdb` for region and "
+    "city (optional; country works without it).",
     "STRATA_FLUSH_EVENTS": "Gateway lands its WAL after this many events (default 20000).",
     "STRATA_FLUSH_SECONDS": "… or after this many seconds, whichever comes first (default 2).",
     "STRATA_SESSION_TIMEOUT_MINUTES": "Inactivity gap that ends a session (default 30).",
@@ -58,6 +60,7 @@ class Settings:
     wal_fsync: bool = True
     wal_max_bytes: int = 1 << 30
     rate_limit_eps: int = 1000
+    geoip_city_mmdb: str | None = None
     flush_events: int = 20_000
     flush_seconds: float = 2.0
     session_timeout_minutes: int = 30
@@ -85,6 +88,7 @@ class Settings:
             wal_fsync=get("STRATA_WAL_FSYNC", "true").lower() not in ("0", "false", "no", "off"),
             wal_max_bytes=int(get("STRATA_WAL_MAX_BYTES", str(1 << 30))),
             rate_limit_eps=int(get("STRATA_RATE_LIMIT_EPS", "1000")),
+            geoip_city_mmdb=env.get("STRATA_GEOIP_CITY_MMDB") or None,
             flush_events=int(get("STRATA_FLUSH_EVENTS", "20000")),
             flush_seconds=float(get("STRATA_FLUSH_SECONDS", "2")),
             session_timeout_minutes=int(get("STRATA_SESSION_TIMEOUT_MINUTES", "30")),

@@ -1,4 +1,5 @@
-"""IP → country (offline, ``iptocc``) and IP anonymization before anything is stored."""
+"""IP → country (offline, ``iptocc``), region and city (an operator-supplied MaxMind
+``.mmdb``), and IP anonymization before anything is stored."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ import functools
 import ipaddress
 
 import iptocc
+import maxminddb
 
-__all__ = ["anonymize_ip", "country_of"]
+__all__ = ["GeoLocator", "anonymize_ip", "country_of"]
 
 
 @functools.lru_cache(maxsize=50_000)
@@ -35,3 +37,33 @@ def anonymize_ip(ip: str | None) -> str | None:
         return None
     prefix = 24 if addr.version == 4 else 48
     return str(ipaddress.ip_network(f"{addr}/{prefix}", strict=False).network_address)
+
+
+class GeoLocator:
+    """Country, region and city of an address.
+
+    Without a database only the country is known (``iptocc``, shipped with the
+    package); with a MaxMind GeoIP2/GeoLite2 City ``.mmdb`` (``STRATA_GEOIP_CITY_MMDB``)
+    region and city too, and its country wins.
+    """
+
+    def __init__(self, mmdb_path: str | None = None) -> None:
+        self._reader = maxminddb.open_database(mmdb_path) if mmdb_path else None
+        self.locate = functools.lru_cache(maxsize=50_000)(self._locate)
+
+    def _locate(self, ip: str | None) -> tuple[str | None, str | None, str | None]:
+        country = country_of(ip)
+        if self._reader is None or not ip:
+            return country, None, None
+        try:
+            rec = self._reader.get(ip)
+        except ValueError:
+            return country, None, None
+        if not isinstance(rec, dict):
+            return country, None, None
+        subdivisions = rec.get("subdivisions") or [{}]
+        return (
+            (rec.get("country") or {}).get("iso_code") or country,
+            (subdivisions[0].get("names") or {}).get("en"),
+            ((rec.get("city") or {}).get("names") or {}).get("en"),
+        )

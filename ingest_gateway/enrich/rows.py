@@ -9,7 +9,7 @@ import orjson
 
 from ingest_gateway.contract import Event
 from ingest_gateway.enrich.channels import channel_for
-from ingest_gateway.enrich.geo import anonymize_ip, country_of
+from ingest_gateway.enrich.geo import GeoLocator, anonymize_ip
 from ingest_gateway.enrich.ua import parse_user_agent
 from ingest_gateway.enrich.urls import parse_page, referrer_host
 from lake.schemas import EVENT_SCHEMA
@@ -39,8 +39,21 @@ def _event_id(e: Event, event_us: int, url: str | None) -> str:
     return hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
 
 
-def enrich(e: Event, received_us: int, header_ua: str | None, header_ip: str | None) -> list:
-    """Validate-free enrichment of a decoded event into a WAL row (values of WAL_COLUMNS)."""
+_COUNTRY_ONLY = GeoLocator()
+
+
+def enrich(
+    e: Event,
+    received_us: int,
+    header_ua: str | None,
+    header_ip: str | None,
+    geo: GeoLocator = _COUNTRY_ONLY,
+    keep_raw_ip: bool = False,
+) -> list:
+    """Enrich a decoded event into a WAL row (values of WAL_COLUMNS).
+
+    The IP is stored anonymized (/24, /48) unless the site opted in (``keep_raw_ip``).
+    """
     ctx = e.context
     page = e.page
     url = page.url if page else None
@@ -86,8 +99,8 @@ def enrich(e: Event, received_us: int, header_ua: str | None, header_ip: str | N
         ctx.screen if ctx else None,
         ctx.language if ctx else None,
         ctx.timezone if ctx else None,
-        anonymize_ip(ip),
-        country_of(ip),
+        ip if keep_raw_ip else anonymize_ip(ip),
+        *geo.locate(ip),
         ua.device,
         ua.browser,
         ua.browser_version,
