@@ -166,7 +166,7 @@ def run_lander(settings: Settings, stop: Event, parent_pid: int) -> None:
     On stop it drains what is sealed first; if storage keeps failing it gives up after a
     few tries and leaves the segments for the next start.
     """
-    os.nice(10)  # landing has slack; acknowledging requests does not
+    os.nice(19)  # landing has slack; acknowledging requests does not
     lake = Lake(settings)
     backoff, failures_after_stop = 0.5, 0
     while True:
