@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 from collections.abc import Iterable, Sequence
 
@@ -146,6 +147,39 @@ class Lake:
             schema_mode="overwrite",
             storage_options=self.storage_options,
         )
+
+    def compact(self, uri: str) -> dict[str, int]:
+        """Merge small files of a Delta table (``OPTIMIZE``); returns files added/removed."""
+        table = self.delta_table(uri)
+        if table is None:
+            return {"files_added": 0, "files_removed": 0}
+        stats = table.optimize.compact()
+        return {"files_added": stats["numFilesAdded"], "files_removed": stats["numFilesRemoved"]}
+
+    def vacuum(self, uri: str, retention_hours: float) -> int:
+        """Delete files the table stopped referencing over ``retention_hours`` ago."""
+        table = self.delta_table(uri)
+        if table is None:
+            return 0
+        deleted = table.vacuum(
+            retention_hours=int(retention_hours),
+            enforce_retention_duration=False,
+            dry_run=False,
+        )
+        return len(deleted)
+
+    def delete_files(self, uris: Iterable[str]) -> int:
+        """Delete files that exist; returns how many were deleted."""
+        count = 0
+        for uri in uris:
+            with contextlib.suppress(FileNotFoundError):
+                self.fs.delete_file(self._fs_path(uri))
+                count += 1
+        return count
+
+    def overwrite_table(self, df: pl.DataFrame, uri: str) -> None:
+        """Replace an unpartitioned Delta table with ``df``."""
+        write_deltalake(uri, df.to_arrow(), mode="overwrite", storage_options=self.storage_options)
 
     def append_delta(self, df: pl.DataFrame, uri: str) -> None:
         """Append rows to a (possibly new) Delta table."""

@@ -37,6 +37,10 @@ SETTINGS_DOC: dict[str, str] = {
     "city (optional; country works without it).",
     "STRATA_FLUSH_EVENTS": "Gateway lands its WAL after this many events (default 20000).",
     "STRATA_FLUSH_SECONDS": "… or after this many seconds, whichever comes first (default 2).",
+    "STRATA_LANDING_RETENTION_HOURS": "Landing files are deleted this long after bronze consumed "
+    "them (default 72).",
+    "STRATA_VACUUM_RETENTION_HOURS": "Delta files no longer referenced are vacuumed after this "
+    "long (default 168).",
     "STRATA_SESSION_TIMEOUT_MINUTES": "Inactivity gap that ends a session (default 30).",
     "STRATA_CLICKHOUSE_LOCK_TIMEOUT_SECONDS": "Embedded mode: how long a process waits for "
     "the chdb data path before giving up (default 60).",
@@ -64,6 +68,8 @@ class Settings:
     flush_events: int = 20_000
     flush_seconds: float = 2.0
     session_timeout_minutes: int = 30
+    landing_retention_hours: float = 72.0
+    vacuum_retention_hours: float = 168.0
     clickhouse_lock_timeout_seconds: float = 60.0
     clickhouse_idle_release_seconds: float = 5.0
     s3_endpoint_url: str | None = None
@@ -92,6 +98,8 @@ class Settings:
             flush_events=int(get("STRATA_FLUSH_EVENTS", "20000")),
             flush_seconds=float(get("STRATA_FLUSH_SECONDS", "2")),
             session_timeout_minutes=int(get("STRATA_SESSION_TIMEOUT_MINUTES", "30")),
+            landing_retention_hours=float(get("STRATA_LANDING_RETENTION_HOURS", "72")),
+            vacuum_retention_hours=float(get("STRATA_VACUUM_RETENTION_HOURS", "168")),
             clickhouse_lock_timeout_seconds=float(
                 get("STRATA_CLICKHOUSE_LOCK_TIMEOUT_SECONDS", "60")
             ),

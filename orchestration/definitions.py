@@ -5,10 +5,15 @@ from dagster import Definitions, load_assets_from_modules
 from orchestration.defs.hot_tier import assets as hot_tier_assets
 from orchestration.defs.lake import assets as lake_assets
 from orchestration.defs.lake.sensors import landing_sensor, pipeline_job
+from orchestration.defs.maintenance.jobs import lake_maintenance, lake_maintenance_schedule
 from orchestration.defs.resources import RESOURCES
 
 ASSETS = load_assets_from_modules([lake_assets, hot_tier_assets])
 
 defs = Definitions(
-    assets=ASSETS, jobs=[pipeline_job], sensors=[landing_sensor], resources=RESOURCES
+    assets=ASSETS,
+    jobs=[pipeline_job, lake_maintenance],
+    sensors=[landing_sensor],
+    schedules=[lake_maintenance_schedule],
+    resources=RESOURCES,
 )

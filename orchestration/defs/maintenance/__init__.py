@@ -1,0 +1,1 @@
+"""Lake upkeep: compaction, vacuum, landing clean-up."""

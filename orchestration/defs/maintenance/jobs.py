@@ -1,0 +1,61 @@
+"""Lake upkeep as a scheduled Dagster job: compact, vacuum, drop consumed landing files."""
+
+import datetime as dt
+
+import polars as pl
+from dagster import OpExecutionContext, ScheduleDefinition, job, op
+
+from orchestration.defs.lake.assets import CONSUMED_SCHEMA
+from orchestration.lib.strata_resource import StrataResource
+
+__all__ = ["lake_maintenance", "lake_maintenance_schedule"]
+
+
+def _delta_tables(strata: StrataResource) -> dict[str, str]:
+    paths = strata.paths()
+    return {
+        "bronze/events": paths.bronze_events,
+        "bronze/landing_consumed": paths.landing_consumed,
+        "silver/sessions": paths.silver_sessions,
+        "gold/rollup_hourly": paths.gold("rollup_hourly"),
+        "gold/rollup_daily": paths.gold("rollup_daily"),
+    }
+
+
+@op
+def compact_and_vacuum(context: OpExecutionContext, strata: StrataResource) -> None:
+    """Merge small files of every Delta table, then vacuum files past the retention period."""
+    lake, hours = strata.lake(), strata.settings().vacuum_retention_hours
+    for name, uri in _delta_tables(strata).items():
+        stats = lake.compact(uri)
+        deleted = lake.vacuum(uri, hours)
+        context.log.info(f"{name}: compacted {stats}, vacuumed {deleted} files")
+
+
+@op
+def remove_consumed_landing(context: OpExecutionContext, strata: StrataResource) -> None:
+    """Delete landing files bronze consumed longer ago than the landing retention.
+
+    Bronze dedups by event id, so a file consumed twice changes nothing; deleting only
+    consumed files means nothing that has not reached bronze is ever dropped.
+    """
+    lake, paths = strata.lake(), strata.paths()
+    cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(hours=strata.settings().landing_retention_hours)
+    consumed = lake.scan_delta(paths.landing_consumed, CONSUMED_SCHEMA).collect()
+    old = consumed.filter(pl.col("consumed_at") <= cutoff)["path"].unique().to_list()
+    deleted = lake.delete_files(old)
+    if old:
+        lake.overwrite_table(consumed.filter(~pl.col("path").is_in(old)), paths.landing_consumed)
+    context.log.info(f"deleted {deleted} landing files consumed before {cutoff:%Y-%m-%d %H:%M}")
+
+
+@job(description="Compact and vacuum the lake's Delta tables; delete consumed landing files.")
+def lake_maintenance() -> None:
+    """Nightly upkeep of the lake."""
+    remove_consumed_landing()
+    compact_and_vacuum()
+
+
+lake_maintenance_schedule = ScheduleDefinition(
+    job=lake_maintenance, cron_schedule="17 3 * * *", name="nightly_lake_maintenance"
+)
