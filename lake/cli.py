@@ -205,7 +205,12 @@ def cmd_sites(args: argparse.Namespace, settings: Settings) -> int:
     settings.ensure_dirs()
     try:
         site = MetadataStore(settings.metadata_url).add_site(
-            args.tracking_id, args.domain, args.timezone, args.rate_limit, args.store_raw_ip
+            args.tracking_id,
+            args.domain,
+            args.timezone,
+            args.rate_limit,
+            args.store_raw_ip,
+            args.session_timeout,
         )
     except SiteError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -266,6 +271,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     add.add_argument(
         "--store-raw-ip", action="store_true", help="keep full IPs (default: /24 and /48 only)"
+    )
+    add.add_argument(
+        "--session-timeout",
+        type=int,
+        default=None,
+        help="minutes of inactivity that end a session (default: STRATA_SESSION_TIMEOUT_MINUTES)",
     )
 
     keys = sub.add_parser("keys", help="manage API keys").add_subparsers(

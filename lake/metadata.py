@@ -26,6 +26,7 @@ sites_table = sa.Table(
     sa.Column("timezone", sa.String(64), nullable=False, default="UTC"),
     sa.Column("rate_limit_eps", sa.Integer, nullable=True),
     sa.Column("store_raw_ip", sa.Boolean, nullable=False, default=False, server_default="0"),
+    sa.Column("session_timeout_minutes", sa.Integer, nullable=True),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
 
@@ -51,6 +52,7 @@ class Site:
     timezone: str
     rate_limit_eps: int | None = None  # events/s the gateway admits; None: the default
     store_raw_ip: bool = False  # opt-in: keep full IP addresses instead of /24 and /48
+    session_timeout_minutes: int | None = None  # None: STRATA_SESSION_TIMEOUT_MINUTES
 
     def allows_origin(self, host: str) -> bool:
         """True when a browser page on ``host`` may send events for this site."""
@@ -76,6 +78,7 @@ class MetadataStore:
         added = {
             "rate_limit_eps": "INTEGER",
             "store_raw_ip": "BOOLEAN NOT NULL DEFAULT FALSE",
+            "session_timeout_minutes": "INTEGER",
         }
         with self.engine.begin() as conn:
             for column, ddl in added.items():
@@ -89,6 +92,7 @@ class MetadataStore:
         timezone: str = "UTC",
         rate_limit_eps: int | None = None,
         store_raw_ip: bool = False,
+        session_timeout_minutes: int | None = None,
     ) -> Site:
         """Create or update a site; the time zone must be an IANA name."""
         if not tracking_id or len(tracking_id) > 64:
@@ -97,6 +101,8 @@ class MetadataStore:
             zoneinfo.ZoneInfo(timezone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             raise SiteError(f"unknown time zone {timezone!r}") from None
+        if session_timeout_minutes is not None and session_timeout_minutes <= 0:
+            raise SiteError("session timeout must be a positive number of minutes")
         if rate_limit_eps is not None and rate_limit_eps <= 0:
             raise SiteError("rate limit must be a positive number of events per second")
         domains = [d.strip().lower() for d in domains if d.strip()]
@@ -105,6 +111,7 @@ class MetadataStore:
             "timezone": timezone,
             "rate_limit_eps": rate_limit_eps,
             "store_raw_ip": store_raw_ip,
+            "session_timeout_minutes": session_timeout_minutes,
         }
         with self.engine.begin() as conn:
             exists = conn.execute(
@@ -119,7 +126,14 @@ class MetadataStore:
                     sites_table.insert(),
                     {**row, "tracking_id": tracking_id, "created_at": dt.datetime.now(dt.UTC)},
                 )
-        return Site(tracking_id, tuple(domains), timezone, rate_limit_eps, store_raw_ip)
+        return Site(
+            tracking_id,
+            tuple(domains),
+            timezone,
+            rate_limit_eps,
+            store_raw_ip,
+            session_timeout_minutes,
+        )
 
     def sites(self) -> dict[str, Site]:
         """Every site by tracking id."""
@@ -132,6 +146,7 @@ class MetadataStore:
                 r["timezone"],
                 r["rate_limit_eps"],
                 bool(r["store_raw_ip"]),
+                r["session_timeout_minutes"],
             )
             for r in rows
         }

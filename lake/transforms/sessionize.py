@@ -6,6 +6,8 @@ first event.  Pure ``LazyFrame -> LazyFrame`` functions, no I/O.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import polars as pl
 
 from lake.schemas import ENGAGEMENT_EVENT_TYPES, SESSION_DIMENSIONS, SESSION_SCHEMA
@@ -18,15 +20,26 @@ NOT_SET = "(not set)"
 _CLIENT = ["tracking_id", "client_id"]
 
 
-def assign_sessions(events: pl.LazyFrame, timeout_minutes: int = 30) -> pl.LazyFrame:
+def assign_sessions(
+    events: pl.LazyFrame,
+    timeout_minutes: int = 30,
+    timeout_by_site: Mapping[str, int] | None = None,
+) -> pl.LazyFrame:
     """Add ``session_id`` to every event: a new session starts after ``timeout_minutes`` idle.
 
-    The id is ``s_`` + the first event's id, so it is stable however often the same
-    events are sessionized again.  Output is sorted by site, client and time.
+    ``timeout_by_site`` overrides the gap for some sites.  The id is ``s_`` + the first
+    event's id, so it is stable however often the same events are sessionized again.
+    Output is sorted by site, client and time.
     """
     ordered = events.sort([*_CLIENT, "event_at", "event_id"])
     gap = pl.col("event_at").diff().over(_CLIENT)
-    starts = gap.is_null() | (gap >= pl.duration(minutes=timeout_minutes))
+    limit_us: pl.Expr = pl.lit(timeout_minutes * 60_000_000, pl.Int64)
+    if timeout_by_site:
+        per_site = {site: minutes * 60_000_000 for site, minutes in timeout_by_site.items()}
+        limit_us = pl.col("tracking_id").replace_strict(
+            per_site, default=timeout_minutes * 60_000_000, return_dtype=pl.Int64
+        )
+    starts = gap.is_null() | (gap.dt.total_microseconds() >= limit_us)
     return (
         ordered.with_columns(_seq=starts.cast(pl.UInt32).cum_sum().over(_CLIENT))
         .with_columns(session_id=pl.lit("s_") + pl.col("event_id").first().over([*_CLIENT, "_seq"]))

@@ -25,6 +25,15 @@ class StrataResource(ConfigurableResource):
         """The lake layout under this run's lake root."""
         return LakePaths(self.settings().lake_uri)
 
+    def session_timeouts(self) -> dict[str, int]:
+        """Session inactivity gap in minutes of the sites that set their own."""
+        store = MetadataStore(self.settings().metadata_url)
+        return {
+            tid: site.session_timeout_minutes
+            for tid, site in store.sites().items()
+            if site.session_timeout_minutes
+        }
+
     def timezones(self) -> dict[str, str]:
         """Report time zone of every site, by tracking id."""
         store = MetadataStore(self.settings().metadata_url)

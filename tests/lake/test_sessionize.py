@@ -97,3 +97,14 @@ def test_clients_are_sessionized_separately_and_order_of_arrival_does_not_matter
     backward = _sessions(rows[::-1])
     assert forward.equals(backward)
     assert sorted(forward["count_pageviews"].to_list()) == [1, 2]
+
+
+def test_a_site_can_set_its_own_session_timeout() -> None:
+    rows = [
+        ("a1", "c1", "2026-03-01T10:00:00", "pageview"),
+        ("a2", "c1", "2026-03-01T10:20:00", "pageview"),  # 20 minutes later
+    ]
+    default = build_sessions(assign_sessions(_events(rows))).collect()
+    strict = build_sessions(assign_sessions(_events(rows), 30, {"ST-1": 15})).collect()
+    other_site = build_sessions(assign_sessions(_events(rows), 30, {"ST-2": 15})).collect()
+    assert (default.height, strict.height, other_site.height) == (1, 2, 1)

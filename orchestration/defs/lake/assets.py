@@ -62,7 +62,9 @@ def bronze_events(context: AssetExecutionContext, strata: StrataResource) -> Mat
 
 def _events_with_sessions(strata: StrataResource) -> pl.LazyFrame:
     events = strata.lake().scan_delta(strata.paths().bronze_events, EVENT_SCHEMA)
-    return assign_sessions(events, strata.settings().session_timeout_minutes)
+    return assign_sessions(
+        events, strata.settings().session_timeout_minutes, strata.session_timeouts()
+    )
 
 
 @asset(
