@@ -10,10 +10,10 @@ from __future__ import annotations
 import logging
 import multiprocessing as mp
 import os
+import signal
 import threading
 import time
 from multiprocessing.process import BaseProcess
-from multiprocessing.synchronize import Event
 from pathlib import Path
 
 import polars as pl
@@ -99,13 +99,11 @@ class Flusher:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        ctx = mp.get_context("spawn")
-        self._lander_stop = ctx.Event()
         self._lander: BaseProcess | None = None
         if landing == "process":
-            self._lander = ctx.Process(
+            self._lander = mp.get_context("spawn").Process(
                 target=run_lander,
-                args=(settings, self._lander_stop, os.getpid()),
+                args=(settings, os.getpid()),
                 name="strata-lander",
                 daemon=True,
             )
@@ -146,11 +144,11 @@ class Flusher:
         if self._thread is not None:
             self._thread.join(timeout=30)
         self.wal.seal()
-        if self._lander is not None:
-            self._lander_stop.set()
+        if self._lander is not None and self._lander.is_alive():
+            self._lander.terminate()  # SIGTERM: the lander drains what is sealed, then exits
             self._lander.join(timeout=120)
             if self._lander.is_alive():
-                self._lander.terminate()
+                self._lander.kill()
         for attempt in range(5):
             try:
                 land_all(self.lake, self.settings)
@@ -160,12 +158,15 @@ class Flusher:
                 time.sleep(0.5 * 2**attempt)
 
 
-def run_lander(settings: Settings, stop: Event, parent_pid: int) -> None:
-    """Landing process: land sealed segments as they appear until told to stop (or orphaned).
+def run_lander(settings: Settings, parent_pid: int) -> None:
+    """Landing process: land sealed segments as they appear until SIGTERM (or orphaned).
 
-    On stop it drains what is sealed first; if storage keeps failing it gives up after a
-    few tries and leaves the segments for the next start.
+    On SIGTERM it drains what is sealed first; if storage keeps failing it gives up after
+    a few tries and leaves the segments for the next start.  Ctrl-C is left to the parent.
     """
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.nice(19)  # landing has slack; acknowledging requests does not
     lake = Lake(settings)
     backoff, failures_after_stop = 0.5, 0
@@ -175,7 +176,7 @@ def run_lander(settings: Settings, stop: Event, parent_pid: int) -> None:
             backoff = 0.5
         except Exception:
             log.exception("landing failed; retrying in %.1fs", backoff)
-            if stop.is_set():
+            if stopping.is_set():
                 failures_after_stop += 1
                 if failures_after_stop >= 5:
                     return
@@ -183,6 +184,6 @@ def run_lander(settings: Settings, stop: Event, parent_pid: int) -> None:
             backoff = min(backoff * 2, 30.0)
             continue
         if not landed:
-            if stop.is_set() or os.getppid() != parent_pid:
+            if stopping.is_set() or os.getppid() != parent_pid:
                 return
-            stop.wait(0.1)
+            stopping.wait(0.1)

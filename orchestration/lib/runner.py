@@ -47,6 +47,8 @@ def run_pipeline(echo: bool = True) -> dict[str, dict]:
         }
         report[name] = meta
         if echo:
-            shown = ", ".join(f"{k}={v}" for k, v in meta.items() if not isinstance(v, dict))
+            shown = ", ".join(
+                f"{k}={v}" for k, v in meta.items() if not (isinstance(v, str) and "\n" in v)
+            )
             print(f"      done in {time.perf_counter() - started:.1f}s  {shown}", flush=True)
     return report

@@ -16,6 +16,14 @@ __all__ = ["bronze_events", "gold_rollup_daily", "gold_rollup_hourly", "silver_s
 CONSUMED_SCHEMA = {"path": pl.String(), "consumed_at": pl.Datetime("us", "UTC")}
 
 
+def _preview(df: pl.DataFrame, columns: list[str], rows: int = 5) -> MetadataValue:
+    """A small Markdown table of ``df`` for the asset's page in Dagster's UI."""
+    head = df.select(columns).head(rows)
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(str(v) for v in row) + " |" for row in head.rows()]
+    return MetadataValue.md("\n".join(lines))
+
+
 def unconsumed_landing_files(strata: StrataResource) -> list[str]:
     """Landing files not yet merged into bronze (what the sensor and bronze look for)."""
     lake, paths = strata.lake(), strata.paths()
@@ -56,6 +64,10 @@ def bronze_events(context: AssetExecutionContext, strata: StrataResource) -> Mat
             "new_events": new.height,
             "rows_in_touched_days": merged.height,
             "touched_days": MetadataValue.text(", ".join(str(d) for d in sorted(dates))),
+            "bots_in_new_events": int(new["is_bot"].sum()),
+            "preview": _preview(
+                new, ["event_at", "event_type", "page_path", "channel", "country", "device"]
+            ),
         }
     )
 
@@ -84,6 +96,10 @@ def silver_sessions(strata: StrataResource) -> MaterializeResult:
             "sessions": sessions.height,
             "bounces": int(sessions["is_bounce"].sum()),
             "distinct_clients": sessions["client_id"].n_unique(),
+            "preview": _preview(
+                sessions.sort("started_at"),
+                ["started_at", "duration_s", "count_pageviews", "entry_page", "channel"],
+            ),
         }
     )
 
