@@ -5,7 +5,7 @@ import time
 
 from dagster import AssetKey, DagsterInstance, materialize
 
-from orchestration.definitions import ASSETS
+from orchestration.definitions import ASSETS, CHECKS
 from orchestration.defs.resources import RESOURCES
 
 __all__ = ["PIPELINE_ORDER", "run_pipeline"]
@@ -38,13 +38,23 @@ def run_pipeline(echo: bool = True) -> dict[str, dict]:
             print(f"[{i}/{len(PIPELINE_ORDER)}] {name} ...", flush=True)
         started = time.perf_counter()
         result = materialize(
-            ASSETS, selection=[key], resources=RESOURCES, instance=instance, run_config=quiet
+            [*ASSETS, *CHECKS],
+            selection=[key],
+            resources=RESOURCES,
+            instance=instance,
+            run_config=quiet,
         )
         meta = {
             k: getattr(v, "value", v)
             for mat in result.asset_materializations_for_node(by_key[key].node_def.name)
             for k, v in mat.metadata.items()
         }
+        checks = result.get_asset_check_evaluations()
+        failed = [c.check_name for c in checks if not c.passed]
+        if checks:
+            meta["checks"] = f"{len(checks) - len(failed)}/{len(checks)} passed" + (
+                f" (failed: {', '.join(failed)})" if failed else ""
+            )
         report[name] = meta
         if echo:
             shown = ", ".join(

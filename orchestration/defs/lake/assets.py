@@ -5,6 +5,7 @@ import datetime as dt
 import polars as pl
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
+from lake.quality import MAX_CLOCK_AHEAD_S
 from lake.schemas import EVENT_SCHEMA, SESSION_SCHEMA
 from lake.transforms.bronze import merge_new_events
 from lake.transforms.rollups import rollup_daily, rollup_hourly
@@ -46,6 +47,16 @@ def bronze_events(context: AssetExecutionContext, strata: StrataResource) -> Mat
     if not files:
         return MaterializeResult(metadata={"new_files": 0, "new_events": 0})
     new = lake.read_parquet(files, EVENT_SCHEMA)
+    future = pl.col("event_at") > pl.col("received_at") + pl.duration(seconds=MAX_CLOCK_AHEAD_S)
+    quarantined = new.filter(future)
+    if quarantined.height:  # a client clock far ahead: keep the rows, out of the reports
+        reason = f"event_at more than {MAX_CLOCK_AHEAD_S} s after received_at"
+        uri = (
+            f"{paths.quarantine('bronze_events')}/{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S%f}.parquet"
+        )
+        lake.write_parquet(quarantined.with_columns(reason=pl.lit(reason)).to_arrow(), uri)
+        context.log.warning(f"quarantined {quarantined.height} events: {reason}")
+        new = new.filter(~future)
     dates = new["event_date"].unique().to_list()
     context.log.info(f"merging {new.height} events from {len(files)} files into {len(dates)} days")
     existing = lake.scan_delta(paths.bronze_events, EVENT_SCHEMA).filter(
@@ -62,6 +73,7 @@ def bronze_events(context: AssetExecutionContext, strata: StrataResource) -> Mat
         metadata={
             "new_files": len(files),
             "new_events": new.height,
+            "quarantined_events": quarantined.height,
             "rows_in_touched_days": merged.height,
             "touched_days": MetadataValue.text(", ".join(str(d) for d in sorted(dates))),
             "bots_in_new_events": int(new["is_bot"].sum()),

@@ -1,0 +1,117 @@
+"""Data-quality suites (Great Expectations), one expectation per property.
+
+Orchestration runs them as Dagster asset checks; this module only knows tables
+and rules.  Each suite is a list of ``(check name, expectation, derived columns)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import great_expectations as gx
+import polars as pl
+from great_expectations.data_context.types.base import ProgressBarsConfig
+
+from lake.schemas import EVENT_TYPES
+
+__all__ = ["MAX_CLOCK_AHEAD_S", "SUITES", "CheckOutcome", "validate"]
+
+#: How far a client clock may run ahead of the server's before an event is refused.
+MAX_CLOCK_AHEAD_S = 300
+
+E = gx.expectations
+
+#: suite -> [(check name, expectation class, its arguments)]; derived columns (``ahead_s``)
+#: are added by :func:`_prepare`.
+SUITES: dict[str, list[tuple[str, Any, dict[str, Any]]]] = {
+    "bronze_events": [
+        ("event_id_not_null", E.ExpectColumnValuesToNotBeNull, {"column": "event_id"}),
+        ("tracking_id_not_null", E.ExpectColumnValuesToNotBeNull, {"column": "tracking_id"}),
+        ("client_id_not_null", E.ExpectColumnValuesToNotBeNull, {"column": "client_id"}),
+        (
+            "event_type_known",
+            E.ExpectColumnValuesToBeInSet,
+            {"column": "event_type", "value_set": list(EVENT_TYPES)},
+        ),
+        (
+            "event_at_not_in_the_future",
+            E.ExpectColumnValuesToBeBetween,
+            {"column": "ahead_s", "max_value": MAX_CLOCK_AHEAD_S},
+        ),
+    ],
+    "silver_sessions": [
+        ("session_id_not_null", E.ExpectColumnValuesToNotBeNull, {"column": "session_id"}),
+        (
+            "duration_not_negative",
+            E.ExpectColumnValuesToBeBetween,
+            {"column": "duration_s", "min_value": 0},
+        ),
+        (
+            "pageviews_not_above_events",
+            E.ExpectColumnPairValuesAToBeGreaterThanB,
+            {"column_A": "count_events", "column_B": "count_pageviews", "or_equal": True},
+        ),
+    ],
+}
+
+_COLUMNS = {
+    "bronze_events": [
+        "event_id",
+        "tracking_id",
+        "client_id",
+        "event_type",
+        "event_at",
+        "received_at",
+    ],
+    "silver_sessions": ["session_id", "duration_s", "count_events", "count_pageviews"],
+}
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    """One expectation's verdict with its counts."""
+
+    name: str
+    passed: bool
+    rows: int
+    failing_rows: int
+
+
+def _prepare(suite: str, df: pl.DataFrame) -> pl.DataFrame:
+    df = df.select(_COLUMNS[suite])
+    if suite == "bronze_events":
+        df = df.with_columns(
+            ahead_s=(pl.col("event_at") - pl.col("received_at")).dt.total_seconds()
+        )
+    return df
+
+
+def validate(suite: str, df: pl.DataFrame) -> list[CheckOutcome]:
+    """Run one suite over ``df``; every expectation gives one :class:`CheckOutcome`."""
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    batch = (
+        context.data_sources.add_pandas("strata")
+        .add_dataframe_asset(suite)
+        .add_batch_definition_whole_dataframe("all")
+    )
+    expectations = [cls(**kwargs, meta={"check": name}) for name, cls, kwargs in SUITES[suite]]
+    gx_suite = context.suites.add(gx.ExpectationSuite(name=suite, expectations=expectations))
+    run = context.validation_definitions.add(
+        gx.ValidationDefinition(name=suite, data=batch, suite=gx_suite)
+    ).run(batch_parameters={"dataframe": _prepare(suite, df).to_pandas()}, result_format="SUMMARY")
+    by_name = {
+        (r.expectation_config.meta or {}).get("check"): r
+        for r in run.results
+        if r.expectation_config is not None
+    }
+    return [
+        CheckOutcome(
+            name,
+            bool(by_name[name].success),
+            int(by_name[name].result.get("element_count", df.height)),
+            int(by_name[name].result.get("unexpected_count", 0) or 0),
+        )
+        for name, _, _ in SUITES[suite]
+    ]

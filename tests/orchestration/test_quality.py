@@ -1,0 +1,70 @@
+"""Data quality: GE suites as Dagster asset checks, and quarantine of impossible timestamps."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+from fastapi.testclient import TestClient
+
+from lake.io import Lake
+from lake.paths import LakePaths
+from lake.quality import validate
+from orchestration.lib.runner import run_pipeline
+from tests.conftest import Env
+from tests.ingest_gateway.test_events import GOOD
+
+
+def test_suites_count_failing_rows_per_property() -> None:
+    now = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+    bronze = pl.DataFrame(
+        {
+            "event_id": ["a", None, "c"],
+            "tracking_id": ["t", "t", "t"],
+            "client_id": ["c", "c", "c"],
+            "event_type": ["pageview", "bogus", "event"],
+            "event_at": [now, now, now + dt.timedelta(hours=1)],
+            "received_at": [now, now, now],
+        }
+    )
+    got = {o.name: (o.passed, o.failing_rows) for o in validate("bronze_events", bronze)}
+    assert got == {
+        "event_id_not_null": (False, 1),
+        "tracking_id_not_null": (True, 0),
+        "client_id_not_null": (True, 0),
+        "event_type_known": (False, 1),
+        "event_at_not_in_the_future": (False, 1),
+    }
+    sessions = pl.DataFrame(
+        {
+            "session_id": ["s1", "s2"],
+            "duration_s": [-1.0, 5.0],
+            "count_events": [1, 3],
+            "count_pageviews": [2, 3],
+        }
+    )
+    got = {o.name: (o.passed, o.failing_rows) for o in validate("silver_sessions", sessions)}
+    assert got == {
+        "session_id_not_null": (True, 0),
+        "duration_not_negative": (False, 1),
+        "pageviews_not_above_events": (False, 1),
+    }
+
+
+def test_future_stamped_events_are_quarantined_and_checks_pass(env: Env) -> None:
+    from ingest_gateway.app import create_app
+
+    future = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)).isoformat()
+    batch = [GOOD, {**GOOD, "client_id": "clock-ahead", "timestamp": future}]
+    with TestClient(create_app(env.settings)) as gw:
+        assert gw.post("/api/v1/events", json=batch).json()["accepted"] == 2
+    report = run_pipeline(echo=False)
+    paths, lake = LakePaths(env.settings.lake_uri), Lake(env.settings)
+    assert pl.read_delta(paths.bronze_events)["client_id"].to_list() == ["c1"]
+    (qfile,) = lake.list_files(paths.quarantine("bronze_events"))
+    quarantined = pl.read_parquet(qfile)
+    assert quarantined["client_id"].to_list() == ["clock-ahead"]
+    assert quarantined["reason"].to_list() == ["event_at more than 300 s after received_at"]
+    assert report["bronze/events"]["quarantined_events"] == 1
+    assert report["bronze/events"]["checks"] == "5/5 passed"
+    assert report["silver/sessions"]["checks"] == "3/3 passed"
