@@ -55,10 +55,13 @@ def run_pipeline(echo: bool = True) -> dict[str, dict]:
             meta["checks"] = f"{len(checks) - len(failed)}/{len(checks)} passed" + (
                 f" (failed: {', '.join(failed)})" if failed else ""
             )
+        meta["seconds"] = round(time.perf_counter() - started, 3)
         report[name] = meta
         if echo:
             shown = ", ".join(
-                f"{k}={v}" for k, v in meta.items() if not (isinstance(v, str) and "\n" in v)
+                f"{k}={v}"
+                for k, v in meta.items()
+                if k != "seconds" and not (isinstance(v, str) and "\n" in v)
             )
             print(f"      done in {time.perf_counter() - started:.1f}s  {shown}", flush=True)
     return report

@@ -1,0 +1,138 @@
+"""Benchmark: the pipeline from landing to the hot tier, per stage, with peak memory.
+
+Builds N landed events (default 10 million) quickly: 100,000 realistic events are
+generated and enriched by the gateway's own code once, then tiled with new client
+and event ids into landing Parquet files.  Then it runs landing → bronze → sessions
+→ rollups → ClickHouse (the Dagster assets, in process), and, as the baseline in the
+same run, the same sessionization as DuckDB SQL over the bronze Delta table.
+
+    .venv/bin/python bench/pipeline.py [--events 10000000]
+
+Ends with: ``BENCH pipeline events=… total_events_per_s=… peak_rss_mb=…
+sessionize_polars_s=… sessionize_duckdb_s=…``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SESSIONIZE_SQL = """
+WITH ordered AS (
+    SELECT tracking_id, client_id, event_id, event_type, event_at,
+           lag(event_at) OVER w AS prev_at
+    FROM delta_scan(?)
+    WINDOW w AS (PARTITION BY tracking_id, client_id ORDER BY event_at, event_id)
+),
+numbered AS (
+    SELECT *, sum(CASE WHEN prev_at IS NULL OR event_at - prev_at >= INTERVAL 30 MINUTE
+                       THEN 1 ELSE 0 END)
+              OVER (PARTITION BY tracking_id, client_id ORDER BY event_at, event_id) AS seq
+    FROM ordered
+)
+SELECT tracking_id, client_id, seq, min(event_at), max(event_at),
+       count(*) FILTER (WHERE event_type = 'pageview'), count(*)
+FROM numbered GROUP BY ALL
+"""
+
+
+def _landing(events: int, home: Path) -> None:
+    """Write ``events`` enriched events as landing files (tiles of one enriched base)."""
+    import orjson
+    import polars as pl
+
+    from ingest_gateway.contract import event_decoder
+    from ingest_gateway.enrich.rows import WAL_COLUMNS, enrich
+    from ingest_gateway.flusher import _WAL_SCHEMA
+    from lake.generate import generate_traffic
+    from lake.io import Lake
+    from lake.paths import LakePaths
+    from lake.schemas import EVENT_SCHEMA
+    from lake.settings import Settings
+
+    base_n = min(events, 100_000)
+    traffic = generate_traffic("ST-BENCH", days=1, events=base_n, end=dt.date(2026, 3, 1))
+    rows = [enrich(event_decoder.decode(orjson.dumps(e)), 0, None, None) for e in traffic.events]
+    base = (
+        pl.DataFrame(
+            dict(zip(WAL_COLUMNS, zip(*rows, strict=True), strict=True)), schema=_WAL_SCHEMA
+        )
+        .with_columns(pl.col("event_at", "received_at").cast(pl.Datetime("us", "UTC")))
+        .with_columns(event_date=pl.col("event_at").dt.date(), received_at=pl.col("event_at"))
+        .select(list(EVENT_SCHEMA))
+    )
+    settings = Settings.from_env()
+    lake, paths = Lake(settings), LakePaths(settings.lake_uri)
+    tiles = -(-events // base.height)
+    for k in range(tiles):
+        tile = base.with_columns(
+            client_id=pl.col("client_id") + f"-{k}", event_id=pl.col("event_id") + f"-{k}"
+        )
+        if (k + 1) * base.height > events:
+            tile = tile.head(events - k * base.height)
+        when = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
+        lake.write_parquet(tile.to_arrow(), paths.landing_file(when, "bench", f"{k:06d}"))
+
+
+def _rss_mb() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+
+
+def main() -> None:
+    """Land N events, run every stage, then the DuckDB baseline; print the BENCH line."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=10_000_000)
+    args = parser.parse_args()
+    home = Path(tempfile.mkdtemp(prefix="strata-pipeline-"))
+    os.environ["STRATA_HOME"] = str(home)
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    try:
+        started = time.perf_counter()
+        _landing(args.events, home)
+        print(
+            f"landed {args.events:,} events in {time.perf_counter() - started:.1f}s "
+            f"(rss {_rss_mb()} MB)",
+            flush=True,
+        )
+        from lake.metadata import MetadataStore
+        from lake.paths import LakePaths
+        from lake.settings import Settings
+        from orchestration.lib.runner import run_pipeline
+
+        settings = Settings.from_env()
+        MetadataStore(settings.metadata_url).add_site("ST-BENCH", ["bench.example"])
+        report = run_pipeline(echo=True)
+        total_s = sum(m["seconds"] for m in report.values())
+        print(f"{'stage':<22}{'seconds':>9}{'events/s':>14}")
+        for stage, meta in report.items():
+            print(f"{stage:<22}{meta['seconds']:>9.2f}{args.events / meta['seconds']:>14,.0f}")
+
+        import duckdb
+        import duckdb_extensions
+
+        duckdb_extensions.import_extension("delta")
+        con = duckdb.connect()
+        con.execute("LOAD delta")
+        t = time.perf_counter()
+        con.execute(SESSIONIZE_SQL, [LakePaths(settings.lake_uri).bronze_events]).fetchall()
+        duck_s = time.perf_counter() - t
+        polars_s = report["silver/sessions"]["seconds"]
+        print(f"sessionize: polars {polars_s:.2f}s, duckdb {duck_s:.2f}s")
+        print(
+            f"BENCH pipeline events={args.events} "
+            f"total_events_per_s={round(args.events / total_s)} peak_rss_mb={_rss_mb()} "
+            f"sessionize_polars_s={polars_s:.2f} sessionize_duckdb_s={duck_s:.2f}"
+        )
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
