@@ -48,24 +48,27 @@ class GroupCommit:
             return
         future = self.loop.create_future()
         self._waiters.append((frame_no, future))
-        if self._fsync_s < INLINE_FSYNC_S:
-            if not self._inline_scheduled:
-                # After the requests already read in this loop iteration have written.
-                self._inline_scheduled = True
-                self.loop.call_soon(self._sync_inline)
-        else:
-            self._wake.set()
+        self._request_sync()
         await future
+
+    def _request_sync(self) -> None:
+        """Ask for an fsync: inline after this loop iteration (fast disk) or by the thread."""
+        if self._fsync_s >= INLINE_FSYNC_S:
+            self._wake.set()
+        elif not self._inline_scheduled:
+            # call_soon runs after the requests already read in this iteration have written.
+            self._inline_scheduled = True
+            self.loop.call_soon(self._sync_inline)
+
+    def _timed_sync(self) -> int:
+        started = time.perf_counter()
+        synced = self.wal.sync()
+        self._fsync_s = 0.8 * self._fsync_s + 0.2 * (time.perf_counter() - started)
+        return synced
 
     def _sync_inline(self) -> None:
         self._inline_scheduled = False
-        started = time.perf_counter()
-        synced = self.wal.sync()
-        self._note(time.perf_counter() - started)
-        self._resolve(synced)
-
-    def _note(self, seconds: float) -> None:
-        self._fsync_s = 0.8 * self._fsync_s + 0.2 * seconds
+        self._resolve(self._timed_sync())
 
     def _run(self) -> None:
         while not self._stop:
@@ -73,10 +76,7 @@ class GroupCommit:
             self._wake.clear()
             if self._stop:
                 break
-            started = time.perf_counter()
-            synced = self.wal.sync()
-            self._note(time.perf_counter() - started)
-            self.loop.call_soon_threadsafe(self._resolve, synced)
+            self.loop.call_soon_threadsafe(self._resolve, self._timed_sync())
 
     def _resolve(self, synced: int) -> None:
         waiting = []
@@ -88,12 +88,7 @@ class GroupCommit:
                 waiting.append((frame_no, future))
         self._waiters = waiting
         if waiting:  # written during that fsync: the next one covers them
-            if self._fsync_s < INLINE_FSYNC_S:
-                if not self._inline_scheduled:
-                    self._inline_scheduled = True
-                    self.loop.call_soon(self._sync_inline)
-            else:
-                self._wake.set()
+            self._request_sync()
 
     def stop(self) -> None:
         """Stop the fsync thread (the WAL's seal() makes the rest durable)."""
