@@ -98,3 +98,20 @@ def test_duplicate_delivery_of_the_same_batch_is_counted_once(env: Env) -> None:
     assert bronze["event_id"].n_unique() == 15
     run_pipeline(echo=False)  # a rerun with nothing new changes nothing
     assert pl.read_delta(LakePaths(env.settings.lake_uri).bronze_events).height == 15
+
+
+def test_fastapi_routes_answer_like_the_raw_asgi_fast_path(env: Env) -> None:
+    """The documented FastAPI routes (used without the fast path) give the same answers."""
+    from ingest_gateway.app import create_app
+
+    app = create_app(env.settings)
+    bad = [GOOD, {**GOOD, "client_id": 7}]
+    answers = []
+    for asgi in (app, app.api):
+        with TestClient(asgi) as client:
+            r = client.post("/api/v1/events", json=bad)
+            answers.append((r.status_code, r.json()["accepted"], r.json()["rejected"]))
+            r = client.post("/api/v1/beacon", content=b"{}", headers={"content-type": "text/plain"})
+            answers.append((r.status_code,))
+    assert answers[:2] == answers[2:]
+    assert answers[0][:2] == (202, 1) and answers[1] == (400,)
