@@ -107,7 +107,9 @@ def main() -> None:
         from orchestration.lib.runner import run_pipeline
 
         settings = Settings.from_env()
-        MetadataStore(settings.metadata_url).add_site("ST-BENCH", ["bench.example"])
+        MetadataStore(settings.metadata_url).add_site(
+            "ST-BENCH", ["bench.example"], allowed_lateness_hours=24.0 * 365 * 20
+        )
         report = run_pipeline(echo=True)
         total_s = sum(m["seconds"] for m in report.values())
         print(f"{'stage':<22}{'seconds':>9}{'events/s':>14}")

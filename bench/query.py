@@ -49,7 +49,13 @@ def main() -> None:
     settings = Settings.from_env()
     settings.ensure_dirs()
     store = MetadataStore(settings.metadata_url)
-    store.add_site("ST-BENCH", ["bench.example"], "UTC", rate_limit_eps=10_000_000)
+    store.add_site(
+        "ST-BENCH",
+        ["bench.example"],
+        "UTC",
+        rate_limit_eps=10_000_000,
+        allowed_lateness_hours=24.0 * 365 * 20,  # it replays March 2026
+    )
     key = store.create_key("ST-BENCH")
     end = dt.date(2026, 3, 31)
     traffic = generate_traffic("ST-BENCH", days=args.days, events=args.events, end=end)

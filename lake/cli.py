@@ -140,8 +140,14 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     """Generate traffic through the real gateway, run the pipeline, then serve it."""
     settings.ensure_dirs()
     store = MetadataStore(settings.metadata_url)
-    # The demo replays a week of traffic in seconds: lift the per-site rate limit for it.
-    store.add_site(DEMO_SITE, [DEMO_DOMAIN], "UTC", rate_limit_eps=DEMO_RATE_LIMIT)
+    # The demo replays past traffic in seconds: lift the rate limit and accept its age.
+    store.add_site(
+        DEMO_SITE,
+        [DEMO_DOMAIN],
+        "UTC",
+        rate_limit_eps=DEMO_RATE_LIMIT,
+        allowed_lateness_hours=24.0 * (args.days + 30),
+    )
     key = _demo_key(settings, store)
     end = _demo_end_date(settings, args.days, args.events)
     start = end - dt.timedelta(days=args.days - 1)
@@ -211,6 +217,7 @@ def cmd_sites(args: argparse.Namespace, settings: Settings) -> int:
             args.rate_limit,
             args.store_raw_ip,
             args.session_timeout,
+            args.allowed_lateness_hours,
         )
     except SiteError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -277,6 +284,13 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         default=None,
         help="minutes of inactivity that end a session (default: STRATA_SESSION_TIMEOUT_MINUTES)",
+    )
+    add.add_argument(
+        "--allowed-lateness-hours",
+        type=float,
+        default=None,
+        help="accept events this late (default: STRATA_ALLOWED_LATENESS_HOURS); "
+        "raise it for a back-fill",
     )
 
     keys = sub.add_parser("keys", help="manage API keys").add_subparsers(

@@ -27,6 +27,7 @@ sites_table = sa.Table(
     sa.Column("rate_limit_eps", sa.Integer, nullable=True),
     sa.Column("store_raw_ip", sa.Boolean, nullable=False, default=False, server_default="0"),
     sa.Column("session_timeout_minutes", sa.Integer, nullable=True),
+    sa.Column("allowed_lateness_hours", sa.Float, nullable=True),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
 
@@ -53,6 +54,7 @@ class Site:
     rate_limit_eps: int | None = None  # events/s the gateway admits; None: the default
     store_raw_ip: bool = False  # opt-in: keep full IP addresses instead of /24 and /48
     session_timeout_minutes: int | None = None  # None: STRATA_SESSION_TIMEOUT_MINUTES
+    allowed_lateness_hours: float | None = None  # None: STRATA_ALLOWED_LATENESS_HOURS
 
     def allows_origin(self, host: str) -> bool:
         """True when a browser page on ``host`` may send events for this site."""
@@ -79,6 +81,7 @@ class MetadataStore:
             "rate_limit_eps": "INTEGER",
             "store_raw_ip": "BOOLEAN NOT NULL DEFAULT FALSE",
             "session_timeout_minutes": "INTEGER",
+            "allowed_lateness_hours": "FLOAT",
         }
         with self.engine.begin() as conn:
             for column, ddl in added.items():
@@ -93,6 +96,7 @@ class MetadataStore:
         rate_limit_eps: int | None = None,
         store_raw_ip: bool = False,
         session_timeout_minutes: int | None = None,
+        allowed_lateness_hours: float | None = None,
     ) -> Site:
         """Create or update a site; the time zone must be an IANA name."""
         if not tracking_id or len(tracking_id) > 64:
@@ -101,6 +105,8 @@ class MetadataStore:
             zoneinfo.ZoneInfo(timezone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             raise SiteError(f"unknown time zone {timezone!r}") from None
+        if allowed_lateness_hours is not None and allowed_lateness_hours < 0:
+            raise SiteError("allowed lateness must be zero or more hours")
         if session_timeout_minutes is not None and session_timeout_minutes <= 0:
             raise SiteError("session timeout must be a positive number of minutes")
         if rate_limit_eps is not None and rate_limit_eps <= 0:
@@ -112,6 +118,7 @@ class MetadataStore:
             "rate_limit_eps": rate_limit_eps,
             "store_raw_ip": store_raw_ip,
             "session_timeout_minutes": session_timeout_minutes,
+            "allowed_lateness_hours": allowed_lateness_hours,
         }
         with self.engine.begin() as conn:
             exists = conn.execute(
@@ -133,6 +140,7 @@ class MetadataStore:
             rate_limit_eps,
             store_raw_ip,
             session_timeout_minutes,
+            allowed_lateness_hours,
         )
 
     def sites(self) -> dict[str, Site]:
@@ -147,6 +155,7 @@ class MetadataStore:
                 r["rate_limit_eps"],
                 bool(r["store_raw_ip"]),
                 r["session_timeout_minutes"],
+                r["allowed_lateness_hours"],
             )
             for r in rows
         }

@@ -37,6 +37,8 @@ SETTINGS_DOC: dict[str, str] = {
     "city (optional; country works without it).",
     "STRATA_FLUSH_EVENTS": "Gateway lands its WAL after this many events (default 20000).",
     "STRATA_FLUSH_SECONDS": "… or after this many seconds, whichever comes first (default 2).",
+    "STRATA_ALLOWED_LATENESS_HOURS": "Events arriving later than this after they happened go to "
+    "quarantine instead of bronze, unless their site allows more (default 72).",
     "STRATA_LANDING_RETENTION_HOURS": "Landing files are deleted this long after bronze consumed "
     "them (default 72).",
     "STRATA_VACUUM_RETENTION_HOURS": "Delta files no longer referenced are vacuumed after this "
@@ -68,6 +70,7 @@ class Settings:
     flush_events: int = 20_000
     flush_seconds: float = 2.0
     session_timeout_minutes: int = 30
+    allowed_lateness_hours: float = 72.0
     landing_retention_hours: float = 72.0
     vacuum_retention_hours: float = 168.0
     clickhouse_lock_timeout_seconds: float = 60.0
@@ -98,6 +101,7 @@ class Settings:
             flush_events=int(get("STRATA_FLUSH_EVENTS", "20000")),
             flush_seconds=float(get("STRATA_FLUSH_SECONDS", "2")),
             session_timeout_minutes=int(get("STRATA_SESSION_TIMEOUT_MINUTES", "30")),
+            allowed_lateness_hours=float(get("STRATA_ALLOWED_LATENESS_HOURS", "72")),
             landing_retention_hours=float(get("STRATA_LANDING_RETENTION_HOURS", "72")),
             vacuum_retention_hours=float(get("STRATA_VACUUM_RETENTION_HOURS", "168")),
             clickhouse_lock_timeout_seconds=float(

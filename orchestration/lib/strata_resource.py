@@ -34,6 +34,15 @@ class StrataResource(ConfigurableResource):
             if site.session_timeout_minutes
         }
 
+    def allowed_lateness(self) -> dict[str, float]:
+        """Allowed lateness in hours of the sites that set their own."""
+        store = MetadataStore(self.settings().metadata_url)
+        return {
+            tid: site.allowed_lateness_hours
+            for tid, site in store.sites().items()
+            if site.allowed_lateness_hours is not None
+        }
+
     def timezones(self) -> dict[str, str]:
         """Report time zone of every site, by tracking id."""
         store = MetadataStore(self.settings().metadata_url)

@@ -68,3 +68,24 @@ def test_future_stamped_events_are_quarantined_and_checks_pass(env: Env) -> None
     assert report["bronze/events"]["quarantined_events"] == 1
     assert report["bronze/events"]["checks"] == "5/5 passed"
     assert report["silver/sessions"]["checks"] == "3/3 passed"
+
+
+def test_events_later_than_the_site_allows_are_quarantined_with_the_reason(env: Env) -> None:
+    from ingest_gateway.app import create_app
+
+    env.store.add_site("ST-TEST", ["shop.example"], rate_limit_eps=1_000_000)  # default 72 h
+    now = dt.datetime.now(dt.UTC)
+    batch = [
+        {**GOOD, "client_id": "yesterday", "timestamp": (now - dt.timedelta(days=1)).isoformat()},
+        {**GOOD, "client_id": "last-week", "timestamp": (now - dt.timedelta(days=7)).isoformat()},
+    ]
+    with TestClient(create_app(env.settings)) as gw:
+        assert gw.post("/api/v1/events", json=batch).json()["accepted"] == 2
+    report = run_pipeline(echo=False)
+    paths, lake = LakePaths(env.settings.lake_uri), Lake(env.settings)
+    assert pl.read_delta(paths.bronze_events)["client_id"].to_list() == ["yesterday"]
+    (qfile,) = lake.list_files(paths.quarantine("bronze_events"))
+    (row,) = pl.read_parquet(qfile).to_dicts()
+    assert row["client_id"] == "last-week"
+    assert row["reason"] == "arrived 168.0 h after it happened; the site allows 72.0 h"
+    assert report["bronze/events"]["quarantined_events"] == 1

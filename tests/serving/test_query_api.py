@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from orchestration.lib.runner import run_pipeline
-from tests.conftest import Env
+from tests.conftest import BACKFILL_H, Env
 
 UA = "Mozilla/5.0 (X11; Linux x86_64; rv:127.0) Gecko/20100101 Firefox/127.0"
 
@@ -30,7 +30,9 @@ def api(env: Env) -> Iterator[TestClient]:
     from ingest_gateway.app import create_app as create_gateway
     from serving.app import create_app
 
-    env.store.add_site("ST-TEST", ["shop.example"], "Europe/Berlin")
+    env.store.add_site(
+        "ST-TEST", ["shop.example"], "Europe/Berlin", allowed_lateness_hours=BACKFILL_H
+    )
     events = [
         _ev("c1", "2026-03-01T22:50:00Z", "/a"),  # 23:50 Berlin, 1 Mar
         _ev("c1", "2026-03-01T23:10:00Z", "/b"),  # 00:10 Berlin, 2 Mar (same session)

@@ -7,7 +7,7 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 
 from lake.quality import MAX_CLOCK_AHEAD_S
 from lake.schemas import EVENT_SCHEMA, SESSION_SCHEMA
-from lake.transforms.bronze import merge_new_events
+from lake.transforms.bronze import merge_new_events, split_quarantine
 from lake.transforms.rollups import rollup_daily, rollup_hourly
 from lake.transforms.sessionize import assign_sessions, build_sessions
 from orchestration.lib.strata_resource import StrataResource
@@ -23,6 +23,11 @@ def _preview(df: pl.DataFrame, columns: list[str], rows: int = 5) -> MetadataVal
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(str(v) for v in row) + " |" for row in head.rows()]
     return MetadataValue.md("\n".join(lines))
+
+
+def _consumed(files: list[str]) -> pl.DataFrame:
+    now = dt.datetime.now(dt.UTC)
+    return pl.DataFrame({"path": files, "consumed_at": [now] * len(files)}, schema=CONSUMED_SCHEMA)
 
 
 def unconsumed_landing_files(strata: StrataResource) -> list[str]:
@@ -47,16 +52,27 @@ def bronze_events(context: AssetExecutionContext, strata: StrataResource) -> Mat
     if not files:
         return MaterializeResult(metadata={"new_files": 0, "new_events": 0})
     new = lake.read_parquet(files, EVENT_SCHEMA)
-    future = pl.col("event_at") > pl.col("received_at") + pl.duration(seconds=MAX_CLOCK_AHEAD_S)
-    quarantined = new.filter(future)
-    if quarantined.height:  # a client clock far ahead: keep the rows, out of the reports
-        reason = f"event_at more than {MAX_CLOCK_AHEAD_S} s after received_at"
-        uri = (
-            f"{paths.quarantine('bronze_events')}/{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S%f}.parquet"
+    new, quarantined = split_quarantine(
+        new,
+        MAX_CLOCK_AHEAD_S,
+        strata.settings().allowed_lateness_hours,
+        strata.allowed_lateness(),
+    )
+    if quarantined.height:  # kept with the reason, out of bronze and the reports
+        stamp = dt.datetime.now(dt.UTC)
+        uri = f"{paths.quarantine('bronze_events')}/{stamp:%Y%m%dT%H%M%S%f}.parquet"
+        lake.write_parquet(quarantined.to_arrow(), uri)
+        reasons = quarantined["reason"].value_counts().rows()
+        context.log.warning(f"quarantined {quarantined.height} events: {reasons[:5]}")
+    if not new.height:
+        lake.append_delta(_consumed(files), paths.landing_consumed)
+        return MaterializeResult(
+            metadata={
+                "new_files": len(files),
+                "new_events": 0,
+                "quarantined_events": quarantined.height,
+            }
         )
-        lake.write_parquet(quarantined.with_columns(reason=pl.lit(reason)).to_arrow(), uri)
-        context.log.warning(f"quarantined {quarantined.height} events: {reason}")
-        new = new.filter(~future)
     dates = new["event_date"].unique().to_list()
     context.log.info(f"merging {new.height} events from {len(files)} files into {len(dates)} days")
     existing = lake.scan_delta(paths.bronze_events, EVENT_SCHEMA).filter(
@@ -64,11 +80,7 @@ def bronze_events(context: AssetExecutionContext, strata: StrataResource) -> Mat
     )
     merged = merge_new_events(existing, new.lazy()).collect()
     lake.replace_partitions(merged, paths.bronze_events, "event_date", dates)
-    now = dt.datetime.now(dt.UTC)
-    lake.append_delta(
-        pl.DataFrame({"path": files, "consumed_at": [now] * len(files)}, schema=CONSUMED_SCHEMA),
-        paths.landing_consumed,
-    )
+    lake.append_delta(_consumed(files), paths.landing_consumed)
     return MaterializeResult(
         metadata={
             "new_files": len(files),
