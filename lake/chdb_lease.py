@@ -33,6 +33,23 @@ class HotTierBusyError(RuntimeError):
     """The embedded engine stayed held by another process longer than the lock timeout."""
 
 
+def _open_engine(path: Path, deadline: float) -> Any:
+    """Open the engine, waiting out a previous holder whose close is still finishing.
+
+    chdb can hold its own ``status`` file lock a moment after the previous process
+    closed it and let go of our lock; that shows as "Another server instance …" or
+    "Error initializing EmbeddedServer" and passes within milliseconds.
+    """
+    while True:
+        try:
+            return clickhouse_connect.get_client(dsn=f"chdb://{path}")
+        except Exception as exc:
+            transient = "EmbeddedServer" in str(exc) or "Another server instance" in str(exc)
+            if not transient or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.05)
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -102,7 +119,7 @@ class ChdbLease:
                         ) from None
                     time.sleep(_POLL_S)
             _close_other_leases(self, deadline)
-            self._client = clickhouse_connect.get_client(dsn=f"chdb://{self.path}")
+            self._client = _open_engine(self.path, deadline)
             self._fh = fh
         except BaseException:
             fh.close()  # closing the descriptor drops the flock too

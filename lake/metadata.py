@@ -70,7 +70,10 @@ class MetadataStore:
     """Sites and API keys in one SQL database (the URL decides which)."""
 
     def __init__(self, url: str) -> None:
-        self.engine = sa.create_engine(url)
+        # SQLite connections may be closed by another thread than the one that opened
+        # them (thread pools, Dagster); SQLAlchemy never shares one between threads.
+        connect_args = {"check_same_thread": False} if url.startswith("sqlite") else {}
+        self.engine = sa.create_engine(url, connect_args=connect_args)
         _meta.create_all(self.engine)
         self._upgrade()
 
