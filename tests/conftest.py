@@ -63,21 +63,25 @@ def make_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tz: str = "UTC", *
 class LiveGateway:
     """A real gateway process; :meth:`landed` stops it (SIGTERM lands the WAL) and reads landing."""
 
-    def __init__(self, env: Env) -> None:
+    def __init__(self, env: Env, port: int | None = None, **extra_env: str) -> None:
         self.env = env
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
+        if port is None:
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", 0))
+                port = s.getsockname()[1]
+        self.port = port
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "ingest_gateway", "--port", str(port)], env=os.environ.copy()
+            [sys.executable, "-m", "ingest_gateway", "--port", str(port)],
+            env={**os.environ, **extra_env},
         )
         self.url = f"http://127.0.0.1:{port}"
         for _ in range(300):
             try:
-                httpx.get(f"{self.url}/healthz", timeout=1)
-                return
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return
             except httpx.TransportError:
                 time.sleep(0.05)
+        raise AssertionError("the gateway did not start")
 
     def stop(self) -> None:
         if self.proc.poll() is None:

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 
@@ -15,33 +11,13 @@ import polars as pl
 
 from lake.paths import LakePaths
 from orchestration.lib.runner import run_pipeline
-from tests.conftest import Env
+from tests.conftest import Env, LiveGateway
 from tests.ingest_gateway.test_events import GOOD
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _start(port: int) -> subprocess.Popen:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "ingest_gateway", "--port", str(port)],
-        env={**os.environ, "STRATA_FLUSH_SECONDS": "0.3", "STRATA_FLUSH_EVENTS": "2000"},
-    )
-    for _ in range(300):
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return proc
-        except httpx.TransportError:
-            time.sleep(0.05)
-    raise AssertionError("gateway did not start")
-
-
 def test_sigkill_under_load_loses_no_acknowledged_event_and_duplicates_none(env: Env) -> None:
-    port = _free_port()
-    proc = _start(port)
+    gateway = LiveGateway(env, STRATA_FLUSH_SECONDS="0.3", STRATA_FLUSH_EVENTS="2000")
+    port, proc = gateway.port, gateway.proc
     acked: set[str] = set()
     sent: set[str] = set()
     lock = threading.Lock()
@@ -77,7 +53,8 @@ def test_sigkill_under_load_loses_no_acknowledged_event_and_duplicates_none(env:
         t.join(timeout=30)
     assert len(acked) >= 5_000
 
-    proc = _start(port)  # replays the WAL the killed process left
+    # The restart on the same port replays the WAL the killed process left.
+    proc = LiveGateway(env, port, STRATA_FLUSH_SECONDS="0.3", STRATA_FLUSH_EVENTS="2000").proc
     proc.send_signal(signal.SIGTERM)
     proc.wait(timeout=60)
     run_pipeline(echo=False)

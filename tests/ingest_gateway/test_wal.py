@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -18,7 +14,7 @@ from ingest_gateway.wal import WriteAheadLog, read_segment, sealed_segments
 from lake.io import Lake
 from lake.paths import LakePaths
 from lake.schemas import EVENT_SCHEMA
-from tests.conftest import Env
+from tests.conftest import Env, LiveGateway
 from tests.ingest_gateway.test_events import GOOD
 
 
@@ -66,38 +62,22 @@ def test_segment_left_open_by_a_crash_is_sealed_and_landed_on_start(env: Env) ->
     assert list(env.settings.wal_dir.iterdir()) == []
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_sigterm_flushes_every_acknowledged_event(env: Env) -> None:
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "ingest_gateway", "--port", str(port)],
-        env={**os.environ, "STRATA_FLUSH_SECONDS": "3600", "STRATA_FLUSH_EVENTS": "1000000"},
-    )
+    gateway = LiveGateway(env, STRATA_FLUSH_SECONDS="3600", STRATA_FLUSH_EVENTS="1000000")
     try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(200):
-            try:
-                httpx.get(f"{base}/healthz", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
         batch = [{**GOOD, "client_id": f"c{i}"} for i in range(300)]
         acked = sum(
-            httpx.post(f"{base}/api/v1/events", json=batch).json()["accepted"] for _ in range(3)
+            httpx.post(f"{gateway.url}/api/v1/events", json=batch).json()["accepted"]
+            for _ in range(3)
         )
         assert acked == 900
         paths = LakePaths(env.settings.lake_uri)
-        assert Lake(env.settings).list_files(paths.landing_events) == []  # nothing flushed yet
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=60) in (0, -signal.SIGTERM)  # uvicorn re-raises the signal
+        assert Lake(env.settings).list_files(paths.landing_events) == []  # nothing landed yet
+        gateway.proc.send_signal(signal.SIGTERM)
+        # uvicorn re-raises the signal after its graceful shutdown
+        assert gateway.proc.wait(timeout=60) in (0, -signal.SIGTERM)
     finally:
-        if proc.poll() is None:
-            proc.kill()
+        gateway.stop()
     lake = Lake(env.settings)
     landed = lake.read_parquet(lake.list_files(paths.landing_events), EVENT_SCHEMA)
     assert landed.height == 900
