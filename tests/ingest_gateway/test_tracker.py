@@ -146,3 +146,61 @@ def test_clicks_in_a_real_browser_reach_the_lake_once_each(env: Env) -> None:
     assert pricing["page_referrer"] == f"{page}/"
     assert set(bronze["browser"]) == {"Chrome"} and not bronze["is_bot"].any()
     assert set(bronze["language"]) == {"en-US"} and set(bronze["client_timezone"]) != {None}
+
+
+@pytest.mark.skipif(
+    not (CHROMIUM and CHROMEDRIVER),
+    reason="needs Debian chromium + chromium-driver (make test installs them)",
+)
+def test_events_queued_while_the_gateway_is_down_arrive_once_it_is_back(env: Env) -> None:
+    """The tracker retries with backoff; each event keeps its id, so nothing doubles."""
+    import socket
+
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    env.store.add_site("ST-TEST", ["shop.example", "127.0.0.1"], rate_limit_eps=1_000_000)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    gateway_url = f"http://127.0.0.1:{port}"
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path == "/tracker.js":  # the site hosts the snippet itself
+                body, ctype = TRACKER_JS, "application/javascript"
+            else:
+                page = PAGE.replace("{gateway}/tracker.js", "/tracker.js")
+                body = page.format(attrs=f'data-api="{gateway_url}"').encode()
+                ctype = "text/html"
+            self.send_response(200)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    site = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=site.serve_forever, daemon=True).start()
+    gateway = None
+    try:
+        for driver in _browser():
+            driver.get(f"http://127.0.0.1:{site.server_address[1]}/")
+            WebDriverWait(driver, 10).until(lambda d: d.execute_script("return !!window.strata"))
+            driver.execute_script("strata.track('while_down')")
+            time.sleep(1.5)  # the first sends fail: connection refused
+            gateway = LiveGateway(env, port)
+            deadline = time.monotonic() + 40
+            while time.monotonic() < deadline and not list(env.settings.wal_dir.iterdir()):
+                time.sleep(0.5)  # a retry (backoff 2 s, 4 s …) reaches the gateway
+            time.sleep(1)
+    finally:
+        site.shutdown()
+        if gateway is not None:
+            gateway.stop()
+    rows = gateway.landed() if gateway else []
+    assert sorted((r["event_type"], r["event_name"]) for r in rows) == [
+        ("event", "while_down"),
+        ("pageview", None),
+    ]
