@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -31,13 +32,12 @@ DEMO_RATE_LIMIT = 1_000_000
 
 
 def _exec_module(module: str, args: list[str]) -> int:
-    """Run a service module in the foreground; Ctrl-C and SIGTERM reach it directly."""
-    proc = subprocess.Popen([sys.executable, "-m", module, *args])
-    try:
-        return proc.wait()
-    except KeyboardInterrupt:
-        proc.send_signal(signal.SIGINT)
-        return proc.wait()
+    """Become the service process (``exec``): SIGTERM and Ctrl-C reach it directly, so the
+    gateway lands its WAL and the API shuts down cleanly instead of being orphaned."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, [sys.executable, "-m", module, *args])
+    return 0  # not reached
 
 
 def _free_port() -> int:

@@ -66,3 +66,64 @@ def test_demo_twice_does_not_double_the_data(tmp_path: Path) -> None:
     assert second.returncode == 0, second.stdout + second.stderr
     assert pl.read_delta(str(bronze)).height == events_once
     assert (tmp_path / "demo.key").read_text().strip().startswith("sk_")
+
+
+def test_gateway_and_generate_commands(tmp_path: Path) -> None:
+    import signal
+    import socket
+    import time
+
+    import httpx
+
+    from lake.io import Lake
+    from lake.paths import LakePaths
+    from lake.schemas import EVENT_SCHEMA
+
+    assert (
+        _run(
+            tmp_path,
+            "sites",
+            "add",
+            "--tracking-id",
+            "ST-DEMO",
+            "--domain",
+            "d.example",
+            "--rate-limit",
+            "1000000",
+        ).returncode
+        == 0
+    )
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STRATA_")}
+    gateway = subprocess.Popen(
+        [STRATA, "gateway", "--port", str(port)], env={**env, "STRATA_HOME": str(tmp_path)}
+    )
+    try:
+        for _ in range(200):
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.05)
+        out = _run(
+            tmp_path,
+            "generate",
+            "--events",
+            "2000",
+            "--days",
+            "1",
+            "--gateway-url",
+            f"http://127.0.0.1:{port}",
+        )
+        assert out.returncode == 0, out.stderr
+        accepted = int(out.stdout.split()[1].replace(",", ""))
+        assert accepted >= 2000
+    finally:
+        gateway.send_signal(signal.SIGTERM)
+        gateway.wait(timeout=60)
+    settings = Settings.from_env({"STRATA_HOME": str(tmp_path)})
+    lake = Lake(settings)
+    files = lake.list_files(LakePaths(settings.lake_uri).landing_events)
+    assert lake.read_parquet(files, EVENT_SCHEMA).height == accepted
