@@ -155,12 +155,15 @@ class Intake:
                 error = f"origin {browser_host!r} is not a domain of site {event.tracking_id!r}"
                 rejected.append({"index": index, "error": error})
                 continue
-            per_site[event.tracking_id] += 1
-            rows.append(
-                enrich(
+            try:
+                row = enrich(
                     event, received_us, sender.user_agent, sender.ip, self.geo, site.store_raw_ip
                 )
-            )
+            except ValueError as exc:  # e.g. a timestamp outside 2000–2100
+                rejected.append({"index": index, "error": str(exc)})
+                continue
+            per_site[event.tracking_id] += 1
+            rows.append(row)
         if not rows:
             return _answer(400, {"accepted": 0, "rejected": rejected}, cors)
         for tracking_id, count in per_site.items():

@@ -23,12 +23,27 @@ _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _ONE_US = dt.timedelta(microseconds=1)
 
 
+#: Accepted event times: 2000-01-01 up to 2100-01-01 (UTC), in epoch microseconds.
+MIN_EVENT_US, MAX_EVENT_US = 946_684_800_000_000, 4_102_444_800_000_000
+
+
 def _to_us(ts: dt.datetime | float) -> int:
+    """Epoch microseconds of a timestamp (a datetime or epoch milliseconds).
+
+    Raises ``ValueError`` outside 2000–2100: such clocks are broken, and their values
+    would not fit the lake's timestamp columns.
+    """
     if isinstance(ts, dt.datetime):
         if ts.tzinfo is None:
             ts = ts.replace(tzinfo=dt.UTC)
-        return (ts - _EPOCH) // _ONE_US
-    return int(ts * 1000)  # epoch milliseconds
+        us = (ts - _EPOCH) // _ONE_US
+    elif abs(ts) < 1e16:
+        us = int(ts * 1000)  # epoch milliseconds
+    else:
+        us = -1
+    if not MIN_EVENT_US <= us < MAX_EVENT_US:
+        raise ValueError("timestamp out of range: expected a time between 2000 and 2100")
+    return us
 
 
 def _event_id(e: Event, event_us: int, url: str | None) -> str:
@@ -53,6 +68,7 @@ def enrich(
     """Enrich a decoded event into a WAL row (values of WAL_COLUMNS).
 
     The IP is stored anonymized (/24, /48) unless the site opted in (``keep_raw_ip``).
+    Raises ``ValueError`` for a timestamp outside 2000–2100.
     """
     ctx = e.context
     page = e.page

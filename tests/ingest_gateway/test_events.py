@@ -115,3 +115,22 @@ def test_fastapi_routes_answer_like_the_raw_asgi_fast_path(env: Env) -> None:
             answers.append((r.status_code,))
     assert answers[:2] == answers[2:]
     assert answers[0][:2] == (202, 1) and answers[1] == (400,)
+
+
+def test_impossible_timestamps_are_rejected_per_event(gateway: TestClient) -> None:
+    batch = [
+        {**GOOD, "timestamp": ts}
+        for ts in (
+            1e30,
+            1e18,
+            -5,
+            "1969-12-31T23:59:59Z",
+            "9999-12-31T23:59:59Z",
+            "2026-03-01T10:00:00Z",
+            1_772_000_000_000,
+        )
+    ]
+    body = gateway.post("/api/v1/events", json=batch).json()
+    assert body["accepted"] == 2
+    assert [r["index"] for r in body["rejected"]] == [0, 1, 2, 3, 4]
+    assert all("timestamp out of range" in r["error"] for r in body["rejected"])
