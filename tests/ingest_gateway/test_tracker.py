@@ -37,14 +37,25 @@ def test_tracker_is_small() -> None:
     assert len(gzip.compress(TRACKER_JS, 9)) <= 2048
 
 
-def _site(gateway_url: str, attrs: str) -> ThreadingHTTPServer:
-    """A web site on another origin than the gateway, every path serving the page."""
+def _site(gateway_url: str, attrs: str, host_tracker: bool = False) -> ThreadingHTTPServer:
+    """A web site on another origin than the gateway, every path serving the page.
+
+    With ``host_tracker`` the site serves ``/tracker.js`` itself and points the snippet
+    at the gateway with ``data-api`` (so the page loads while the gateway is down).
+    """
+    page = PAGE
+    if host_tracker:
+        page = PAGE.replace("{gateway}/tracker.js", "/tracker.js")
+        attrs = f'{attrs} data-api="{gateway_url}"'
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            body = PAGE.format(gateway=gateway_url, attrs=attrs).encode()
+            if host_tracker and self.path == "/tracker.js":
+                body, ctype = TRACKER_JS, "application/javascript"
+            else:
+                body, ctype = page.format(gateway=gateway_url, attrs=attrs).encode(), "text/html"
             self.send_response(200)
-            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Type", ctype)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
@@ -164,25 +175,7 @@ def test_events_queued_while_the_gateway_is_down_arrive_once_it_is_back(env: Env
         port = s.getsockname()[1]
     gateway_url = f"http://127.0.0.1:{port}"
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            if self.path == "/tracker.js":  # the site hosts the snippet itself
-                body, ctype = TRACKER_JS, "application/javascript"
-            else:
-                page = PAGE.replace("{gateway}/tracker.js", "/tracker.js")
-                body = page.format(attrs=f'data-api="{gateway_url}"').encode()
-                ctype = "text/html"
-            self.send_response(200)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    site = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=site.serve_forever, daemon=True).start()
+    site = _site(gateway_url, "", host_tracker=True)
     gateway = None
     try:
         for driver in _browser():
