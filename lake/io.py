@@ -177,6 +177,22 @@ class Lake:
                 count += 1
         return count
 
+    def append_partitioned(self, df: pl.DataFrame, uri: str, partition_col: str) -> None:
+        """Append rows to a partitioned Delta table (created when absent); new columns merge."""
+        write_deltalake(
+            uri,
+            df.to_arrow(),
+            partition_by=[partition_col],
+            mode="append",
+            schema_mode="merge",
+            storage_options=self.storage_options,
+        )
+
+    def parquet_rows(self, uri: str) -> int:
+        """Row count of a Parquet file, from its footer."""
+        with self.fs.open_input_file(self._fs_path(uri)) as f:
+            return pq.read_metadata(f).num_rows
+
     def overwrite_table(self, df: pl.DataFrame, uri: str) -> None:
         """Replace an unpartitioned Delta table with ``df``."""
         write_deltalake(uri, df.to_arrow(), mode="overwrite", storage_options=self.storage_options)

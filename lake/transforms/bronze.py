@@ -6,22 +6,7 @@ from collections.abc import Mapping
 
 import polars as pl
 
-__all__ = ["merge_new_events", "split_quarantine"]
-
-
-def merge_new_events(existing: pl.LazyFrame, new: pl.LazyFrame) -> pl.LazyFrame:
-    """Union existing bronze rows with newly landed ones, keeping the first copy of each id.
-
-    Duplicates come from SDK retries, re-sent batches and re-flushed WAL segments;
-    the earliest received copy wins, and rows already in bronze win over new ones,
-    so merging the same files twice changes nothing.
-    """
-    return (
-        pl.concat([existing.with_columns(_old=0), new.with_columns(_old=1)], how="vertical")
-        .sort(["event_id", "_old", "received_at"])
-        .unique(subset="event_id", keep="first", maintain_order=True)
-        .drop("_old")
-    )
+__all__ = ["only_new_events", "split_quarantine"]
 
 
 def split_quarantine(
@@ -57,3 +42,17 @@ def split_quarantine(
     marked = new.with_columns(reason=reason)
     keep = marked.filter(pl.col("reason").is_null()).drop("reason")
     return keep, marked.filter(pl.col("reason").is_not_null())
+
+
+def only_new_events(new: pl.LazyFrame, known_ids: pl.LazyFrame) -> pl.LazyFrame:
+    """The landed events bronze does not hold yet, one row per ``event_id``.
+
+    Duplicates come from SDK retries, re-sent batches and re-flushed WAL segments:
+    rows already in bronze win, and among new copies the earliest received wins.
+    Only the existing ids are needed, so bronze is appended to, never rewritten.
+    """
+    return (
+        new.sort(["event_id", "received_at"])
+        .unique(subset="event_id", keep="first", maintain_order=True)
+        .join(known_ids.select("event_id"), on="event_id", how="anti")
+    )

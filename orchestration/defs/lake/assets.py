@@ -1,18 +1,23 @@
 """Lake assets: landing → bronze/events → silver/sessions → gold rollups."""
 
 import datetime as dt
+from collections.abc import Iterator
 
 import polars as pl
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
+from lake.io import Lake
 from lake.quality import MAX_CLOCK_AHEAD_S
 from lake.schemas import EVENT_SCHEMA, SESSION_SCHEMA
-from lake.transforms.bronze import merge_new_events, split_quarantine
+from lake.transforms.bronze import only_new_events, split_quarantine
 from lake.transforms.rollups import rollup_daily, rollup_hourly
 from lake.transforms.sessionize import assign_sessions, build_sessions
 from orchestration.lib.strata_resource import StrataResource
 
 __all__ = ["bronze_events", "gold_rollup_daily", "gold_rollup_hourly", "silver_sessions"]
+
+#: Landed rows one bronze step holds in memory at a time.
+BRONZE_CHUNK_ROWS = 1_000_000
 
 CONSUMED_SCHEMA = {"path": pl.String(), "consumed_at": pl.Datetime("us", "UTC")}
 
@@ -46,54 +51,71 @@ def unconsumed_landing_files(strata: StrataResource) -> list[str]:
     "partitioned by event_date; bots kept with is_bot.",
 )
 def bronze_events(context: AssetExecutionContext, strata: StrataResource) -> MaterializeResult:
-    """Merge newly landed micro-batches into bronze, rewriting only the event dates they touch."""
+    """Append newly landed events bronze does not hold yet, a bounded chunk of files at a time.
+
+    Each chunk is checked against the ids already in the days it touches (only that
+    column is read), appended, and its files marked consumed; a crash between the two
+    just re-reads the chunk, whose events are then known and skipped.
+    """
     lake, paths = strata.lake(), strata.paths()
     files = unconsumed_landing_files(strata)
-    if not files:
-        return MaterializeResult(metadata={"new_files": 0, "new_events": 0})
-    new = lake.read_parquet(files, EVENT_SCHEMA)
-    new, quarantined = split_quarantine(
-        new,
-        MAX_CLOCK_AHEAD_S,
-        strata.settings().allowed_lateness_hours,
-        strata.allowed_lateness(),
-    )
-    if quarantined.height:  # kept with the reason, out of bronze and the reports
-        stamp = dt.datetime.now(dt.UTC)
-        uri = f"{paths.quarantine('bronze_events')}/{stamp:%Y%m%dT%H%M%S%f}.parquet"
-        lake.write_parquet(quarantined.to_arrow(), uri)
-        reasons = quarantined["reason"].value_counts().rows()
-        context.log.warning(f"quarantined {quarantined.height} events: {reasons[:5]}")
-    if not new.height:
-        lake.append_delta(_consumed(files), paths.landing_consumed)
-        return MaterializeResult(
-            metadata={
-                "new_files": len(files),
-                "new_events": 0,
-                "quarantined_events": quarantined.height,
-            }
+    totals = {"new_files": len(files), "new_events": 0, "duplicates": 0, "quarantined": 0}
+    dates: set[dt.date] = set()
+    last: pl.DataFrame | None = None
+    for chunk in _chunks(lake, files, BRONZE_CHUNK_ROWS):
+        new = lake.read_parquet(chunk, EVENT_SCHEMA)
+        new, quarantined = split_quarantine(
+            new,
+            MAX_CLOCK_AHEAD_S,
+            strata.settings().allowed_lateness_hours,
+            strata.allowed_lateness(),
         )
-    dates = new["event_date"].unique().to_list()
-    context.log.info(f"merging {new.height} events from {len(files)} files into {len(dates)} days")
-    existing = lake.scan_delta(paths.bronze_events, EVENT_SCHEMA).filter(
-        pl.col("event_date").is_in(dates)
-    )
-    merged = merge_new_events(existing, new.lazy()).collect()
-    lake.replace_partitions(merged, paths.bronze_events, "event_date", dates)
-    lake.append_delta(_consumed(files), paths.landing_consumed)
-    return MaterializeResult(
-        metadata={
-            "new_files": len(files),
-            "new_events": new.height,
-            "quarantined_events": quarantined.height,
-            "rows_in_touched_days": merged.height,
-            "touched_days": MetadataValue.text(", ".join(str(d) for d in sorted(dates))),
-            "bots_in_new_events": int(new["is_bot"].sum()),
-            "preview": _preview(
-                new, ["event_at", "event_type", "page_path", "channel", "country", "device"]
-            ),
-        }
-    )
+        if quarantined.height:  # kept with the reason, out of bronze and the reports
+            stamp = dt.datetime.now(dt.UTC)
+            uri = f"{paths.quarantine('bronze_events')}/{stamp:%Y%m%dT%H%M%S%f}.parquet"
+            lake.write_parquet(quarantined.to_arrow(), uri)
+            reasons = quarantined["reason"].value_counts().rows()
+            context.log.warning(f"quarantined {quarantined.height} events: {reasons[:5]}")
+        chunk_dates = new["event_date"].unique().to_list()
+        known = (
+            lake.scan_delta(paths.bronze_events, EVENT_SCHEMA)
+            .filter(pl.col("event_date").is_in(chunk_dates))
+            .select("event_id")
+        )
+        fresh = only_new_events(new.lazy(), known).collect()
+        if fresh.height:
+            lake.append_partitioned(fresh, paths.bronze_events, "event_date")
+            last = fresh
+        lake.append_delta(_consumed(chunk), paths.landing_consumed)
+        dates.update(fresh["event_date"].unique().to_list())
+        totals["new_events"] += fresh.height
+        totals["duplicates"] += new.height - fresh.height
+        totals["quarantined"] += quarantined.height
+        context.log.info(f"{len(chunk)} files: {fresh.height} new events")
+    quarantined_total = totals.pop("quarantined")
+    meta: dict = {**totals, "quarantined_events": quarantined_total}
+    if last is not None:
+        meta["touched_days"] = MetadataValue.text(", ".join(str(d) for d in sorted(dates)))
+        meta["bots_in_new_events"] = int(last["is_bot"].sum())
+        meta["preview"] = _preview(
+            last, ["event_at", "event_type", "page_path", "channel", "country", "device"]
+        )
+    return MaterializeResult(metadata=meta)
+
+
+def _chunks(lake: Lake, files: list[str], max_rows: int) -> Iterator[list[str]]:
+    """Files grouped so one group holds about ``max_rows`` rows (at least one file)."""
+    group: list[str] = []
+    rows = 0
+    for f in files:
+        n = lake.parquet_rows(f)
+        if group and rows + n > max_rows:
+            yield group
+            group, rows = [], 0
+        group.append(f)
+        rows += n
+    if group:
+        yield group
 
 
 def _events_with_sessions(strata: StrataResource) -> pl.LazyFrame:
