@@ -109,34 +109,6 @@ class Lake:
             return pl.LazyFrame(schema=schema)
         return pl.scan_delta(uri, storage_options=self.storage_options)
 
-    def replace_partitions(
-        self, df: pl.DataFrame, uri: str, partition_col: str, values: Iterable[object]
-    ) -> None:
-        """Overwrite exactly the partitions ``partition_col IN values`` with ``df`` (atomic)."""
-        values = sorted({str(v) for v in values})
-        if not values:
-            return
-        table = df.to_arrow()
-        if self.delta_table(uri) is None:
-            write_deltalake(
-                uri,
-                table,
-                partition_by=[partition_col],
-                mode="overwrite",
-                storage_options=self.storage_options,
-            )
-            return
-        quoted = ", ".join(f"'{v}'" for v in values)
-        write_deltalake(
-            uri,
-            table,
-            partition_by=[partition_col],
-            mode="overwrite",
-            predicate=f"{partition_col} IN ({quoted})",
-            schema_mode="merge",  # new columns (a newer Strata, new enrichment) evolve the table
-            storage_options=self.storage_options,
-        )
-
     def overwrite_delta(self, df: pl.DataFrame, uri: str, partition_col: str) -> None:
         """Replace a whole Delta table with ``df`` (one atomic commit)."""
         write_deltalake(
