@@ -77,9 +77,9 @@ def land_all(lake: Lake, settings: Settings) -> int:
 class Flusher:
     """Seals the WAL every ``interval`` seconds or ``max_events`` events; lands it meanwhile.
 
-    Landing (msgpack → Parquet, object-store writes) runs in a separate *process*
-    (``landing="process"``, the default) so its CPU never stalls the event loop that
-    acknowledges requests; ``landing="thread"`` lands from this process instead.
+    Landing (msgpack → Parquet, object-store writes) runs in a separate *process* so its
+    CPU never stalls the event loop that acknowledges requests; on stop, whatever that
+    process left is landed from here.
     """
 
     def __init__(
@@ -88,25 +88,18 @@ class Flusher:
         settings: Settings,
         interval: float,
         max_events: int,
-        landing: str = "process",
     ) -> None:
         self.wal = wal
         self.settings = settings
         self.lake = Lake(settings)
         self.interval = interval
         self.max_events = max_events
-        self.landing = landing
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._lander: BaseProcess | None = None
-        if landing == "process":
-            self._lander = mp.get_context("spawn").Process(
-                target=run_lander,
-                args=(settings, os.getpid()),
-                name="strata-lander",
-                daemon=True,
-            )
+        self._lander: BaseProcess = mp.get_context("spawn").Process(
+            target=run_lander, args=(settings, os.getpid()), name="strata-lander", daemon=True
+        )
 
     def notify(self, pending_events: int) -> None:
         """Called after each append: wake the sealer early when the segment is full."""
@@ -114,26 +107,15 @@ class Flusher:
             self._wake.set()
 
     def _run(self) -> None:
-        backoff = 0.5
         while not self._stop.is_set():
             self._wake.wait(self.interval)
             self._wake.clear()
             self.wal.seal()
             self.wal.refresh_disk_bytes()
-            if self.landing != "thread":
-                continue
-            try:
-                land_all(self.lake, self.settings)
-                backoff = 0.5
-            except Exception:  # storage outage: keep the segments, retry with backoff
-                log.exception("landing failed; retrying in %.1fs", backoff)
-                self._stop.wait(backoff)
-                backoff = min(backoff * 2, 30.0)
 
     def start(self) -> None:
         """Start landing (segments a previous run left go first), then seal in the background."""
-        if self._lander is not None:
-            self._lander.start()
+        self._lander.start()
         self._thread = threading.Thread(target=self._run, name="wal-sealer", daemon=True)
         self._thread.start()
 
@@ -144,7 +126,7 @@ class Flusher:
         if self._thread is not None:
             self._thread.join(timeout=30)
         self.wal.seal()
-        if self._lander is not None and self._lander.is_alive():
+        if self._lander.is_alive():
             self._lander.terminate()  # SIGTERM: the lander drains what is sealed, then exits
             self._lander.join(timeout=120)
             if self._lander.is_alive():

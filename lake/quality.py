@@ -78,17 +78,19 @@ class CheckOutcome:
     failing_rows: int
 
 
-def _prepare(suite: str, df: pl.DataFrame) -> pl.DataFrame:
-    df = df.select(_COLUMNS[suite])
+def _prepare(suite: str, frame: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
+    """Only the columns the suite reads (a lazy scan reads no others), plus derived ones."""
+    lazy = frame.lazy().select(_COLUMNS[suite])
     if suite == "bronze_events":
-        df = df.with_columns(
+        lazy = lazy.with_columns(
             ahead_s=(pl.col("event_at") - pl.col("received_at")).dt.total_seconds()
         )
-    return df
+    return lazy.collect()
 
 
-def validate(suite: str, df: pl.DataFrame) -> list[CheckOutcome]:
-    """Run one suite over ``df``; every expectation gives one :class:`CheckOutcome`."""
+def validate(suite: str, frame: pl.DataFrame | pl.LazyFrame) -> list[CheckOutcome]:
+    """Run one suite over ``frame``; every expectation gives one :class:`CheckOutcome`."""
+    df = _prepare(suite, frame)
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     batch = (
@@ -100,7 +102,7 @@ def validate(suite: str, df: pl.DataFrame) -> list[CheckOutcome]:
     gx_suite = context.suites.add(gx.ExpectationSuite(name=suite, expectations=expectations))
     run = context.validation_definitions.add(
         gx.ValidationDefinition(name=suite, data=batch, suite=gx_suite)
-    ).run(batch_parameters={"dataframe": _prepare(suite, df).to_pandas()}, result_format="SUMMARY")
+    ).run(batch_parameters={"dataframe": df.to_pandas()}, result_format="SUMMARY")
     by_name = {
         (r.expectation_config.meta or {}).get("check"): r
         for r in run.results

@@ -3,7 +3,7 @@
 from dagster import ConfigurableResource
 
 from lake.io import Lake
-from lake.metadata import MetadataStore
+from lake.metadata import MetadataStore, Site
 from lake.paths import LakePaths
 from lake.settings import Settings
 
@@ -25,25 +25,26 @@ class StrataResource(ConfigurableResource):
         """The lake layout under this run's lake root."""
         return LakePaths(self.settings().lake_uri)
 
+    def sites(self) -> dict[str, Site]:
+        """Every site of the metadata store, by tracking id."""
+        return MetadataStore(self.settings().metadata_url).sites()
+
     def session_timeouts(self) -> dict[str, int]:
         """Session inactivity gap in minutes of the sites that set their own."""
-        store = MetadataStore(self.settings().metadata_url)
         return {
-            tid: site.session_timeout_minutes
-            for tid, site in store.sites().items()
-            if site.session_timeout_minutes
+            tid: s.session_timeout_minutes
+            for tid, s in self.sites().items()
+            if s.session_timeout_minutes
         }
 
     def allowed_lateness(self) -> dict[str, float]:
         """Allowed lateness in hours of the sites that set their own."""
-        store = MetadataStore(self.settings().metadata_url)
         return {
-            tid: site.allowed_lateness_hours
-            for tid, site in store.sites().items()
-            if site.allowed_lateness_hours is not None
+            tid: s.allowed_lateness_hours
+            for tid, s in self.sites().items()
+            if s.allowed_lateness_hours is not None
         }
 
     def timezones(self) -> dict[str, str]:
         """Report time zone of every site, by tracking id."""
-        store = MetadataStore(self.settings().metadata_url)
-        return {tid: site.timezone for tid, site in store.sites().items()}
+        return {tid: s.timezone for tid, s in self.sites().items()}

@@ -62,13 +62,14 @@ def bronze_events(context: AssetExecutionContext, strata: StrataResource) -> Mat
     totals = {"new_files": len(files), "new_events": 0, "duplicates": 0, "quarantined": 0}
     dates: set[dt.date] = set()
     last: pl.DataFrame | None = None
+    default_lateness, lateness_by_site = (
+        strata.settings().allowed_lateness_hours,
+        strata.allowed_lateness(),
+    )
     for chunk in _chunks(lake, files, BRONZE_CHUNK_ROWS):
         new = lake.read_parquet(chunk, EVENT_SCHEMA)
         new, quarantined = split_quarantine(
-            new,
-            MAX_CLOCK_AHEAD_S,
-            strata.settings().allowed_lateness_hours,
-            strata.allowed_lateness(),
+            new, MAX_CLOCK_AHEAD_S, default_lateness, lateness_by_site
         )
         if quarantined.height:  # kept with the reason, out of bronze and the reports
             stamp = dt.datetime.now(dt.UTC)
