@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import io
 from collections.abc import Iterable, Sequence
 
@@ -119,6 +120,30 @@ class Lake:
             schema_mode="overwrite",
             storage_options=self.storage_options,
         )
+
+    def replace_partition(
+        self, df: pl.DataFrame, uri: str, partition_col: str, value: dt.date
+    ) -> None:
+        """Replace the rows of one partition with ``df`` in one atomic commit (none: deleted)."""
+        write_deltalake(
+            uri,
+            df.to_arrow(),
+            partition_by=[partition_col],
+            mode="overwrite",
+            predicate=f"{partition_col} = '{value.isoformat()}'",
+            storage_options=self.storage_options,
+        )
+
+    def scan_days(
+        self,
+        uri: str,
+        schema: dict[str, pl.DataType],
+        partition_col: str,
+        first: dt.date,
+        last: dt.date,
+    ) -> pl.LazyFrame:
+        """Lazy scan of the date partitions ``first..last`` of a Delta table (others unread)."""
+        return self.scan_delta(uri, schema).filter(pl.col(partition_col).is_between(first, last))
 
     def compact(self, uri: str) -> dict[str, int]:
         """Merge small files of a Delta table (``OPTIMIZE``); returns files added/removed."""

@@ -110,8 +110,8 @@ class MetadataStore:
             raise SiteError(f"unknown time zone {timezone!r}") from None
         if allowed_lateness_hours is not None and allowed_lateness_hours < 0:
             raise SiteError("allowed lateness must be zero or more hours")
-        if session_timeout_minutes is not None and session_timeout_minutes <= 0:
-            raise SiteError("session timeout must be a positive number of minutes")
+        if session_timeout_minutes is not None and not 0 < session_timeout_minutes <= 1440:
+            raise SiteError("session timeout must be 1 to 1440 minutes")
         if rate_limit_eps is not None and rate_limit_eps <= 0:
             raise SiteError("rate limit must be a positive number of events per second")
         domains = [d.strip().lower() for d in domains if d.strip()]

@@ -31,6 +31,11 @@ class LakePaths:
         return f"{self.root}/bronze/landing_consumed"
 
     @property
+    def changed_days(self) -> str:
+        """Delta table of event dates bronze appended to, and which refreshes covered them."""
+        return f"{self.root}/bronze/changed_days"
+
+    @property
     def bronze_events(self) -> str:
         """Delta, partitioned by event_date, one row per event_id."""
         return f"{self.root}/bronze/events"

@@ -16,6 +16,7 @@ __all__ = [
     "ROLLUP_DIMENSIONS",
     "SESSION_DIMENSIONS",
     "SESSION_SCHEMA",
+    "UTC_US",
 ]
 
 UTC_US = pl.Datetime("us", "UTC")

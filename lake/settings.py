@@ -8,6 +8,7 @@ never at import time.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -43,7 +44,10 @@ SETTINGS_DOC: dict[str, str] = {
     "them (default 72).",
     "STRATA_VACUUM_RETENTION_HOURS": "Delta files no longer referenced are vacuumed after this "
     "long (default 168).",
-    "STRATA_SESSION_TIMEOUT_MINUTES": "Inactivity gap that ends a session (default 30).",
+    "STRATA_SESSION_TIMEOUT_MINUTES": "Inactivity gap that ends a session, at most 1440 "
+    "(default 30).",
+    "STRATA_PARTITIONS_START": "First day of the daily partitions of sessions, rollups and the "
+    "hot tier; older events go to quarantine (default `2020-01-01`).",
     "STRATA_CLICKHOUSE_LOCK_TIMEOUT_SECONDS": "Embedded mode: how long a process waits for "
     "the chdb data path before giving up (default 60).",
     "STRATA_CLICKHOUSE_IDLE_RELEASE_SECONDS": "Embedded mode: an idle process keeps the chdb "
@@ -72,6 +76,7 @@ class Settings:
     session_timeout_minutes: int = 30
     allowed_lateness_hours: float = 72.0
     landing_retention_hours: float = 72.0
+    partitions_start: dt.date = dt.date(2020, 1, 1)
     vacuum_retention_hours: float = 168.0
     clickhouse_lock_timeout_seconds: float = 60.0
     clickhouse_idle_release_seconds: float = 5.0
@@ -103,6 +108,7 @@ class Settings:
             session_timeout_minutes=int(get("STRATA_SESSION_TIMEOUT_MINUTES", "30")),
             allowed_lateness_hours=float(get("STRATA_ALLOWED_LATENESS_HOURS", "72")),
             landing_retention_hours=float(get("STRATA_LANDING_RETENTION_HOURS", "72")),
+            partitions_start=dt.date.fromisoformat(get("STRATA_PARTITIONS_START", "2020-01-01")),
             vacuum_retention_hours=float(get("STRATA_VACUUM_RETENTION_HOURS", "168")),
             clickhouse_lock_timeout_seconds=float(
                 get("STRATA_CLICKHOUSE_LOCK_TIMEOUT_SECONDS", "60")

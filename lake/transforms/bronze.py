@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 
 import polars as pl
@@ -14,12 +15,14 @@ def split_quarantine(
     max_ahead_s: int,
     allowed_lateness_h: float,
     lateness_by_site: Mapping[str, float] | None = None,
+    first_day: dt.date | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Split landed events into (for bronze, for quarantine with a ``reason`` column).
 
     Quarantined: events stamped more than ``max_ahead_s`` after they were received (a
     client clock running ahead), and events that arrived later after they happened
-    than their site allows (``lateness_by_site``, else ``allowed_lateness_h``).
+    than their site allows (``lateness_by_site``, else ``allowed_lateness_h``), and
+    events dated before ``first_day``, the first date partition.
     """
     allowed: pl.Expr = pl.lit(allowed_lateness_h, pl.Float64)
     if lateness_by_site:
@@ -30,6 +33,8 @@ def split_quarantine(
     reason = (
         pl.when(-age_s > max_ahead_s)
         .then(pl.lit(f"event_at more than {max_ahead_s} s after received_at"))
+        .when(pl.col("event_date") < (first_day or dt.date.min))
+        .then(pl.lit(f"event_date before the first partition, {first_day}"))
         .when(age_s > allowed * 3600)
         .then(
             pl.format(

@@ -17,7 +17,17 @@ import polars as pl
 from lake.schemas import ROLLUP_DIMENSIONS, SESSION_DIMENSIONS
 from lake.transforms.sessionize import NOT_SET
 
-__all__ = ["ROLLUP_METRIC_COLUMNS", "rollup_daily", "rollup_hourly"]
+__all__ = [
+    "ROLLUP_EVENT_COLUMNS",
+    "ROLLUP_METRIC_COLUMNS",
+    "attach_sessions",
+    "local_date",
+    "rollup_daily",
+    "rollup_hourly",
+]
+
+#: The bronze columns a rollup reads.
+ROLLUP_EVENT_COLUMNS = ("tracking_id", "client_id", "event_type", "event_at", "page_path")
 
 ROLLUP_METRIC_COLUMNS = (
     "count_pageviews",
@@ -29,7 +39,7 @@ ROLLUP_METRIC_COLUMNS = (
 )
 
 
-def _local_date(col: str, tz_by_site: Mapping[str, str]) -> pl.Expr:
+def local_date(col: str, tz_by_site: Mapping[str, str]) -> pl.Expr:
     """Date of ``col`` in each site's own time zone (UTC for sites not listed)."""
     expr: pl.Expr = pl.col(col).dt.date()
     for site, tz in tz_by_site.items():
@@ -39,8 +49,21 @@ def _local_date(col: str, tz_by_site: Mapping[str, str]) -> pl.Expr:
     return expr
 
 
+def attach_sessions(events: pl.LazyFrame, sessions: pl.LazyFrame) -> pl.LazyFrame:
+    """Each event with the attributes of the session it belongs to (inner join).
+
+    A client's sessions never overlap, so an event belongs to the one whose
+    ``[started_at, ended_at]`` holds it: no re-sessionization is needed.  Events of
+    sessions not in ``sessions`` (bots, when only human sessions are given) drop out.
+    """
+    return events.join(
+        sessions.select("tracking_id", "client_id", "started_at", "ended_at", *SESSION_DIMENSIONS),
+        on=["tracking_id", "client_id"],
+    ).filter(pl.col("event_at").is_between(pl.col("started_at"), pl.col("ended_at")))
+
+
 def _rollup(
-    events_with_sessions: pl.LazyFrame,
+    events: pl.LazyFrame,
     sessions: pl.LazyFrame,
     time_key: str,
     event_time: pl.Expr,
@@ -49,14 +72,12 @@ def _rollup(
     human = sessions.filter(~pl.col("is_bot"))
     keys = ["tracking_id", time_key, *ROLLUP_DIMENSIONS]
     event_side = (
-        events_with_sessions.select(
-            "session_id",
-            "client_id",
-            "event_type",
-            "event_at",
-            page_path=pl.col("page_path").fill_null(NOT_SET),
+        attach_sessions(
+            events.select(
+                *ROLLUP_EVENT_COLUMNS[:-1], page_path=pl.col("page_path").fill_null(NOT_SET)
+            ),
+            human,
         )
-        .join(human.select("session_id", "tracking_id", *SESSION_DIMENSIONS), on="session_id")
         .with_columns(event_time.alias(time_key))
         .group_by(keys)
         .agg(
@@ -81,10 +102,15 @@ def _rollup(
     )
 
 
-def rollup_hourly(events_with_sessions: pl.LazyFrame, sessions: pl.LazyFrame) -> pl.LazyFrame:
-    """Hourly rollup keyed by the UTC hour; ``utc_date`` is its partition column."""
+def rollup_hourly(events: pl.LazyFrame, sessions: pl.LazyFrame) -> pl.LazyFrame:
+    """Hourly rollup keyed by the UTC hour; ``utc_date`` is its partition column.
+
+    ``events`` are bronze rows; ``sessions`` must hold every session they belong to.
+    Sessions are counted in the hour they started, so a caller rolling up one day
+    filters the result to that day (sessions passed only for their events fall outside).
+    """
     return _rollup(
-        events_with_sessions,
+        events,
         sessions,
         "hour",
         pl.col("event_at").dt.truncate("1h"),
@@ -93,15 +119,15 @@ def rollup_hourly(events_with_sessions: pl.LazyFrame, sessions: pl.LazyFrame) ->
 
 
 def rollup_daily(
-    events_with_sessions: pl.LazyFrame,
+    events: pl.LazyFrame,
     sessions: pl.LazyFrame,
     tz_by_site: Mapping[str, str],
 ) -> pl.LazyFrame:
     """Daily rollup keyed by the date in each site's time zone (reports are in that zone)."""
     return _rollup(
-        events_with_sessions,
+        events,
         sessions,
         "date",
-        _local_date("event_at", tz_by_site),
-        _local_date("started_at", tz_by_site),
+        local_date("event_at", tz_by_site),
+        local_date("started_at", tz_by_site),
     )

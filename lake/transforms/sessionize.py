@@ -6,18 +6,56 @@ first event.  Pure ``LazyFrame -> LazyFrame`` functions, no I/O.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Mapping
 
 import polars as pl
 
 from lake.schemas import ENGAGEMENT_EVENT_TYPES, SESSION_DIMENSIONS, SESSION_SCHEMA
 
-__all__ = ["NOT_SET", "assign_sessions", "build_sessions"]
+__all__ = [
+    "MAX_SESSION_TIMEOUT_MINUTES",
+    "NOT_SET",
+    "SESSION_INPUT_COLUMNS",
+    "assign_sessions",
+    "build_sessions",
+    "sessions_by_day",
+]
+
+#: Longest inactivity gap a site may set: a day, so an event's predecessor within the
+#: gap is never more than one date partition back.
+MAX_SESSION_TIMEOUT_MINUTES = 24 * 60
 
 #: Value of a dimension the event did not carry (GA's convention).
 NOT_SET = "(not set)"
 
 _CLIENT = ["tracking_id", "client_id"]
+
+#: The bronze columns sessionization reads (a scan reads no others).
+SESSION_INPUT_COLUMNS: tuple[str, ...] = (
+    "event_id",
+    "tracking_id",
+    "client_id",
+    "user_id",
+    "event_type",
+    "event_at",
+    "page_path",
+    "referrer_host",
+    *SESSION_DIMENSIONS,
+    "revenue_amount",
+    "is_bot",
+)
+
+
+def _timeout_us(timeout_minutes: int, timeout_by_site: Mapping[str, int] | None) -> pl.Expr:
+    """The inactivity gap of each row's site, in microseconds."""
+    if not timeout_by_site:
+        return pl.lit(timeout_minutes * 60_000_000, pl.Int64)
+    per_site = {site: minutes * 60_000_000 for site, minutes in timeout_by_site.items()}
+    return pl.col("tracking_id").replace_strict(
+        per_site, default=timeout_minutes * 60_000_000, return_dtype=pl.Int64
+    )
 
 
 def assign_sessions(
@@ -33,12 +71,7 @@ def assign_sessions(
     """
     ordered = events.sort([*_CLIENT, "event_at", "event_id"])
     gap = pl.col("event_at").diff().over(_CLIENT)
-    limit_us: pl.Expr = pl.lit(timeout_minutes * 60_000_000, pl.Int64)
-    if timeout_by_site:
-        per_site = {site: minutes * 60_000_000 for site, minutes in timeout_by_site.items()}
-        limit_us = pl.col("tracking_id").replace_strict(
-            per_site, default=timeout_minutes * 60_000_000, return_dtype=pl.Int64
-        )
+    limit_us = _timeout_us(timeout_minutes, timeout_by_site)
     starts = gap.is_null() | (gap.dt.total_microseconds() >= limit_us)
     return (
         ordered.with_columns(_seq=starts.cast(pl.UInt32).cum_sum().over(_CLIENT))
@@ -86,3 +119,63 @@ def build_sessions(events_with_sessions: pl.LazyFrame) -> pl.LazyFrame:
         )
     )
     return out.select([pl.col(c).cast(t) for c, t in SESSION_SCHEMA.items()])
+
+
+def _midnight_after(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), dt.UTC)
+
+
+def sessions_by_day(
+    load_day: Callable[[dt.date], pl.DataFrame],
+    first: dt.date,
+    last: dt.date,
+    timeout_minutes: int = 30,
+    timeout_by_site: Mapping[str, int] | None = None,
+) -> Iterator[tuple[dt.date, pl.DataFrame]]:
+    """Yield ``(day, sessions that started that UTC day)`` for every day ``first..last``.
+
+    Streams one day of events at a time (``load_day`` returns a day's events with
+    :data:`SESSION_INPUT_COLUMNS`): the events of sessions still open at midnight are
+    carried into the next day, and a day is yielded once none of its sessions can grow
+    any more, so memory holds about one day however long the range.  The day before
+    ``first`` is read only to know which early events continue an older session; days
+    after ``last`` only until the sessions started by ``last`` have ended.  The result
+    equals sessionizing all events at once (sessions are whole across midnights).
+    """
+    if timeout_minutes > MAX_SESSION_TIMEOUT_MINUTES or any(
+        m > MAX_SESSION_TIMEOUT_MINUTES for m in (timeout_by_site or {}).values()
+    ):
+        raise ValueError(f"session timeouts above {MAX_SESSION_TIMEOUT_MINUTES} minutes")
+    limit_us = _timeout_us(timeout_minutes, timeout_by_site)
+    one_day = dt.timedelta(days=1)
+    done: dict[dt.date, list[pl.DataFrame]] = defaultdict(list)
+    carry = load_day(first - one_day)
+    day, next_out = first, first
+    while next_out <= last:
+        events = pl.concat([carry, load_day(day)], how="vertical_relaxed")
+        with_ids = assign_sessions(events.lazy(), timeout_minutes, timeout_by_site).collect()
+        sessions = (
+            build_sessions(with_ids.lazy())
+            .with_columns(
+                _open=(pl.lit(_midnight_after(day)) - pl.col("ended_at")).dt.total_microseconds()
+                < limit_us
+            )
+            .collect()
+        )
+        # Sessions that started after ``last`` are not wanted; those before ``first``
+        # are carried (their events decide which early events continue them) but not kept.
+        wanted = pl.col("session_date").is_between(first, last)
+        closed = sessions.filter(~pl.col("_open") & wanted).drop("_open")
+        for (start,), part in closed.partition_by("session_date", as_dict=True).items():
+            done[start].append(part)
+        still_open = sessions.filter(pl.col("_open") & (pl.col("session_date") <= last))
+        carry = with_ids.join(still_open.select("session_id"), on="session_id", how="semi").drop(
+            "session_id"
+        )
+        open_wanted: list[dt.date] = still_open.filter(wanted)["session_date"].to_list()
+        oldest_open = min(open_wanted, default=None)
+        while next_out <= min(day, last) and (oldest_open is None or next_out < oldest_open):
+            parts = done.pop(next_out, [])
+            yield next_out, (pl.concat(parts) if parts else pl.DataFrame(schema=SESSION_SCHEMA))
+            next_out += one_day
+        day += one_day

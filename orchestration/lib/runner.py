@@ -1,18 +1,22 @@
-"""Run the whole pipeline once from the command line, asset by asset, with progress output."""
+"""Run the pipeline once from the command line, asset by asset, with progress output."""
 
 import os
 import time
 
 from dagster import AssetKey, DagsterInstance, materialize
 
-from orchestration.definitions import ASSETS, CHECKS
+from orchestration.definitions import ASSETS
+from orchestration.defs.partitions import range_tags
 from orchestration.defs.resources import RESOURCES
+from orchestration.lib.refresh import pending_refreshes
+from orchestration.lib.strata_resource import StrataResource
 
-__all__ = ["PIPELINE_ORDER", "run_pipeline"]
+__all__ = ["REFRESH_ORDER", "run_pipeline"]
 
-#: Topological order of the pipeline's assets.
-PIPELINE_ORDER: tuple[AssetKey, ...] = (
-    AssetKey(["bronze", "events"]),
+BRONZE = AssetKey(["bronze", "events"])
+
+#: Topological order of the partitioned assets a refresh rebuilds.
+REFRESH_ORDER: tuple[AssetKey, ...] = (
     AssetKey(["silver", "sessions"]),
     AssetKey(["gold", "rollup_hourly"]),
     AssetKey(["gold", "rollup_daily"]),
@@ -20,48 +24,82 @@ PIPELINE_ORDER: tuple[AssetKey, ...] = (
 )
 
 
-def run_pipeline(echo: bool = True) -> dict[str, dict]:
-    """Materialize every asset in order (landing files → hot tier); returns metadata per asset.
+def _step(instance: DagsterInstance, key: AssetKey, tags: dict[str, str], echo: bool) -> dict:
+    """Materialize one asset (for the partitions ``tags`` name); its metadata and checks."""
+    by_key = {a.key: a for a in ASSETS}
+    level = "WARNING" if echo else "INFO"
+    result = materialize(
+        ASSETS,
+        selection=[key],
+        resources=RESOURCES,
+        instance=instance,
+        tags=tags,
+        run_config={"loggers": {"console": {"config": {"log_level": level}}}},
+    )
+    node = by_key[key].node_def.name
+    mats = result.asset_materializations_for_node(node)
+    meta = {k: getattr(v, "value", v) for k, v in (mats[-1].metadata.items() if mats else [])}
+    checks = result.get_asset_check_evaluations()
+    meta["_checks"] = (len(checks), [c.check_name for c in checks if not c.passed])
+    return meta
 
-    Uses the Dagster instance of ``DAGSTER_HOME`` when set (runs then show in the UI),
-    else an ephemeral one.  Raises if any step fails.
+
+def _merge(report: dict[str, dict], name: str, meta: dict, seconds: float) -> None:
+    """Fold one step's metadata into the report: counts add up over ranges."""
+    into = report.setdefault(name, {"seconds": 0.0})
+    ran, failed = meta.pop("_checks")
+    seen_ran, seen_failed = into.pop("_checks", (0, []))
+    for k, v in meta.items():
+        add = isinstance(v, int) and not isinstance(v, bool) and k in into
+        into[k] = into[k] + v if add else v
+    into["_checks"] = (seen_ran + ran, seen_failed + failed)
+    into["seconds"] = round(into["seconds"] + seconds, 3)
+
+
+def _finish(report: dict[str, dict]) -> None:
+    for meta in report.values():
+        ran, failed = meta.pop("_checks")
+        if ran:
+            meta["checks"] = f"{ran - len(failed)}/{ran} passed" + (
+                f" (failed: {', '.join(failed)})" if failed else ""
+            )
+
+
+def run_pipeline(echo: bool = True) -> dict[str, dict]:
+    """Bronze, then every partition range it changed (landing files → hot tier).
+
+    Returns metadata per asset, with ``seconds`` and ``checks``; counts add up over
+    the ranges.  Uses the Dagster instance of ``DAGSTER_HOME`` when set (runs then
+    show in the UI), else an ephemeral one.  Raises if any step fails; the changes a
+    failed refresh did not finish stay pending and the next run redoes them.
     """
     instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
     instance = instance or DagsterInstance.ephemeral()
-    by_key = {a.key: a for a in ASSETS}
-    level = "WARNING" if echo else "INFO"
-    quiet = {"loggers": {"console": {"config": {"log_level": level}}}}
     report: dict[str, dict] = {}
-    for i, key in enumerate(PIPELINE_ORDER, 1):
+
+    def run(key: AssetKey, tags: dict[str, str], label: str) -> None:
         name = key.to_user_string()
         if echo:
-            print(f"[{i}/{len(PIPELINE_ORDER)}] {name} ...", flush=True)
+            print(f"{label} {name} ...", flush=True)
         started = time.perf_counter()
-        result = materialize(
-            [*ASSETS, *CHECKS],
-            selection=[key],
-            resources=RESOURCES,
-            instance=instance,
-            run_config=quiet,
-        )
-        meta = {
-            k: getattr(v, "value", v)
-            for mat in result.asset_materializations_for_node(by_key[key].node_def.name)
-            for k, v in mat.metadata.items()
-        }
-        checks = result.get_asset_check_evaluations()
-        failed = [c.check_name for c in checks if not c.passed]
-        if checks:
-            meta["checks"] = f"{len(checks) - len(failed)}/{len(checks)} passed" + (
-                f" (failed: {', '.join(failed)})" if failed else ""
-            )
-        meta["seconds"] = round(time.perf_counter() - started, 3)
-        report[name] = meta
+        meta = _step(instance, key, tags, echo)
+        seconds = time.perf_counter() - started
         if echo:
-            shown = ", ".join(
-                f"{k}={v}"
-                for k, v in meta.items()
-                if k != "seconds" and not (isinstance(v, str) and "\n" in v)
-            )
-            print(f"      done in {time.perf_counter() - started:.1f}s  {shown}", flush=True)
+            shown = [f"{k}={v}" for k, v in meta.items() if k[0] != "_" and "\n" not in str(v)]
+            ran, failed = meta["_checks"]
+            if ran:
+                shown.append(f"checks={ran - len(failed)}/{ran} passed")
+                shown += [f"FAILED {check}" for check in failed]
+            print(f"      done in {seconds:.1f}s  {', '.join(shown)}", flush=True)
+        _merge(report, name, meta, seconds)
+
+    run(BRONZE, {}, "[bronze]")
+    refreshes = pending_refreshes(StrataResource())
+    if echo and not refreshes:
+        print("every partition is up to date with bronze", flush=True)
+    for i, refresh in enumerate(refreshes, 1):
+        label = f"[{i}/{len(refreshes)}: {refresh.first}..{refresh.last}]"
+        for key in REFRESH_ORDER:
+            run(key, range_tags(refresh), label)
+    _finish(report)
     return report

@@ -12,7 +12,12 @@ from hypothesis import strategies as st
 
 from lake.schemas import EVENT_SCHEMA
 from lake.transforms.bronze import only_new_events
-from lake.transforms.sessionize import assign_sessions, build_sessions
+from lake.transforms.sessionize import (
+    SESSION_INPUT_COLUMNS,
+    assign_sessions,
+    build_sessions,
+    sessions_by_day,
+)
 
 T0 = dt.datetime(2026, 3, 1, 22, 0, tzinfo=dt.UTC)  # near midnight: sessions cross days
 GAP = dt.timedelta(minutes=30)
@@ -109,3 +114,55 @@ def test_batched_arrival_gives_the_same_sessions_as_full_and_reference(
 
     assert bronze.height == len(unique)
     assert incremental == full == _reference(unique)
+
+
+DAY0 = dt.date(2026, 3, 1)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    events=st.lists(
+        st.tuples(
+            st.sampled_from(["c1", "c2", "c3"]),
+            st.integers(min_value=0, max_value=5 * 24 * 3600),  # five days from DAY0
+            st.sampled_from(["pageview", "event"]),
+        ),
+        max_size=60,
+    ),
+    chain=st.integers(min_value=0, max_value=150),  # a client active every 20 min: days long
+    first=st.integers(min_value=0, max_value=4),
+    span=st.integers(min_value=0, max_value=4),
+    timeout=st.sampled_from([30, 90]),
+)
+def test_streaming_day_by_day_gives_the_sessions_of_a_full_recomputation(
+    events: list[tuple[str, int, str]], chain: int, first: int, span: int, timeout: int
+) -> None:
+    start = dt.datetime.combine(DAY0, dt.time(), dt.UTC) + dt.timedelta(hours=20)
+    rows = [(f"e{i:03d}", c, s, t, s) for i, (c, s, t) in enumerate(events)]
+    rows += [(f"k{i:03d}", "bot", 20 * 60 * i + 72_000, "pageview", 0) for i in range(chain)]
+    bronze = (
+        _frame(rows)
+        .with_columns(event_at=pl.col("event_at") - (T0 - start) - dt.timedelta(hours=20))
+        .with_columns(event_date=pl.col("event_at").dt.date())
+        .collect()
+    )
+    lo = DAY0 + dt.timedelta(days=first)
+    hi = lo + dt.timedelta(days=span)
+    full = (
+        build_sessions(assign_sessions(bronze.lazy(), timeout))
+        .filter(pl.col("session_date").is_between(lo, hi))
+        .collect()
+    )
+    loads: list[dt.date] = []
+
+    def load_day(day: dt.date) -> pl.DataFrame:
+        loads.append(day)
+        return bronze.filter(pl.col("event_date") == day).select(SESSION_INPUT_COLUMNS)
+
+    streamed = list(sessions_by_day(load_day, lo, hi, timeout))
+    assert [d for d, _ in streamed] == [lo + dt.timedelta(days=k) for k in range(span + 1)]
+    for day, part in streamed:
+        assert part["session_date"].unique().to_list() in ([], [day])
+    got = pl.concat([p for _, p in streamed]).sort("session_id")
+    assert got.to_dicts() == full.sort("session_id").to_dicts()
+    assert len(loads) == len(set(loads))  # each day is read once

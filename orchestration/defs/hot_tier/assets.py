@@ -1,11 +1,21 @@
-"""ClickHouse hot tier: gold rollups loaded day by day, idempotently."""
+"""ClickHouse hot tier: gold rollups loaded a day partition at a time, idempotently."""
+
+import datetime as dt
 
 from dagster import AssetExecutionContext, MaterializeResult, asset
 
-from lake.clickhouse import ROLLUP_TABLES, ensure_schema, hot_tier, replace_partitions
+from lake.changes import ChangedDays
+from lake.clickhouse import ensure_schema, hot_tier, replace_partitions
 from lake.schemas import ROLLUP_DIMENSIONS
 from lake.transforms.rollups import ROLLUP_METRIC_COLUMNS
-from orchestration.defs.lake.assets import gold_rollup_daily, gold_rollup_hourly
+from orchestration.defs.lake.rollups import gold_rollup_daily, gold_rollup_hourly
+from orchestration.defs.partitions import (
+    CHANGED_DAYS_TAG,
+    DAILY,
+    NOTED_UNTIL_TAG,
+    ONE_RUN,
+    partition_days,
+)
 from orchestration.lib.strata_resource import StrataResource
 
 __all__ = ["clickhouse_hot_tier"]
@@ -13,15 +23,11 @@ __all__ = ["clickhouse_hot_tier"]
 _TABLES = {"rollup_hourly": ("hour", "utc_date"), "rollup_daily": ("date", "date")}
 
 
-def _partitions_in_hot_tier(client: object, name: str) -> set[str]:
-    part_expr = ROLLUP_TABLES[name][1]
-    rows = client.query(f"SELECT DISTINCT toString({part_expr}) FROM {name}").result_rows
-    return {r[0] for r in rows}
-
-
 @asset(
     key=["clickhouse", "hot_tier"],
     deps=[gold_rollup_hourly, gold_rollup_daily],
+    partitions_def=DAILY,
+    backfill_policy=ONE_RUN,
     group_name="serving",
     kinds={"clickhouse"},
     pool="clickhouse",
@@ -31,33 +37,41 @@ def _partitions_in_hot_tier(client: object, name: str) -> set[str]:
 def clickhouse_hot_tier(
     context: AssetExecutionContext, strata: StrataResource
 ) -> MaterializeResult:
-    """Load every gold day into ClickHouse, one day per lock hold so readers interleave.
+    """Load this run's days of both gold rollups into ClickHouse, one day per lock hold.
 
-    Re-running replaces each day's partition, and days that disappeared from gold are
-    dropped, so the hot tier always equals the lake.
+    A day gold no longer holds is dropped, so the hot tier equals the lake for every
+    day loaded.  A refresh run (tags set by the sensor or ``strata pipeline``) then
+    marks the bronze changes it covered as done.
     """
     settings, lake, paths = strata.settings(), strata.lake(), strata.paths()
     with hot_tier(settings) as client:
         ensure_schema(client)
-        existing = {name: _partitions_in_hot_tier(client, name) for name in _TABLES}
-    loaded: dict[str, int] = {}
+    loaded = dict.fromkeys(_TABLES, 0)
+    days = partition_days(context)
     for name, (time_col, part_col) in _TABLES.items():
-        gold = lake.scan_delta(paths.gold(name), {}).collect()
         columns = ["tracking_id", time_col, *ROLLUP_DIMENSIONS, *ROLLUP_METRIC_COLUMNS]
-        by_day = (
-            {
-                str(k[0]): df.select(columns)
-                for k, df in gold.partition_by(part_col, as_dict=True).items()
-            }
-            if gold.height
-            else {}
-        )
-        for day in sorted(by_day.keys() | existing[name]):
-            rows = by_day.get(day)
+        exists = lake.delta_table(paths.gold(name)) is not None
+        for day in days:
+            rows = (
+                lake.scan_days(paths.gold(name), {}, part_col, day, day).select(columns).collect()
+                if exists
+                else None
+            )
             with hot_tier(settings) as client:
                 replace_partitions(
-                    client, name, rows.to_arrow() if rows is not None else None, [day]
+                    client,
+                    name,
+                    rows.to_arrow() if rows is not None and rows.height else None,
+                    [day.isoformat()],
                 )
-        loaded[name] = gold.height
-        context.log.info(f"{name}: {gold.height} rows over {len(by_day)} days")
-    return MaterializeResult(metadata={f"{k}_rows": v for k, v in loaded.items()})
+            loaded[name] += rows.height if rows is not None else 0
+        context.log.info(f"{name}: {loaded[name]} rows over {len(days)} days")
+    tags = context.run.tags
+    if CHANGED_DAYS_TAG in tags and NOTED_UNTIL_TAG in tags:
+        ChangedDays(lake, paths).mark_done(
+            [dt.date.fromisoformat(d) for d in tags[CHANGED_DAYS_TAG].split(",")],
+            dt.datetime.fromisoformat(tags[NOTED_UNTIL_TAG]),
+        )
+    return MaterializeResult(
+        metadata={"days": len(days), **{f"{k}_rows": v for k, v in loaded.items()}}
+    )

@@ -1,64 +1,48 @@
-"""Asset checks: the Great Expectations suites of lake/quality.py, one check per property."""
+"""Great Expectations suites (lake/quality.py) as Dagster checks, run inside their asset.
 
-from collections.abc import Callable, Iterator
+An asset validates what it wrote in this run (bronze: the new events; sessions: the
+partitions rebuilt), so a check never rereads a whole table.
+"""
 
-from dagster import (
-    AssetCheckResult,
-    AssetChecksDefinition,
-    AssetCheckSpec,
-    AssetKey,
-    multi_asset_check,
-)
+from collections.abc import Iterable, Iterator
 
-from lake.quality import SUITES, validate
-from lake.schemas import EVENT_SCHEMA, SESSION_SCHEMA
-from orchestration.lib.strata_resource import StrataResource
+from dagster import AssetCheckResult, AssetCheckSpec, AssetKey
 
-__all__ = ["bronze_events_checks", "silver_sessions_checks"]
+from lake.quality import SUITES, CheckOutcome
 
-BRONZE, SESSIONS = AssetKey(["bronze", "events"]), AssetKey(["silver", "sessions"])
+__all__ = ["merge_outcomes", "suite_results", "suite_specs"]
 
 
-def _suite_checks(
-    suite: str,
-    key: AssetKey,
-    location: Callable[[StrataResource], str],
-    schema: dict,
-    description: str,
-) -> AssetChecksDefinition:
-    """One Dagster check per property of a Great Expectations suite over a Delta table."""
+def suite_specs(suite: str, key: AssetKey) -> list[AssetCheckSpec]:
+    """One Dagster check per property of ``suite``, on asset ``key``."""
+    return [AssetCheckSpec(name, asset=key) for name, _, _ in SUITES[suite]]
 
-    @multi_asset_check(
-        name=f"{suite}_checks",
-        specs=[AssetCheckSpec(name, asset=key) for name, _, _ in SUITES[suite]],
-        description=description,
-    )
-    def checks(strata: StrataResource) -> Iterator[AssetCheckResult]:
-        scan = strata.lake().scan_delta(location(strata), schema)  # only needed columns read
-        for outcome in validate(suite, scan):
-            yield AssetCheckResult(
-                asset_key=key,
-                check_name=outcome.name,
-                passed=outcome.passed,
-                metadata={"rows": outcome.rows, "failing_rows": outcome.failing_rows},
+
+def merge_outcomes(total: dict[str, CheckOutcome], more: Iterable[CheckOutcome]) -> None:
+    """Add ``more`` (one validated chunk) into ``total``: counts add, any failure fails."""
+    for o in more:
+        seen = total.get(o.name)
+        total[o.name] = (
+            o
+            if seen is None
+            else CheckOutcome(
+                o.name,
+                seen.passed and o.passed,
+                seen.rows + o.rows,
+                seen.failing_rows + o.failing_rows,
             )
+        )
 
-    return checks
 
-
-bronze_events_checks = _suite_checks(
-    "bronze_events",
-    BRONZE,
-    lambda strata: strata.paths().bronze_events,
-    EVENT_SCHEMA,
-    "Great Expectations suite bronze_events: ids present, known event types, "
-    "no event stamped in the future.",
-)
-
-silver_sessions_checks = _suite_checks(
-    "silver_sessions",
-    SESSIONS,
-    lambda strata: strata.paths().silver_sessions,
-    SESSION_SCHEMA,
-    "Great Expectations suite silver_sessions: ids present, durations ≥ 0, pageviews ≤ events.",
-)
+def suite_results(
+    suite: str, key: AssetKey, outcomes: dict[str, CheckOutcome]
+) -> Iterator[AssetCheckResult]:
+    """A result for every check of ``suite`` (passing with 0 rows when nothing was new)."""
+    for name, _, _ in SUITES[suite]:
+        o = outcomes.get(name, CheckOutcome(name, True, 0, 0))
+        yield AssetCheckResult(
+            asset_key=key,
+            check_name=name,
+            passed=o.passed,
+            metadata={"rows": o.rows, "failing_rows": o.failing_rows},
+        )

@@ -5,7 +5,7 @@ import datetime as dt
 import polars as pl
 from dagster import OpExecutionContext, ScheduleDefinition, job, op
 
-from orchestration.defs.lake.assets import CONSUMED_SCHEMA
+from orchestration.defs.lake.bronze import CONSUMED_SCHEMA
 from orchestration.lib.strata_resource import StrataResource
 
 __all__ = ["lake_maintenance", "lake_maintenance_schedule"]
@@ -16,6 +16,7 @@ def _delta_tables(strata: StrataResource) -> dict[str, str]:
     return {
         "bronze/events": paths.bronze_events,
         "bronze/landing_consumed": paths.landing_consumed,
+        "bronze/changed_days": paths.changed_days,
         "silver/sessions": paths.silver_sessions,
         "gold/rollup_hourly": paths.gold("rollup_hourly"),
         "gold/rollup_daily": paths.gold("rollup_daily"),

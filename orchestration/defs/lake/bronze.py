@@ -1,0 +1,123 @@
+"""bronze/events: landed micro-batches merged into one Delta table, each event once."""
+
+import datetime as dt
+from collections.abc import Iterator
+
+import polars as pl
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
+
+from lake.changes import ChangedDays
+from lake.io import Lake
+from lake.quality import MAX_CLOCK_AHEAD_S, CheckOutcome, validate
+from lake.schemas import EVENT_SCHEMA
+from lake.transforms.bronze import only_new_events, split_quarantine
+from orchestration.defs.lake.checks import merge_outcomes, suite_results, suite_specs
+from orchestration.lib.preview import preview
+from orchestration.lib.strata_resource import StrataResource
+
+__all__ = ["CONSUMED_SCHEMA", "bronze_events", "unconsumed_landing_files"]
+
+BRONZE = AssetKey(["bronze", "events"])
+
+#: Landed rows one bronze step holds in memory at a time.
+BRONZE_CHUNK_ROWS = 1_000_000
+
+CONSUMED_SCHEMA = {"path": pl.String(), "consumed_at": pl.Datetime("us", "UTC")}
+
+
+def _consumed(files: list[str]) -> pl.DataFrame:
+    now = dt.datetime.now(dt.UTC)
+    return pl.DataFrame({"path": files, "consumed_at": [now] * len(files)}, schema=CONSUMED_SCHEMA)
+
+
+def unconsumed_landing_files(strata: StrataResource) -> list[str]:
+    """Landing files not yet merged into bronze (what the sensor and bronze look for)."""
+    lake, paths = strata.lake(), strata.paths()
+    consumed = lake.scan_delta(paths.landing_consumed, CONSUMED_SCHEMA).select("path").collect()
+    done = set(consumed["path"].to_list())
+    return [f for f in lake.list_files(paths.landing_events) if f not in done]
+
+
+@asset(
+    key=BRONZE,
+    group_name="lake",
+    kinds={"delta", "polars"},
+    check_specs=suite_specs("bronze_events", BRONZE),
+    description="Every landed event once (dedup by event_id across batches), "
+    "partitioned by event_date; bots kept with is_bot.",
+)
+def bronze_events(context: AssetExecutionContext, strata: StrataResource) -> Iterator:
+    """Append newly landed events bronze does not hold yet, a bounded chunk of files at a time.
+
+    Each chunk is checked against the ids already in the days it touches (only that
+    column is read), appended, its dates noted as changed (what the refresh of
+    sessions and rollups picks up) and its files marked consumed; a crash in between
+    re-reads the chunk, whose events are then known and skipped but noted again.
+    The bronze_events suite validates the new events of each chunk.
+    """
+    lake, paths = strata.lake(), strata.paths()
+    files = unconsumed_landing_files(strata)
+    totals = {"new_files": len(files), "new_events": 0, "duplicates": 0, "quarantined": 0}
+    dates: set[dt.date] = set()
+    last: pl.DataFrame | None = None
+    settings, lateness_by_site = strata.settings(), strata.allowed_lateness()
+    changes = ChangedDays(lake, paths)
+    outcomes: dict[str, CheckOutcome] = {}
+    for chunk in _chunks(lake, files, BRONZE_CHUNK_ROWS):
+        new = lake.read_parquet(chunk, EVENT_SCHEMA)
+        new, quarantined = split_quarantine(
+            new,
+            MAX_CLOCK_AHEAD_S,
+            settings.allowed_lateness_hours,
+            lateness_by_site,
+            settings.partitions_start,
+        )
+        if quarantined.height:  # kept with the reason, out of bronze and the reports
+            stamp = dt.datetime.now(dt.UTC)
+            uri = f"{paths.quarantine('bronze_events')}/{stamp:%Y%m%dT%H%M%S%f}.parquet"
+            lake.write_parquet(quarantined.to_arrow(), uri)
+            reasons = quarantined["reason"].value_counts().rows()
+            context.log.warning(f"quarantined {quarantined.height} events: {reasons[:5]}")
+        chunk_dates = new["event_date"].unique().to_list()
+        known = (
+            lake.scan_delta(paths.bronze_events, EVENT_SCHEMA)
+            .filter(pl.col("event_date").is_in(chunk_dates))
+            .select("event_id")
+        )
+        fresh = only_new_events(new.lazy(), known).collect()
+        if fresh.height:
+            lake.append_partitioned(fresh, paths.bronze_events, "event_date")
+            last = fresh
+            merge_outcomes(outcomes, validate("bronze_events", fresh))
+        changes.note(chunk_dates)
+        lake.append_delta(_consumed(chunk), paths.landing_consumed)
+        dates.update(fresh["event_date"].unique().to_list())
+        totals["new_events"] += fresh.height
+        totals["duplicates"] += new.height - fresh.height
+        totals["quarantined"] += quarantined.height
+        context.log.info(f"{len(chunk)} files: {fresh.height} new events")
+    quarantined_total = totals.pop("quarantined")
+    meta: dict = {**totals, "quarantined_events": quarantined_total}
+    if last is not None:
+        meta["touched_days"] = MetadataValue.text(", ".join(str(d) for d in sorted(dates)))
+        meta["bots_in_new_events"] = int(last["is_bot"].sum())
+        meta["preview"] = preview(
+            last, ["event_at", "event_type", "page_path", "channel", "country", "device"]
+        )
+    yield MaterializeResult(metadata=meta)
+    yield from suite_results("bronze_events", BRONZE, outcomes)
+
+
+def _chunks(lake: Lake, files: list[str], max_rows: int) -> Iterator[list[str]]:
+    """Files grouped so one group holds about ``max_rows`` rows (at least one file)."""
+    group: list[str] = []
+    rows = 0
+    for f in files:
+        n = lake.parquet_rows(f)
+        if group and rows + n > max_rows:
+            yield group
+            group, rows = [], 0
+        group.append(f)
+        rows += n
+    if group:
+        yield group

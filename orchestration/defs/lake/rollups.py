@@ -1,0 +1,114 @@
+"""Gold rollups, a daily partition at a time: hourly (UTC days) and daily (site-local days)."""
+
+import datetime as dt
+
+import polars as pl
+from dagster import (
+    AssetDep,
+    AssetExecutionContext,
+    MaterializeResult,
+    TimeWindowPartitionMapping,
+    asset,
+)
+
+from lake.schemas import EVENT_SCHEMA, SESSION_SCHEMA
+from lake.transforms.rollups import ROLLUP_EVENT_COLUMNS, local_date, rollup_daily, rollup_hourly
+from orchestration.defs.lake.bronze import bronze_events
+from orchestration.defs.lake.sessions import silver_sessions
+from orchestration.defs.partitions import DAILY, ONE_RUN, partition_days
+from orchestration.lib.strata_resource import StrataResource
+
+__all__ = ["gold_rollup_daily", "gold_rollup_hourly"]
+
+_DAY = dt.timedelta(days=1)
+
+
+def _long_sessions(sessions: pl.LazyFrame) -> pl.DataFrame:
+    """Sessions spanning two or more midnights (rare): the only ones older day ranges miss."""
+    span = pl.col("ended_at").dt.date() - pl.col("session_date")
+    return sessions.filter(span >= pl.duration(days=2)).collect()
+
+
+def _sessions_around(
+    sessions: pl.LazyFrame, long: pl.DataFrame, first: dt.date, last: dt.date
+) -> pl.LazyFrame:
+    """Sessions started ``first..last`` plus the long ones started earlier."""
+    return pl.concat(
+        [
+            sessions.filter(pl.col("session_date").is_between(first, last)),
+            long.lazy().filter(pl.col("session_date") < first),
+        ]
+    )
+
+
+def _build(
+    context: AssetExecutionContext, strata: StrataResource, name: str, daily: bool
+) -> MaterializeResult:
+    """Rebuild rollup ``name`` for this run's days, replacing one day partition at a time.
+
+    A UTC day D needs its events and the sessions they belong to (started on D-1 or D,
+    or long ones); a site-local day D lies within UTC D-1..D+1, its sessions started
+    on D-2..D+1.  Session measures land on the day a session started, so rows of
+    other days (from sessions passed only for their events) are filtered out.
+    """
+    lake, paths = strata.lake(), strata.paths()
+    events = lake.scan_delta(paths.bronze_events, EVENT_SCHEMA)
+    sessions = lake.scan_delta(paths.silver_sessions, SESSION_SCHEMA)
+    long = _long_sessions(sessions)
+    tz = strata.timezones()
+    part_col = "date" if daily else "utc_date"
+    rows = pageviews = 0
+    for day in partition_days(context):
+        if daily:
+            day_events = events.filter(
+                pl.col("event_date").is_between(day - _DAY, day + _DAY)
+            ).filter(local_date("event_at", tz) == day)
+            around = _sessions_around(sessions, long, day - 2 * _DAY, day + _DAY)
+            df = rollup_daily(day_events.select(ROLLUP_EVENT_COLUMNS), around, tz)
+        else:
+            day_events = events.filter(pl.col("event_date") == day)
+            around = _sessions_around(sessions, long, day - _DAY, day)
+            df = rollup_hourly(day_events.select(ROLLUP_EVENT_COLUMNS), around)
+        out = df.filter(pl.col(part_col) == day).collect()
+        lake.replace_partition(out, paths.gold(name), part_col, day)
+        rows += out.height
+        pageviews += int(out["count_pageviews"].sum())
+        context.log.info(f"{name} {day}: {out.height} rows")
+    return MaterializeResult(metadata={"rows": rows, "pageviews": pageviews})
+
+
+_ROLLUP_DEPS = {
+    # a UTC day's events belong to sessions started that day or the one before
+    "hourly": TimeWindowPartitionMapping(start_offset=-1, end_offset=0),
+    # a local day's sessions started within UTC D-2..D+1
+    "daily": TimeWindowPartitionMapping(start_offset=-2, end_offset=1),
+}
+
+
+@asset(
+    key=["gold", "rollup_hourly"],
+    deps=[bronze_events, AssetDep(silver_sessions, partition_mapping=_ROLLUP_DEPS["hourly"])],
+    partitions_def=DAILY,
+    backfill_policy=ONE_RUN,
+    group_name="lake",
+    kinds={"delta", "polars"},
+    description="Per UTC hour × page × session attributes: pageviews, events, distinct users "
+    "(exact key lists), sessions started, bounces, session seconds; a partition per UTC day.",
+)
+def gold_rollup_hourly(context: AssetExecutionContext, strata: StrataResource) -> MaterializeResult:
+    """Hourly rollup of this run's UTC days from bronze events and silver sessions."""
+    return _build(context, strata, "rollup_hourly", daily=False)
+
+
+@asset(
+    key=["gold", "rollup_daily"],
+    deps=[bronze_events, AssetDep(silver_sessions, partition_mapping=_ROLLUP_DEPS["daily"])],
+    partitions_def=DAILY,
+    backfill_policy=ONE_RUN,
+    group_name="lake",
+    kinds={"delta", "polars"},
+    description="Per site-local date × page × session attributes; same measures as hourly.",
+)
+def gold_rollup_daily(context: AssetExecutionContext, strata: StrataResource) -> MaterializeResult:
+    """Daily rollup of this run's days in each site's own time zone."""
+    return _build(context, strata, "rollup_daily", daily=True)

@@ -1,0 +1,74 @@
+"""silver/sessions: one row per session, a daily partition per UTC start date."""
+
+import datetime as dt
+from collections.abc import Iterator
+
+import polars as pl
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
+
+from lake.quality import validate
+from lake.schemas import EVENT_SCHEMA, SESSION_SCHEMA
+from lake.transforms.sessionize import SESSION_INPUT_COLUMNS, sessions_by_day
+from orchestration.defs.lake.bronze import bronze_events
+from orchestration.defs.lake.checks import suite_results, suite_specs
+from orchestration.defs.partitions import DAILY, ONE_RUN, partition_days
+from orchestration.lib.preview import preview
+from orchestration.lib.strata_resource import StrataResource
+
+__all__ = ["SESSIONS", "silver_sessions"]
+
+SESSIONS = AssetKey(["silver", "sessions"])
+
+
+@asset(
+    key=SESSIONS,
+    deps=[bronze_events],
+    partitions_def=DAILY,
+    backfill_policy=ONE_RUN,
+    group_name="lake",
+    kinds={"delta", "polars"},
+    check_specs=suite_specs("silver_sessions", SESSIONS),
+    description="One row per session (30-minute inactivity gap, whole across hour and day "
+    "boundaries), in the daily partition of the UTC date of its first event.",
+)
+def silver_sessions(context: AssetExecutionContext, strata: StrataResource) -> Iterator:
+    """Rebuild the session partitions of this run's days from bronze, one day in memory.
+
+    Each partition is replaced atomically; the silver_sessions suite then validates
+    exactly the partitions written.
+    """
+    lake, paths, settings = strata.lake(), strata.paths(), strata.settings()
+    days = partition_days(context)
+    bronze = lake.scan_delta(paths.bronze_events, EVENT_SCHEMA)
+
+    def load_day(day: dt.date) -> pl.DataFrame:  # one day of bronze, the columns needed
+        return bronze.filter(pl.col("event_date") == day).select(SESSION_INPUT_COLUMNS).collect()
+
+    total, last = 0, None
+    for day, sessions in sessions_by_day(
+        load_day, days[0], days[-1], settings.session_timeout_minutes, strata.session_timeouts()
+    ):
+        lake.replace_partition(sessions, paths.silver_sessions, "session_date", day)
+        total += sessions.height
+        last = sessions if sessions.height else last
+        context.log.info(f"{day}: {sessions.height} sessions")
+    written = lake.scan_days(
+        paths.silver_sessions, SESSION_SCHEMA, "session_date", days[0], days[-1]
+    )
+    stats = written.select(
+        bounces=pl.col("is_bounce").sum(), distinct_clients=pl.col("client_id").n_unique()
+    ).collect()
+    meta = {
+        "days": len(days),
+        "sessions": total,
+        "bounces": int(stats["bounces"][0] or 0),
+        "distinct_clients": int(stats["distinct_clients"][0] or 0),
+    }
+    if last is not None:
+        meta["preview"] = preview(
+            last.sort("started_at"),
+            ["started_at", "duration_s", "count_pageviews", "entry_page", "channel"],
+        )
+    yield MaterializeResult(metadata=meta)
+    outcomes = {o.name: o for o in validate("silver_sessions", written)} if total else {}
+    yield from suite_results("silver_sessions", SESSIONS, outcomes)

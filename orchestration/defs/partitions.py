@@ -1,0 +1,52 @@
+"""Daily partitions shared by sessions, rollups and the hot tier, and how runs address them."""
+
+import datetime as dt
+
+from dagster import AssetExecutionContext, BackfillPolicy, DailyPartitionsDefinition
+
+from lake.settings import Settings
+from lake.transforms.refresh_plan import RefreshRange
+
+__all__ = [
+    "CHANGED_DAYS_TAG",
+    "DAILY",
+    "NOTED_UNTIL_TAG",
+    "ONE_RUN",
+    "partition_bounds",
+    "partition_days",
+    "range_tags",
+]
+
+#: One partition per UTC day (site-local days for the daily rollup), from
+#: STRATA_PARTITIONS_START (read when the code location loads) to two days ahead, so a
+#: site east of UTC can have "tomorrow" already.
+DAILY = DailyPartitionsDefinition(
+    start_date=Settings.from_env().partitions_start.isoformat(), end_offset=2
+)
+
+#: A backfill of a date range is one run that streams day by day (not a run per day).
+ONE_RUN = BackfillPolicy.single_run()
+
+#: Run tags a refresh carries so its last asset can mark the changes it covered as done.
+CHANGED_DAYS_TAG, NOTED_UNTIL_TAG = "strata/changed_days", "strata/noted_until"
+
+
+def partition_days(context: AssetExecutionContext) -> list[dt.date]:
+    """The days this run materializes, in order (one for a single partition, or a range)."""
+    return [dt.date.fromisoformat(k) for k in context.partition_keys]
+
+
+def partition_bounds() -> tuple[dt.date, dt.date]:
+    """First and last day that exist as partitions right now."""
+    keys = DAILY.get_partition_keys()
+    return dt.date.fromisoformat(keys[0]), dt.date.fromisoformat(keys[-1])
+
+
+def range_tags(refresh: RefreshRange) -> dict[str, str]:
+    """Tags of a single run over ``refresh``'s partition range that marks its changes done."""
+    return {
+        "dagster/asset_partition_range_start": refresh.first.isoformat(),
+        "dagster/asset_partition_range_end": refresh.last.isoformat(),
+        CHANGED_DAYS_TAG: ",".join(d.isoformat() for d in refresh.changed),
+        NOTED_UNTIL_TAG: refresh.noted_until.isoformat(),
+    }

@@ -1,0 +1,26 @@
+"""What to rebuild after bronze changed: shared by the sensor and ``strata pipeline``."""
+
+import polars as pl
+
+from lake.changes import ChangedDays
+from lake.schemas import SESSION_SCHEMA
+from lake.transforms.refresh_plan import RefreshRange, refresh_ranges
+from orchestration.defs.partitions import partition_bounds
+from orchestration.lib.strata_resource import StrataResource
+
+__all__ = ["pending_refreshes"]
+
+
+def pending_refreshes(strata: StrataResource) -> list[RefreshRange]:
+    """Partition ranges whose sessions, rollups and hot tier lag behind bronze."""
+    lake, paths = strata.lake(), strata.paths()
+    pending = ChangedDays(lake, paths).pending()
+    if not pending:
+        return []
+    crossing = (
+        lake.scan_delta(paths.silver_sessions, SESSION_SCHEMA)
+        .select("session_date", end_date=pl.col("ended_at").dt.date())
+        .filter(pl.col("end_date") > pl.col("session_date"))
+        .collect()
+    )
+    return refresh_ranges(pending, crossing, partition_bounds())
