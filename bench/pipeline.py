@@ -1,12 +1,13 @@
 """Benchmark: the pipeline from landing to the hot tier, per stage, with peak memory.
 
-Builds N landed events (default 10 million) quickly: 100,000 realistic events are
-generated and enriched by the gateway's own code once, then tiled with new client
-and event ids into landing Parquet files.  Then it runs landing → bronze → sessions
+Builds N landed events (default 10 million over 7 days, a large site's week) quickly:
+100,000 realistic events of one day are generated and enriched by the gateway's own
+code once, then tiled with new client and event ids, tile k shifted to day k mod D,
+into landing Parquet files.  Then it runs landing → bronze → sessions
 → rollups → ClickHouse (the Dagster assets, in process), and, as the baseline in the
 same run, the same sessionization as DuckDB SQL over the bronze Delta table.
 
-    .venv/bin/python bench/pipeline.py [--events 10000000]
+    .venv/bin/python bench/pipeline.py [--events 10000000] [--days 7]
 
 Ends with: ``BENCH pipeline events=… total_events_per_s=… peak_rss_mb=…
 sessionize_polars_s=… sessionize_duckdb_s=…``.
@@ -43,7 +44,7 @@ FROM numbered GROUP BY ALL
 """
 
 
-def _landing(events: int, home: Path) -> None:
+def _landing(events: int, days: int, home: Path) -> None:
     """Write ``events`` enriched events as landing files (tiles of one enriched base)."""
     import orjson
     import polars as pl
@@ -72,8 +73,13 @@ def _landing(events: int, home: Path) -> None:
     lake, paths = Lake(settings), LakePaths(settings.lake_uri)
     tiles = -(-events // base.height)
     for k in range(tiles):
+        shift = dt.timedelta(days=k % days)
         tile = base.with_columns(
-            client_id=pl.col("client_id") + f"-{k}", event_id=pl.col("event_id") + f"-{k}"
+            client_id=pl.col("client_id") + f"-{k}",
+            event_id=pl.col("event_id") + f"-{k}",
+            event_at=pl.col("event_at") - shift,
+            received_at=pl.col("received_at") - shift,
+            event_date=pl.col("event_date") - shift,
         )
         if (k + 1) * base.height > events:
             tile = tile.head(events - k * base.height)
@@ -89,13 +95,14 @@ def main() -> None:
     """Land N events, run every stage, then the DuckDB baseline; print the BENCH line."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=10_000_000)
+    parser.add_argument("--days", type=int, default=7)
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="strata-pipeline-"))
     os.environ["STRATA_HOME"] = str(home)
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     try:
         started = time.perf_counter()
-        _landing(args.events, home)
+        _landing(args.events, args.days, home)
         print(
             f"landed {args.events:,} events in {time.perf_counter() - started:.1f}s "
             f"(rss {_rss_mb()} MB)",
@@ -128,7 +135,7 @@ def main() -> None:
         polars_s = report["silver/sessions"]["seconds"]
         print(f"sessionize: polars {polars_s:.2f}s, duckdb {duck_s:.2f}s")
         print(
-            f"BENCH pipeline events={args.events} "
+            f"BENCH pipeline events={args.events} days={args.days} "
             f"total_events_per_s={round(args.events / total_s)} peak_rss_mb={_rss_mb()} "
             f"sessionize_polars_s={polars_s:.2f} sessionize_duckdb_s={duck_s:.2f}"
         )

@@ -1,0 +1,234 @@
+"""Partitioned refreshes: late data rebuilds exactly the affected days; sensor and CLI backfill."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+from dagster import DagsterInstance, SensorResult, SkipReason, build_sensor_context
+from deltalake import DeltaTable
+from fastapi.testclient import TestClient
+
+from lake.changes import ChangedDays
+from lake.generate import generate_traffic
+from lake.io import Lake
+from lake.paths import LakePaths
+from lake.transforms.refresh_plan import RefreshRange, refresh_ranges
+from orchestration.definitions import defs
+from orchestration.defs.lake.sensors import refresh_sensor
+from orchestration.defs.resources import RESOURCES
+from orchestration.lib.runner import run_pipeline
+from tests.conftest import Env, make_env
+from tests.reference import report
+
+ROOT = Path(__file__).resolve().parents[2]
+D = dt.date.fromisoformat
+T1 = dt.datetime(2026, 3, 20, 12, tzinfo=dt.UTC)
+T2 = T1 + dt.timedelta(minutes=5)
+BOUNDS = (D("2020-01-01"), D("2026-12-31"))
+NO_LONG = pl.DataFrame(schema={"session_date": pl.Date(), "end_date": pl.Date()})
+
+
+def _long(*spans: tuple[str, str]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {"session_date": [D(a) for a, _ in spans], "end_date": [D(b) for _, b in spans]}
+    )
+
+
+def test_a_changed_day_rebuilds_its_neighbours_padded_by_a_day() -> None:
+    # E = 03-10: sessions of 03-09..03-11 may change; rollups one day more either way.
+    assert refresh_ranges({D("2026-03-10"): T1}, NO_LONG, BOUNDS) == [
+        RefreshRange(D("2026-03-08"), D("2026-03-12"), (D("2026-03-10"),), T1)
+    ]
+
+
+def test_overlapping_ranges_merge_and_distant_ones_stay_apart() -> None:
+    pending = {D("2026-03-10"): T1, D("2026-03-13"): T2, D("2026-03-25"): T1}
+    assert refresh_ranges(pending, NO_LONG, BOUNDS) == [
+        RefreshRange(D("2026-03-08"), D("2026-03-15"), (D("2026-03-10"), D("2026-03-13")), T2),
+        RefreshRange(D("2026-03-23"), D("2026-03-27"), (D("2026-03-25"),), T1),
+    ]
+
+
+def test_sessions_spanning_midnights_widen_the_range() -> None:
+    # A session 03-05 → 03-09 may absorb an event of 03-10 (starts move back); one of
+    # 03-11 → 03-14 may merge with it (its later days' rollups change).
+    long = _long(("2026-03-05", "2026-03-09"), ("2026-03-11", "2026-03-14"))
+    (got,) = refresh_ranges({D("2026-03-10"): T1}, long, BOUNDS)
+    assert (got.first, got.last) == (D("2026-03-04"), D("2026-03-15"))
+    # Ones that ended before the day before, or started after the day after, do not.
+    far = _long(("2026-03-01", "2026-03-08"), ("2026-03-12", "2026-03-20"))
+    (got,) = refresh_ranges({D("2026-03-10"): T1}, far, BOUNDS)
+    assert (got.first, got.last) == (D("2026-03-08"), D("2026-03-12"))
+
+
+def test_ranges_stay_within_the_partitions_that_exist() -> None:
+    (got,) = refresh_ranges({D("2026-03-10"): T1}, NO_LONG, (D("2026-03-09"), D("2026-03-11")))
+    assert (got.first, got.last) == (D("2026-03-09"), D("2026-03-11"))
+
+
+def test_changed_days_stay_pending_until_a_refresh_covers_their_newest_note(env: Env) -> None:
+    changes = ChangedDays(Lake(env.settings), LakePaths(env.settings.lake_uri))
+    assert changes.pending() == {}
+    changes.note([D("2026-03-01"), D("2026-03-02")])
+    first = changes.pending()
+    assert sorted(first) == [D("2026-03-01"), D("2026-03-02")]
+    changes.mark_done([D("2026-03-01")], first[D("2026-03-01")])
+    assert list(changes.pending()) == [D("2026-03-02")]
+    changes.note([D("2026-03-01")])  # bronze appended again after that refresh planned
+    assert sorted(changes.pending()) == [D("2026-03-01"), D("2026-03-02")]
+
+
+# -- end to end ----------------------------------------------------------------------------
+
+END = D("2026-03-10")
+DAYS = 9
+LATE_DAY = D("2026-03-07")
+
+
+def _send(env: Env, events: list[dict]) -> None:
+    from ingest_gateway.app import create_app
+
+    with TestClient(create_app(env.settings)) as gw:
+        for i in range(0, len(events), 500):
+            r = gw.post("/api/v1/events", json=events[i : i + 500])
+            assert r.status_code == 202 and r.json()["accepted"] == len(events[i : i + 500])
+
+
+def _by_date(env: Env) -> dict[str, tuple[int, int, int]]:
+    from serving.app import create_app
+
+    with TestClient(create_app(env.settings)) as client:
+        r = client.post(
+            "/api/v1/query",
+            json={
+                "tracking_id": env.tracking_id,
+                "metrics": ["pageviews", "unique_users", "sessions"],
+                "dimensions": ["date"],
+                "date_range": {"start": "2026-03-01", "end": "2026-03-12"},
+                "limit": 100,
+            },
+            headers={"Authorization": f"Bearer {env.key}"},
+        )
+    assert r.status_code == 200, r.text
+    return {
+        row["date"]: (row["pageviews"], row["unique_users"], row["sessions"])
+        for row in r.json()["rows"]
+    }
+
+
+def _expected(traffic, events: list[dict], tz: str) -> dict[str, tuple[int, int, int]]:
+    label_of = {id(e): label for e, label in zip(traffic.events, traffic.labels, strict=True)}
+    labels = [label_of[id(e)] for e in events]
+    return {
+        day: (n.pageviews, n.unique_users, n.sessions)
+        for day, n in report(events, labels, traffic.bot_clients, tz, by="date").items()
+    }
+
+
+def _files_by_partition(uri: str) -> dict[str, set[str]]:
+    actions = pl.DataFrame(DeltaTable(uri).get_add_actions(flatten=True))
+    part = next(c for c in actions.columns if c.startswith("partition."))
+    out: dict[str, set[str]] = {}
+    for day, path in actions.select(part, "path").rows():
+        out.setdefault(str(day), set()).add(path)
+    return out
+
+
+def test_late_events_rebuild_exactly_the_affected_days(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = make_env(tmp_path, monkeypatch, tz="America/New_York")
+    traffic = generate_traffic("ST-TEST", days=DAYS, events=3000, end=END, host="shop.example")
+    on_time = [e for e in traffic.events if not e["timestamp"].startswith(str(LATE_DAY))]
+    late = [e for e in traffic.events if e["timestamp"].startswith(str(LATE_DAY))][::3]
+    _send(env, on_time)
+    run_pipeline(echo=False)
+    assert _by_date(env) == _expected(traffic, on_time, "America/New_York")
+
+    paths = LakePaths(env.settings.lake_uri)
+    tables = [paths.silver_sessions, paths.gold("rollup_hourly"), paths.gold("rollup_daily")]
+    before = {uri: _files_by_partition(uri) for uri in tables}
+    _send(env, late)  # a phone that was offline on the 7th comes back
+    report_ = run_pipeline(echo=False)
+
+    rebuilt = report_["silver/sessions"]["days"]
+    assert 5 <= rebuilt < DAYS  # E-2..E+2 at least, never every day
+    assert report_["bronze/events"]["new_events"] == len(late)
+    assert _by_date(env) == _expected(traffic, on_time + late, "America/New_York")
+    for uri in tables:  # days outside the refresh were not rewritten; the late day was
+        after = _files_by_partition(uri)
+        kept = {d for d in before[uri] if after.get(d) == before[uri][d]}
+        assert str(LATE_DAY) not in kept
+        assert {"2026-03-02", "2026-03-03"} <= kept, uri  # far from the 7th
+    assert ChangedDays(Lake(env.settings), paths).pending() == {}
+    settled = _files_by_partition(paths.silver_sessions)
+    again = run_pipeline(echo=False)  # nothing new: nothing rebuilt
+    assert "silver/sessions" not in again
+    assert _files_by_partition(paths.silver_sessions) == settled
+
+
+def test_refresh_sensor_runs_bring_every_partition_up_to_date(env: Env) -> None:
+    traffic = generate_traffic("ST-TEST", days=3, events=1500, end=END, host="shop.example")
+    _send(env, traffic.events)
+    instance = DagsterInstance.ephemeral()
+    ingest = defs.resolve_job_def("strata_ingest").execute_in_process(instance=instance)
+    assert ingest.success
+
+    def evaluate():
+        with build_sensor_context(resources=RESOURCES, instance=instance) as ctx:
+            return refresh_sensor(ctx)
+
+    result = evaluate()
+    assert isinstance(result, SensorResult)
+    (request,) = result.run_requests
+    days = sorted({D(e["timestamp"][:10]) for e in traffic.events})  # consecutive days
+    two = dt.timedelta(days=2)  # no silver yet: each day's neighbours, padded by one
+    assert request.tags["dagster/asset_partition_range_start"] == str(days[0] - two)
+    assert request.tags["dagster/asset_partition_range_end"] == str(days[-1] + two)
+    refresh = defs.resolve_job_def("strata_refresh").execute_in_process(
+        instance=instance, tags=request.tags
+    )
+    assert refresh.success
+    assert _by_date(env) == _expected(traffic, traffic.events, "UTC")
+    assert isinstance(evaluate(), SkipReason)
+
+
+def test_backfill_a_date_range_from_the_dagster_cli(env: Env) -> None:
+    traffic = generate_traffic("ST-TEST", days=3, events=1500, end=END, host="shop.example")
+    _send(env, traffic.events)
+    run_pipeline(echo=False)
+    expected = _expected(traffic, traffic.events, "UTC")
+    assert _by_date(env) == expected
+    paths = LakePaths(env.settings.lake_uri)
+    for uri in (paths.silver_sessions, paths.gold("rollup_hourly"), paths.gold("rollup_daily")):
+        shutil.rmtree(uri)  # lose everything downstream of bronze
+    dagster = str(Path(sys.executable).with_name("dagster"))
+    home = env.settings.home / "dagster"
+    home.mkdir()
+    out = subprocess.run(
+        [
+            dagster,
+            "asset",
+            "materialize",
+            "-m",
+            "orchestration.definitions",
+            "--select",
+            "silver/sessions,gold/rollup_hourly,gold/rollup_daily,clickhouse/hot_tier",
+            "--partition-range",
+            "2026-03-06...2026-03-11",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "DAGSTER_HOME": str(home)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    assert _by_date(env) == expected
