@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 import polars as pl
 
-__all__ = ["only_new_events", "split_quarantine"]
+__all__ = ["first_copies", "only_new_events", "split_quarantine"]
 
 
 def split_quarantine(
@@ -56,8 +56,9 @@ def only_new_events(new: pl.LazyFrame, known_ids: pl.LazyFrame) -> pl.LazyFrame:
     rows already in bronze win, and among new copies the earliest received wins.
     Only the existing ids are needed, so bronze is appended to, never rewritten.
     """
-    return (
-        new.sort(["event_id", "received_at"])
-        .unique(subset="event_id", keep="first", maintain_order=True)
-        .join(known_ids.select("event_id"), on="event_id", how="anti")
-    )
+    return first_copies(new).join(known_ids.select("event_id"), on="event_id", how="anti")
+
+
+def first_copies(new: pl.LazyFrame) -> pl.LazyFrame:
+    """One row per ``event_id``: the copy received first."""
+    return new.sort("received_at").unique(subset="event_id", keep="first")

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import polars as pl
+import pytest
 
+from lake import known_ids
+from lake.known_ids import KnownIds
 from lake.transforms.bronze import only_new_events
 
 
@@ -29,3 +33,50 @@ def test_the_same_batch_twice_adds_nothing_the_second_time() -> None:
     once = only_new_events(_frame(["e1", "e2"], 1), empty).collect()
     assert once.height == 2
     assert only_new_events(_frame(["e1", "e2"], 1), once.lazy()).collect().height == 0
+
+
+def _events(ids: list[str], minute: int) -> pl.DataFrame:
+    at = dt.datetime(2026, 3, 1, 10, minute, tzinfo=dt.UTC)
+    return pl.DataFrame(
+        {
+            "event_id": ids,
+            "event_date": [at.date()] * len(ids),
+            "received_at": [at] * len(ids),
+            "copy": [minute] * len(ids),
+        }
+    )
+
+
+def _run(bronze: Path, batches: list[pl.DataFrame]) -> list[tuple[str, int]]:
+    """Batches through KnownIds into a real Delta table, as the bronze asset does."""
+    from deltalake import write_deltalake
+
+    def scan() -> pl.LazyFrame:
+        if not (bronze / "_delta_log").exists():
+            return pl.LazyFrame(schema=batches[0].schema)
+        return pl.scan_delta(str(bronze))
+
+    known = KnownIds(scan)
+    for batch in batches:
+        fresh = known.only_new(batch)
+        if fresh.height:
+            write_deltalake(str(bronze), fresh.to_arrow(), mode="append")
+            known.add(fresh)
+    return sorted(pl.read_delta(str(bronze)).select("event_id", "copy").rows())
+
+
+def test_known_ids_drop_every_copy_across_batches_and_runs(tmp_path: Path) -> None:
+    bronze = tmp_path / "bronze"
+    first = [_events(["e1", "e2"], 1), _events(["e2", "e3"], 5), _events(["e3", "e4"], 3)]
+    assert _run(bronze, first) == [("e1", 1), ("e2", 1), ("e3", 5), ("e4", 3)]
+    # a later run (fresh cache) re-reads the day's ids once
+    assert _run(bronze, [_events(["e4", "e5"], 9)])[-1] == ("e5", 9)
+
+
+def test_a_hash_collision_never_drops_an_event(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # every id hashes alike: each new event is a suspect, decided by the exact ids
+    monkeypatch.setattr(known_ids, "_hashes", lambda ids: pl.lit(7, pl.UInt64).alias("h"))
+    rows = _run(tmp_path / "b", [_events(["e1", "e2"], 1), _events(["e2", "e3"], 2)])
+    assert rows == [("e1", 1), ("e2", 1), ("e3", 2)]

@@ -8,9 +8,10 @@ from dagster import AssetExecutionContext, AssetKey, MaterializeResult, Metadata
 
 from lake.changes import ChangedDays
 from lake.io import Lake
+from lake.known_ids import KnownIds
 from lake.quality import MAX_CLOCK_AHEAD_S, CheckOutcome, validate
 from lake.schemas import EVENT_SCHEMA
-from lake.transforms.bronze import only_new_events, split_quarantine
+from lake.transforms.bronze import split_quarantine
 from orchestration.defs.lake.checks import merge_outcomes, suite_results, suite_specs
 from orchestration.lib.preview import preview
 from orchestration.lib.strata_resource import StrataResource
@@ -49,10 +50,11 @@ def unconsumed_landing_files(strata: StrataResource) -> list[str]:
 def bronze_events(context: AssetExecutionContext, strata: StrataResource) -> Iterator:
     """Append newly landed events bronze does not hold yet, a bounded chunk of files at a time.
 
-    Each chunk is checked against the ids already in the days it touches (only that
-    column is read), appended, its dates noted as changed (what the refresh of
-    sessions and rollups picks up) and its files marked consumed; a crash in between
-    re-reads the chunk, whose events are then known and skipped but noted again.
+    Each chunk is checked against the ids already in the days it touches (read once
+    per run, kept as hashes: see :mod:`lake.known_ids`), appended, its dates noted as
+    changed (what the refresh of sessions and rollups picks up) and its files marked
+    consumed; a crash in between re-reads the chunk, whose events are then known and
+    skipped but noted again.
     The bronze_events suite validates the new events of each chunk.
     """
     lake, paths = strata.lake(), strata.paths()
@@ -63,6 +65,7 @@ def bronze_events(context: AssetExecutionContext, strata: StrataResource) -> Ite
     settings, lateness_by_site = strata.settings(), strata.allowed_lateness()
     changes = ChangedDays(lake, paths)
     outcomes: dict[str, CheckOutcome] = {}
+    known = KnownIds(lambda: lake.scan_delta(paths.bronze_events, EVENT_SCHEMA))
     for chunk in _chunks(lake, files, BRONZE_CHUNK_ROWS):
         new = lake.read_parquet(chunk, EVENT_SCHEMA)
         new, quarantined = split_quarantine(
@@ -79,14 +82,10 @@ def bronze_events(context: AssetExecutionContext, strata: StrataResource) -> Ite
             reasons = quarantined["reason"].value_counts().rows()
             context.log.warning(f"quarantined {quarantined.height} events: {reasons[:5]}")
         chunk_dates = new["event_date"].unique().to_list()
-        known = (
-            lake.scan_delta(paths.bronze_events, EVENT_SCHEMA)
-            .filter(pl.col("event_date").is_in(chunk_dates))
-            .select("event_id")
-        )
-        fresh = only_new_events(new.lazy(), known).collect()
+        fresh = known.only_new(new)
         if fresh.height:
             lake.append_partitioned(fresh, paths.bronze_events, "event_date")
+            known.add(fresh)
             last = fresh
             merge_outcomes(outcomes, validate("bronze_events", fresh))
         changes.note(chunk_dates)
