@@ -30,7 +30,8 @@ test: $(STAMP) lint browser
 	$(BIN)/pytest -q
 
 dagster: $(STAMP)
-	$(BIN)/dagster dev -w workspace.yaml
+	mkdir -p .strata/dagster && cp orchestration/dagster.yaml .strata/dagster/dagster.yaml
+	DAGSTER_HOME=$(CURDIR)/.strata/dagster $(BIN)/dagster dev -w workspace.yaml
 
 clean:
 	rm -rf .strata

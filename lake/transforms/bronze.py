@@ -60,5 +60,16 @@ def only_new_events(new: pl.LazyFrame, known_ids: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def first_copies(new: pl.LazyFrame) -> pl.LazyFrame:
-    """One row per ``event_id``: the copy received first."""
-    return new.sort("received_at").unique(subset="event_id", keep="first")
+    """One row per ``event_id``: the copy received first (the earlier row on a tie).
+
+    Decided on the two narrow columns and applied as a filter, so the wide rows are
+    never sorted or hashed (a whole-row ``unique`` was ~6 s per million events).
+    """
+    rows = new.with_row_index("_row")
+    firsts = (
+        rows.select("_row", "event_id", "received_at")
+        .sort(["received_at", "_row"])
+        .unique(subset="event_id", keep="first")
+        .select("_row")
+    )
+    return rows.join(firsts, on="_row", how="semi").drop("_row")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -71,3 +72,16 @@ def test_sensor_requests_a_run_for_new_landing_files_only(env: Env) -> None:
     assert first.run_key and first.tags["strata/new_files"] == "1"
     run_pipeline(echo=False)
     assert "no new landing files" in str(evaluate())
+
+
+def test_instance_settings_limit_refresh_runs_and_the_clickhouse_pool(tmp_path: Path) -> None:
+    from dagster import DagsterInstance
+
+    shutil.copy(ROOT / "orchestration" / "dagster.yaml", tmp_path / "dagster.yaml")
+    with DagsterInstance.from_config(str(tmp_path)) as instance:
+        limits = instance.get_concurrency_config()
+        assert limits.pool_config.default_pool_limit == 1
+        runs = limits.run_queue_config
+        assert [(t["key"], t["limit"]) for t in runs.tag_concurrency_limits] == [
+            ("strata/changed_days", 1)
+        ]
