@@ -9,8 +9,8 @@ same run, the same sessionization as DuckDB SQL over the bronze Delta table.
 
     .venv/bin/python bench/pipeline.py [--events 10000000] [--days 7]
 
-Ends with: ``BENCH pipeline events=… total_events_per_s=… peak_rss_mb=…
-sessionize_polars_s=… sessionize_duckdb_s=…``.
+Ends with: ``BENCH pipeline events=… days=… total_events_per_s=… peak_rss_mb=…
+(the pipeline's) peak_rss_with_duckdb_mb=… sessionize_polars_s=… sessionize_duckdb_s=…``.
 """
 
 from __future__ import annotations
@@ -118,10 +118,14 @@ def main() -> None:
             "ST-BENCH", ["bench.example"], allowed_lateness_hours=24.0 * 365 * 20
         )
         report = run_pipeline(echo=True)
+        pipeline_rss = _rss_mb()  # before the DuckDB baseline, which holds all of bronze
         total_s = sum(m["seconds"] for m in report.values())
-        print(f"{'stage':<22}{'seconds':>9}{'events/s':>14}")
+        print(f"{'stage':<22}{'seconds':>9}{'events/s':>14}{'peak RSS MB':>13}")
         for stage, meta in report.items():
-            print(f"{stage:<22}{meta['seconds']:>9.2f}{args.events / meta['seconds']:>14,.0f}")
+            print(
+                f"{stage:<22}{meta['seconds']:>9.2f}{args.events / meta['seconds']:>14,.0f}"
+                f"{meta['peak_rss_mb']:>13,}"
+            )
 
         import duckdb
         import duckdb_extensions
@@ -136,7 +140,8 @@ def main() -> None:
         print(f"sessionize: polars {polars_s:.2f}s, duckdb {duck_s:.2f}s")
         print(
             f"BENCH pipeline events={args.events} days={args.days} "
-            f"total_events_per_s={round(args.events / total_s)} peak_rss_mb={_rss_mb()} "
+            f"total_events_per_s={round(args.events / total_s)} peak_rss_mb={pipeline_rss} "
+            f"peak_rss_with_duckdb_mb={_rss_mb()} "
             f"sessionize_polars_s={polars_s:.2f} sessionize_duckdb_s={duck_s:.2f}"
         )
     finally:

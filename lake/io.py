@@ -110,17 +110,6 @@ class Lake:
             return pl.LazyFrame(schema=schema)
         return pl.scan_delta(uri, storage_options=self.storage_options)
 
-    def overwrite_delta(self, df: pl.DataFrame, uri: str, partition_col: str) -> None:
-        """Replace a whole Delta table with ``df`` (one atomic commit)."""
-        write_deltalake(
-            uri,
-            df.to_arrow(),
-            partition_by=[partition_col],
-            mode="overwrite",
-            schema_mode="overwrite",
-            storage_options=self.storage_options,
-        )
-
     def replace_partition(
         self, df: pl.DataFrame, uri: str, partition_col: str, value: dt.date
     ) -> None:

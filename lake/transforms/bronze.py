@@ -7,6 +7,8 @@ from collections.abc import Mapping
 
 import polars as pl
 
+from lake.schemas import EVENT_TYPES
+
 __all__ = ["first_copies", "only_new_events", "split_quarantine"]
 
 
@@ -22,7 +24,9 @@ def split_quarantine(
     Quarantined: events stamped more than ``max_ahead_s`` after they were received (a
     client clock running ahead), and events that arrived later after they happened
     than their site allows (``lateness_by_site``, else ``allowed_lateness_h``), and
-    events dated before ``first_day``, the first date partition.
+    events dated before ``first_day``, the first date partition; and rows no event
+    can be without (an id, site, client or known type: the gateway's contract rules
+    them out, so these would come from a foreign writer to landing).
     """
     allowed: pl.Expr = pl.lit(allowed_lateness_h, pl.Float64)
     if lateness_by_site:
@@ -30,8 +34,13 @@ def split_quarantine(
             dict(lateness_by_site), default=allowed_lateness_h, return_dtype=pl.Float64
         )
     age_s = (pl.col("received_at") - pl.col("event_at")).dt.total_seconds()
+    missing = [pl.col(c).is_null() for c in ("event_id", "tracking_id", "client_id", "event_at")]
     reason = (
-        pl.when(-age_s > max_ahead_s)
+        pl.when(pl.any_horizontal(missing))
+        .then(pl.lit("event_id, tracking_id, client_id or event_at missing"))
+        .when(~pl.col("event_type").is_in(EVENT_TYPES))
+        .then(pl.format("unknown event_type {}", pl.col("event_type")))
+        .when(-age_s > max_ahead_s)
         .then(pl.lit(f"event_at more than {max_ahead_s} s after received_at"))
         .when(pl.col("event_date") < (first_day or dt.date.min))
         .then(pl.lit(f"event_date before the first partition, {first_day}"))

@@ -70,14 +70,15 @@ def assign_sessions(
     Output is sorted by site, client and time.
     """
     ordered = events.sort([*_CLIENT, "event_at", "event_id"])
-    gap = pl.col("event_at").diff().over(_CLIENT)
-    limit_us = _timeout_us(timeout_minutes, timeout_by_site)
-    starts = gap.is_null() | (gap.dt.total_microseconds() >= limit_us)
-    return (
-        ordered.with_columns(_seq=starts.cast(pl.UInt32).cum_sum().over(_CLIENT))
-        .with_columns(session_id=pl.lit("s_") + pl.col("event_id").first().over([*_CLIENT, "_seq"]))
-        .drop("_seq")
-    )
+    # Sorted by client, so a client's first row differs from the row before it: no
+    # per-client grouping (hashing) is needed, only comparisons with the previous row.
+    new_client = pl.any_horizontal(
+        [pl.col(c).ne_missing(pl.col(c).shift(1)) for c in _CLIENT]
+    ).fill_null(True)
+    gap_us = pl.col("event_at").diff().dt.total_microseconds()
+    starts = new_client | (gap_us >= _timeout_us(timeout_minutes, timeout_by_site))
+    first_id = pl.when(starts).then(pl.col("event_id")).forward_fill()
+    return ordered.with_columns(session_id=pl.lit("s_") + first_id)
 
 
 def build_sessions(events_with_sessions: pl.LazyFrame) -> pl.LazyFrame:

@@ -1,6 +1,7 @@
 """Run the pipeline once from the command line, asset by asset, with progress output."""
 
 import os
+import resource
 import time
 
 from dagster import AssetKey, DagsterInstance, materialize
@@ -54,6 +55,7 @@ def _merge(report: dict[str, dict], name: str, meta: dict, seconds: float) -> No
         into[k] = into[k] + v if add else v
     into["_checks"] = (seen_ran + ran, seen_failed + failed)
     into["seconds"] = round(into["seconds"] + seconds, 3)
+    into["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 
 
 def _finish(report: dict[str, dict]) -> None:
@@ -68,9 +70,9 @@ def _finish(report: dict[str, dict]) -> None:
 def run_pipeline(echo: bool = True) -> dict[str, dict]:
     """Bronze, then every partition range it changed (landing files → hot tier).
 
-    Returns metadata per asset, with ``seconds`` and ``checks``; counts add up over
-    the ranges.  Uses the Dagster instance of ``DAGSTER_HOME`` when set (runs then
-    show in the UI), else an ephemeral one.  Raises if any step fails; the changes a
+    Returns metadata per asset, with ``seconds``, ``checks`` and the process's
+    ``peak_rss_mb`` so far; counts add up over the ranges.  Uses the Dagster instance
+    of ``DAGSTER_HOME`` when set (runs then show in the UI), else an ephemeral one.  Raises if any step fails; the changes a
     failed refresh did not finish stay pending and the next run redoes them.
     """
     instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None

@@ -80,3 +80,27 @@ def test_a_hash_collision_never_drops_an_event(
     monkeypatch.setattr(known_ids, "_hashes", lambda ids: pl.lit(7, pl.UInt64).alias("h"))
     rows = _run(tmp_path / "b", [_events(["e1", "e2"], 1), _events(["e2", "e3"], 2)])
     assert rows == [("e1", 1), ("e2", 1), ("e3", 2)]
+
+
+def test_rows_no_event_can_be_without_are_quarantined_with_the_reason() -> None:
+    from lake.schemas import EVENT_SCHEMA
+    from lake.transforms.bronze import split_quarantine
+
+    at = dt.datetime(2026, 3, 1, 10, tzinfo=dt.UTC)
+    base = {"tracking_id": "ST-1", "client_id": "c", "event_type": "pageview"}
+    rows = [
+        {**base, "event_id": "ok"},
+        {**base, "event_id": None},
+        {**base, "event_id": "typo", "event_type": "pagevew"},
+        {**base, "event_id": "old", "event_at": dt.datetime(2019, 12, 31, tzinfo=dt.UTC)},
+    ]
+    frame = pl.DataFrame(
+        [{"event_at": at, "received_at": at, **r} for r in rows], schema_overrides=EVENT_SCHEMA
+    ).with_columns(event_date=pl.col("event_at").dt.date())
+    keep, out = split_quarantine(frame, 300, 24.0 * 365 * 20, None, dt.date(2020, 1, 1))
+    assert keep["event_id"].to_list() == ["ok"]
+    assert out.select("event_id", "reason").rows() == [
+        (None, "event_id, tracking_id, client_id or event_at missing"),
+        ("typo", "unknown event_type pagevew"),
+        ("old", "event_date before the first partition, 2020-01-01"),
+    ]

@@ -21,7 +21,7 @@ __all__ = ["CONSUMED_SCHEMA", "bronze_events", "unconsumed_landing_files"]
 BRONZE = AssetKey(["bronze", "events"])
 
 #: Landed rows one bronze step holds in memory at a time.
-BRONZE_CHUNK_ROWS = 1_000_000
+BRONZE_CHUNK_ROWS = 500_000
 
 CONSUMED_SCHEMA = {"path": pl.String(), "consumed_at": pl.Datetime("us", "UTC")}
 
