@@ -72,8 +72,9 @@ def run_pipeline(echo: bool = True) -> dict[str, dict]:
 
     Returns metadata per asset, with ``seconds``, ``checks`` and the process's
     ``peak_rss_mb`` so far; counts add up over the ranges.  Uses the Dagster instance
-    of ``DAGSTER_HOME`` when set (runs then show in the UI), else an ephemeral one.  Raises if any step fails; the changes a
-    failed refresh did not finish stay pending and the next run redoes them.
+    of ``DAGSTER_HOME`` when set (runs then show in the UI), else an ephemeral one.
+    Raises if any step fails; the changes a failed refresh did not finish stay
+    pending and the next run redoes them.
     """
     instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
     instance = instance or DagsterInstance.ephemeral()
