@@ -11,7 +11,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
-from deltalake import DeltaTable, write_deltalake
+from deltalake import DeltaTable, WriterProperties, write_deltalake
 from deltalake.exceptions import TableNotFoundError
 
 from lake.settings import Settings
@@ -19,6 +19,15 @@ from lake.settings import Settings
 __all__ = [
     "Lake",
 ]
+
+
+#: Row groups of 128k rows: the writer buffers one per open partition file, not the batch.
+_WRITER = WriterProperties(max_row_group_size=128 * 1024, compression="ZSTD")
+
+
+def _arrow(df: pl.DataFrame) -> pa.Table:
+    """``df`` as Arrow without copying its strings (string views, which Delta accepts)."""
+    return df.to_arrow(compat_level=pl.CompatLevel.newest())
 
 
 class Lake:
@@ -116,7 +125,7 @@ class Lake:
         """Replace the rows of one partition with ``df`` in one atomic commit (none: deleted)."""
         write_deltalake(
             uri,
-            df.to_arrow(),
+            _arrow(df),
             partition_by=[partition_col],
             mode="overwrite",
             predicate=f"{partition_col} = '{value.isoformat()}'",
@@ -167,11 +176,12 @@ class Lake:
         """Append rows to a partitioned Delta table (created when absent); new columns merge."""
         write_deltalake(
             uri,
-            df.to_arrow(),
+            _arrow(df),
             partition_by=[partition_col],
             mode="append",
             schema_mode="merge",
             storage_options=self.storage_options,
+            writer_properties=_WRITER,
         )
 
     def parquet_rows(self, uri: str) -> int:
@@ -181,8 +191,8 @@ class Lake:
 
     def overwrite_table(self, df: pl.DataFrame, uri: str) -> None:
         """Replace an unpartitioned Delta table with ``df``."""
-        write_deltalake(uri, df.to_arrow(), mode="overwrite", storage_options=self.storage_options)
+        write_deltalake(uri, _arrow(df), mode="overwrite", storage_options=self.storage_options)
 
     def append_delta(self, df: pl.DataFrame, uri: str) -> None:
         """Append rows to a (possibly new) Delta table."""
-        write_deltalake(uri, df.to_arrow(), mode="append", storage_options=self.storage_options)
+        write_deltalake(uri, _arrow(df), mode="append", storage_options=self.storage_options)

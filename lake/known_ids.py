@@ -52,19 +52,26 @@ class KnownIds:
 
     def only_new(self, new: pl.DataFrame) -> pl.DataFrame:
         """The events of ``new`` bronze does not hold (first copy of each), as
-        :func:`lake.transforms.bronze.only_new_events` defines it."""
+        :func:`lake.transforms.bronze.only_new_events` defines it.
+
+        Decided on the id column alone; the wide rows are copied only when some must
+        go (usually none do, and ``new`` itself is returned).
+        """
+        if new["event_id"].is_duplicated().any():
+            new = first_copies(new.lazy()).collect()
         days = new["event_date"].unique().to_list()
-        firsts = first_copies(new.lazy()).with_columns(_hashes(pl.col("event_id"))).collect()
-        known = self._load(days)
-        suspect = pl.col("h").is_in(known["h"].implode())
-        clear, suspects = firsts.filter(~suspect), firsts.filter(suspect)
-        if suspects.height:  # seen hash: decide by the exact ids
-            exact = self.bronze().filter(
-                pl.col("event_date").is_in(days)
-                & pl.col("event_id").is_in(suspects["event_id"].implode())
-            )
-            suspects = only_new_events(suspects.lazy(), exact).collect()
-        return pl.concat([clear, suspects]).drop("h")
+        suspect = new.select(_hashes(pl.col("event_id")))["h"].is_in(
+            self._load(days)["h"].implode()
+        )
+        if not suspect.any():
+            return new
+        suspects = new.filter(suspect)  # seen hash: decide by the exact ids
+        exact = self.bronze().filter(
+            pl.col("event_date").is_in(days)
+            & pl.col("event_id").is_in(suspects["event_id"].implode())
+        )
+        unseen = only_new_events(suspects.lazy(), exact).collect()
+        return pl.concat([new.filter(~suspect), unseen])
 
     def add(self, appended: pl.DataFrame) -> None:
         """Remember events just appended to bronze."""

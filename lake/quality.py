@@ -22,8 +22,9 @@ MAX_CLOCK_AHEAD_S = 300
 
 E = gx.expectations
 
-#: suite -> [(check name, expectation class, its arguments)]; derived columns (``ahead_s``)
-#: are added by :func:`_prepare`.
+#: suite -> [(check name, expectation class, its arguments)]; derived columns (``ahead_s``,
+#: ``late_beyond_allowance_h``) are added by :func:`_prepare`.  Bronze rows carry their
+#: site's ``allowed_lateness_h`` (see :func:`lake.transforms.bronze.allowed_lateness`).
 SUITES: dict[str, list[tuple[str, Any, dict[str, Any]]]] = {
     "bronze_events": [
         ("event_id_not_null", E.ExpectColumnValuesToNotBeNull, {"column": "event_id"}),
@@ -38,6 +39,11 @@ SUITES: dict[str, list[tuple[str, Any, dict[str, Any]]]] = {
             "event_at_not_in_the_future",
             E.ExpectColumnValuesToBeBetween,
             {"column": "ahead_s", "max_value": MAX_CLOCK_AHEAD_S},
+        ),
+        (
+            "event_at_within_allowed_lateness",
+            E.ExpectColumnValuesToBeBetween,
+            {"column": "late_beyond_allowance_h", "max_value": 0},
         ),
     ],
     "silver_sessions": [
@@ -63,6 +69,7 @@ _COLUMNS = {
         "event_type",
         "event_at",
         "received_at",
+        "allowed_lateness_h",
     ],
     "silver_sessions": ["session_id", "duration_s", "count_events", "count_pageviews"],
 }
@@ -82,9 +89,11 @@ def _prepare(suite: str, frame: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
     """Only the columns the suite reads (a lazy scan reads no others), plus derived ones."""
     lazy = frame.lazy().select(_COLUMNS[suite])
     if suite == "bronze_events":
+        age_s = (pl.col("received_at") - pl.col("event_at")).dt.total_seconds()
         lazy = lazy.with_columns(
-            ahead_s=(pl.col("event_at") - pl.col("received_at")).dt.total_seconds()
-        )
+            ahead_s=-age_s,
+            late_beyond_allowance_h=age_s / 3600 - pl.col("allowed_lateness_h"),
+        ).drop("allowed_lateness_h")
     return lazy.collect()
 
 

@@ -9,7 +9,16 @@ import polars as pl
 
 from lake.schemas import EVENT_TYPES
 
-__all__ = ["first_copies", "only_new_events", "split_quarantine"]
+__all__ = ["allowed_lateness", "first_copies", "only_new_events", "split_quarantine"]
+
+
+def allowed_lateness(default_h: float, by_site: Mapping[str, float] | None) -> pl.Expr:
+    """Hours after it happened each row's event may still arrive (its site's, else the default)."""
+    if not by_site:
+        return pl.lit(default_h, pl.Float64)
+    return pl.col("tracking_id").replace_strict(
+        dict(by_site), default=default_h, return_dtype=pl.Float64
+    )
 
 
 def split_quarantine(
@@ -28,11 +37,7 @@ def split_quarantine(
     can be without (an id, site, client or known type: the gateway's contract rules
     them out, so these would come from a foreign writer to landing).
     """
-    allowed: pl.Expr = pl.lit(allowed_lateness_h, pl.Float64)
-    if lateness_by_site:
-        allowed = pl.col("tracking_id").replace_strict(
-            dict(lateness_by_site), default=allowed_lateness_h, return_dtype=pl.Float64
-        )
+    allowed = allowed_lateness(allowed_lateness_h, lateness_by_site)
     age_s = (pl.col("received_at") - pl.col("event_at")).dt.total_seconds()
     missing = [pl.col(c).is_null() for c in ("event_id", "tracking_id", "client_id", "event_at")]
     reason = (
@@ -53,7 +58,10 @@ def split_quarantine(
             )
         )
     )
-    marked = new.with_columns(reason=reason)
+    reasons = new.select(reason.alias("reason"))["reason"]  # a few columns: no wide copy
+    if reasons.null_count() == new.height:
+        return new, new.head(0).with_columns(reason=pl.lit(None, pl.String))
+    marked = new.with_columns(reason=reasons)
     keep = marked.filter(pl.col("reason").is_null()).drop("reason")
     return keep, marked.filter(pl.col("reason").is_not_null())
 

@@ -23,8 +23,9 @@ def test_suites_count_failing_rows_per_property() -> None:
             "tracking_id": ["t", "t", "t"],
             "client_id": ["c", "c", "c"],
             "event_type": ["pageview", "bogus", "event"],
-            "event_at": [now, now, now + dt.timedelta(hours=1)],
+            "event_at": [now, now - dt.timedelta(hours=80), now + dt.timedelta(hours=1)],
             "received_at": [now, now, now],
+            "allowed_lateness_h": [72.0, 72.0, 72.0],
         }
     )
     got = {o.name: (o.passed, o.failing_rows) for o in validate("bronze_events", bronze)}
@@ -34,6 +35,7 @@ def test_suites_count_failing_rows_per_property() -> None:
         "client_id_not_null": (True, 0),
         "event_type_known": (False, 1),
         "event_at_not_in_the_future": (False, 1),
+        "event_at_within_allowed_lateness": (False, 1),
     }
     sessions = pl.DataFrame(
         {
@@ -66,7 +68,7 @@ def test_future_stamped_events_are_quarantined_and_checks_pass(env: Env) -> None
     assert quarantined["client_id"].to_list() == ["clock-ahead"]
     assert quarantined["reason"].to_list() == ["event_at more than 300 s after received_at"]
     assert report["bronze/events"]["quarantined_events"] == 1
-    assert report["bronze/events"]["checks"] == "5/5 passed"
+    assert report["bronze/events"]["checks"] == "6/6 passed"
     assert report["silver/sessions"]["checks"] == "3/3 passed"
 
 

@@ -11,7 +11,7 @@ from lake.io import Lake
 from lake.known_ids import KnownIds
 from lake.quality import MAX_CLOCK_AHEAD_S, CheckOutcome, validate
 from lake.schemas import EVENT_SCHEMA
-from lake.transforms.bronze import split_quarantine
+from lake.transforms.bronze import allowed_lateness, split_quarantine
 from orchestration.defs.lake.checks import merge_outcomes, suite_results, suite_specs
 from orchestration.lib.preview import preview
 from orchestration.lib.strata_resource import StrataResource
@@ -59,7 +59,8 @@ def bronze_events(context: AssetExecutionContext, strata: StrataResource) -> Ite
     """
     lake, paths = strata.lake(), strata.paths()
     files = unconsumed_landing_files(strata)
-    totals = {"new_files": len(files), "new_events": 0, "duplicates": 0, "quarantined": 0}
+    totals = {"new_files": len(files), "new_events": 0, "duplicates": 0}
+    totals |= {"quarantined_events": 0, "bots_in_new_events": 0}
     dates: set[dt.date] = set()
     last: pl.DataFrame | None = None
     settings, lateness_by_site = strata.settings(), strata.allowed_lateness()
@@ -86,20 +87,21 @@ def bronze_events(context: AssetExecutionContext, strata: StrataResource) -> Ite
         if fresh.height:
             lake.append_partitioned(fresh, paths.bronze_events, "event_date")
             known.add(fresh)
-            last = fresh
-            merge_outcomes(outcomes, validate("bronze_events", fresh))
+            last = fresh.head(5)  # for the preview; holding the chunk would double memory
+            totals["bots_in_new_events"] += int(fresh["is_bot"].sum())
+            lateness = allowed_lateness(settings.allowed_lateness_hours, lateness_by_site)
+            checked = fresh.lazy().with_columns(allowed_lateness_h=lateness)
+            merge_outcomes(outcomes, validate("bronze_events", checked))
         changes.note(chunk_dates)
         lake.append_delta(_consumed(chunk), paths.landing_consumed)
         dates.update(fresh["event_date"].unique().to_list())
         totals["new_events"] += fresh.height
         totals["duplicates"] += new.height - fresh.height
-        totals["quarantined"] += quarantined.height
+        totals["quarantined_events"] += quarantined.height
         context.log.info(f"{len(chunk)} files: {fresh.height} new events")
-    quarantined_total = totals.pop("quarantined")
-    meta: dict = {**totals, "quarantined_events": quarantined_total}
+    meta: dict = dict(totals)
     if last is not None:
         meta["touched_days"] = MetadataValue.text(", ".join(str(d) for d in sorted(dates)))
-        meta["bots_in_new_events"] = int(last["is_bot"].sum())
         meta["preview"] = preview(
             last, ["event_at", "event_type", "page_path", "channel", "country", "device"]
         )
