@@ -127,7 +127,7 @@ def _midnight_after(day: dt.date) -> dt.datetime:
 
 
 def sessions_by_day(
-    load_day: Callable[[dt.date], pl.DataFrame],
+    load_day: Callable[[dt.date], pl.LazyFrame],
     first: dt.date,
     last: dt.date,
     timeout_minutes: int = 30,
@@ -135,7 +135,7 @@ def sessions_by_day(
 ) -> Iterator[tuple[dt.date, pl.DataFrame]]:
     """Yield ``(day, sessions that started that UTC day)`` for every day ``first..last``.
 
-    Streams one day of events at a time (``load_day`` returns a day's events with
+    Streams one day of events at a time (``load_day`` scans a day's events with
     :data:`SESSION_INPUT_COLUMNS`): the events of sessions still open at midnight are
     carried into the next day, and a day is yielded once none of its sessions can grow
     any more, so memory holds about one day however long the range.  The day before
@@ -150,11 +150,11 @@ def sessions_by_day(
     limit_us = _timeout_us(timeout_minutes, timeout_by_site)
     one_day = dt.timedelta(days=1)
     done: dict[dt.date, list[pl.DataFrame]] = defaultdict(list)
-    carry = load_day(first - one_day)
+    carry = load_day(first - one_day).collect()
     day, next_out = first, first
     while next_out <= last:
-        events = pl.concat([carry, load_day(day)], how="vertical_relaxed")
-        with_ids = assign_sessions(events.lazy(), timeout_minutes, timeout_by_site).collect()
+        events = pl.concat([carry.lazy(), load_day(day)], how="vertical_relaxed")
+        with_ids = assign_sessions(events, timeout_minutes, timeout_by_site).collect()
         sessions = (
             build_sessions(with_ids.lazy())
             .with_columns(

@@ -155,9 +155,9 @@ def test_streaming_day_by_day_gives_the_sessions_of_a_full_recomputation(
     )
     loads: list[dt.date] = []
 
-    def load_day(day: dt.date) -> pl.DataFrame:
+    def load_day(day: dt.date) -> pl.LazyFrame:
         loads.append(day)
-        return bronze.filter(pl.col("event_date") == day).select(SESSION_INPUT_COLUMNS)
+        return bronze.lazy().filter(pl.col("event_date") == day).select(SESSION_INPUT_COLUMNS)
 
     streamed = list(sessions_by_day(load_day, lo, hi, timeout))
     assert [d for d, _ in streamed] == [lo + dt.timedelta(days=k) for k in range(span + 1)]

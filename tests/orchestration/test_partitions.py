@@ -232,3 +232,14 @@ def test_backfill_a_date_range_from_the_dagster_cli(env: Env) -> None:
     )
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     assert _by_date(env) == expected
+
+
+def test_nightly_refresh_rebuilds_yesterday() -> None:
+    from dagster import build_schedule_context
+
+    from orchestration.defs.lake.sensors import refresh_schedule
+
+    at = dt.datetime(2026, 3, 10, 1, 7, tzinfo=dt.UTC)
+    with build_schedule_context(scheduled_execution_time=at) as ctx:
+        request = refresh_schedule(ctx)
+    assert request.partition_key == "2026-03-09"

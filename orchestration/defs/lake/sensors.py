@@ -1,16 +1,18 @@
 """Jobs and sensors: new landing files → bronze; changed bronze days → a partition refresh."""
 
+import datetime as dt
 import hashlib
 
 from dagster import (
     AssetSelection,
     RunRequest,
+    ScheduleEvaluationContext,
     SensorEvaluationContext,
     SensorResult,
     SkipReason,
-    build_schedule_from_partitioned_job,
     define_asset_job,
     in_process_executor,
+    schedule,
     sensor,
 )
 
@@ -41,10 +43,13 @@ refresh_job = define_asset_job(
     executor_def=in_process_executor,
 )
 
-#: Nightly safety net: rebuild yesterday once its last sessions have ended.
-refresh_schedule = build_schedule_from_partitioned_job(
-    refresh_job, hour_of_day=1, minute_of_hour=7, name="nightly_refresh"
-)
+
+@schedule(job=refresh_job, cron_schedule="7 1 * * *", name="nightly_refresh")
+def refresh_schedule(context: ScheduleEvaluationContext) -> RunRequest:
+    """Nightly safety net: rebuild yesterday (UTC) once its last sessions have ended."""
+    when = context.scheduled_execution_time or dt.datetime.now(dt.UTC)
+    yesterday = (when.astimezone(dt.UTC) - dt.timedelta(days=1)).date().isoformat()
+    return RunRequest(run_key=f"nightly-{yesterday}", partition_key=yesterday)
 
 
 @sensor(job=ingest_job, minimum_interval_seconds=30)

@@ -6,11 +6,11 @@ from collections.abc import Iterator
 import polars as pl
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
-from lake.quality import validate
+from lake.quality import CheckOutcome, validate
 from lake.schemas import EVENT_SCHEMA, SESSION_SCHEMA
 from lake.transforms.sessionize import SESSION_INPUT_COLUMNS, sessions_by_day
 from orchestration.defs.lake.bronze import bronze_events
-from orchestration.defs.lake.checks import suite_results, suite_specs
+from orchestration.defs.lake.checks import merge_outcomes, suite_results, suite_specs
 from orchestration.defs.partitions import DAILY, ONE_RUN, partition_days
 from orchestration.lib.preview import preview
 from orchestration.lib.strata_resource import StrataResource
@@ -34,28 +34,31 @@ SESSIONS = AssetKey(["silver", "sessions"])
 def silver_sessions(context: AssetExecutionContext, strata: StrataResource) -> Iterator:
     """Rebuild the session partitions of this run's days from bronze, one day in memory.
 
-    Each partition is replaced atomically; the silver_sessions suite then validates
-    exactly the partitions written.
+    Each partition is replaced atomically and validated by the silver_sessions suite
+    as it is written.
     """
     lake, paths, settings = strata.lake(), strata.paths(), strata.settings()
     days = partition_days(context)
     bronze = lake.scan_delta(paths.bronze_events, EVENT_SCHEMA)
 
-    def load_day(day: dt.date) -> pl.DataFrame:  # one day of bronze, the columns needed
-        return bronze.filter(pl.col("event_date") == day).select(SESSION_INPUT_COLUMNS).collect()
+    def load_day(day: dt.date) -> pl.LazyFrame:  # one day of bronze, the columns needed
+        return bronze.filter(pl.col("event_date") == day).select(SESSION_INPUT_COLUMNS)
 
     total, last = 0, None
+    outcomes: dict[str, CheckOutcome] = {}
     for day, sessions in sessions_by_day(
         load_day, days[0], days[-1], settings.session_timeout_minutes, strata.session_timeouts()
     ):
         lake.replace_partition(sessions, paths.silver_sessions, "session_date", day)
+        if sessions.height:
+            merge_outcomes(outcomes, validate("silver_sessions", sessions))
         total += sessions.height
         last = sessions if sessions.height else last
         context.log.info(f"{day}: {sessions.height} sessions")
     written = lake.scan_days(
         paths.silver_sessions, SESSION_SCHEMA, "session_date", days[0], days[-1]
     )
-    stats = written.select(
+    stats = written.select(  # distinct clients over the range: counted, never summed
         bounces=pl.col("is_bounce").sum(), distinct_clients=pl.col("client_id").n_unique()
     ).collect()
     meta = {
@@ -70,5 +73,4 @@ def silver_sessions(context: AssetExecutionContext, strata: StrataResource) -> I
             ["started_at", "duration_s", "count_pageviews", "entry_page", "channel"],
         )
     yield MaterializeResult(metadata=meta)
-    outcomes = {o.name: o for o in validate("silver_sessions", written)} if total else {}
     yield from suite_results("silver_sessions", SESSIONS, outcomes)
