@@ -22,7 +22,7 @@ __all__ = [
 
 
 #: Row groups of 128k rows: the writer buffers one per open partition file, not the batch.
-_WRITER = WriterProperties(max_row_group_size=128 * 1024, compression="ZSTD")
+_WRITER = WriterProperties(max_row_group_size=128 * 1024, compression="ZSTD", compression_level=1)
 
 
 def _arrow(df: pl.DataFrame) -> pa.Table:
@@ -77,20 +77,22 @@ class Lake:
         )
 
     def read_parquet(self, uris: Sequence[str], schema: dict[str, pl.DataType]) -> pl.DataFrame:
-        """Read Parquet files into one frame with exactly ``schema``'s columns."""
-        frames: list[pl.DataFrame] = []
-        for uri in uris:
-            with self.fs.open_input_file(self._fs_path(uri)) as f:
-                frames.append(pl.DataFrame(pq.read_table(f)))
-        if not frames:
+        """Read Parquet files into one frame with exactly ``schema``'s columns.
+
+        Files written before a column existed get it as nulls; columns ``schema`` does
+        not name are skipped (never read).
+        """
+        if not uris:
             return pl.DataFrame(schema=schema)
-        df = pl.concat(frames, how="diagonal_relaxed")
-        return df.select(
-            [
-                pl.col(c).cast(t) if c in df.columns else pl.lit(None, t).alias(c)
-                for c, t in schema.items()
-            ]
-        )
+        return pl.scan_parquet(
+            list(uris),
+            schema=schema,
+            hive_partitioning=False,
+            missing_columns="insert",
+            extra_columns="ignore",
+            cast_options=pl.ScanCastOptions(integer_cast="upcast", float_cast="upcast"),
+            storage_options=self.storage_options,
+        ).collect()
 
     # -- Delta ---------------------------------------------------------------------------------
 
