@@ -57,12 +57,12 @@ class KnownIds:
         Decided on the id column alone; the wide rows are copied only when some must
         go (usually none do, and ``new`` itself is returned).
         """
-        if new["event_id"].is_duplicated().any():
+        hashes = new.select(_hashes(pl.col("event_id")))["h"]
+        if hashes.is_duplicated().any() and new["event_id"].is_duplicated().any():
             new = first_copies(new.lazy()).collect()
+            hashes = new.select(_hashes(pl.col("event_id")))["h"]
         days = new["event_date"].unique().to_list()
-        suspect = new.select(_hashes(pl.col("event_id")))["h"].is_in(
-            self._load(days)["h"].implode()
-        )
+        suspect = hashes.is_in(self._load(days)["h"].implode())
         if not suspect.any():
             return new
         suspects = new.filter(suspect)  # seen hash: decide by the exact ids
