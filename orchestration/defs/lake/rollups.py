@@ -6,6 +6,7 @@ import polars as pl
 from dagster import (
     AssetDep,
     AssetExecutionContext,
+    AssetsDefinition,
     MaterializeResult,
     TimeWindowPartitionMapping,
     asset,
@@ -77,38 +78,40 @@ def _build(
     return MaterializeResult(metadata={"rows": rows, "pageviews": pageviews})
 
 
-_ROLLUP_DEPS = {
-    # a UTC day's events belong to sessions started that day or the one before
-    "hourly": TimeWindowPartitionMapping(start_offset=-1, end_offset=0),
-    # a local day's sessions started within UTC D-2..D+1
-    "daily": TimeWindowPartitionMapping(start_offset=-2, end_offset=1),
-}
+def _rollup_asset(
+    name: str, sessions_window: tuple[int, int], description: str
+) -> AssetsDefinition:
+    """A gold rollup asset over daily partitions; ``sessions_window`` are the offsets of
+    the silver days its days read (a partition mapping Dagster's UI shows)."""
+    start, end = sessions_window
+    mapping = TimeWindowPartitionMapping(start_offset=start, end_offset=end)
+
+    @asset(
+        key=["gold", name],
+        deps=[bronze_events, AssetDep(silver_sessions, partition_mapping=mapping)],
+        partitions_def=DAILY,
+        backfill_policy=ONE_RUN,
+        group_name="lake",
+        kinds={"delta", "polars"},
+        description=description,
+    )
+    def rollup(context: AssetExecutionContext, strata: StrataResource) -> MaterializeResult:
+        return _build(context, strata, name, daily=name == "rollup_daily")
+
+    return rollup
 
 
-@asset(
-    key=["gold", "rollup_hourly"],
-    deps=[bronze_events, AssetDep(silver_sessions, partition_mapping=_ROLLUP_DEPS["hourly"])],
-    partitions_def=DAILY,
-    backfill_policy=ONE_RUN,
-    group_name="lake",
-    kinds={"delta", "polars"},
-    description="Per UTC hour × page × session attributes: pageviews, events, distinct users "
+#: A UTC day's events belong to sessions started that day or the one before.
+gold_rollup_hourly = _rollup_asset(
+    "rollup_hourly",
+    (-1, 0),
+    "Per UTC hour × page × session attributes: pageviews, events, distinct users "
     "(exact key lists), sessions started, bounces, session seconds; a partition per UTC day.",
 )
-def gold_rollup_hourly(context: AssetExecutionContext, strata: StrataResource) -> MaterializeResult:
-    """Hourly rollup of this run's UTC days from bronze events and silver sessions."""
-    return _build(context, strata, "rollup_hourly", daily=False)
 
-
-@asset(
-    key=["gold", "rollup_daily"],
-    deps=[bronze_events, AssetDep(silver_sessions, partition_mapping=_ROLLUP_DEPS["daily"])],
-    partitions_def=DAILY,
-    backfill_policy=ONE_RUN,
-    group_name="lake",
-    kinds={"delta", "polars"},
-    description="Per site-local date × page × session attributes; same measures as hourly.",
+#: A site-local day's sessions started within UTC D-2..D+1.
+gold_rollup_daily = _rollup_asset(
+    "rollup_daily",
+    (-2, 1),
+    "Per site-local date × page × session attributes; same measures as hourly.",
 )
-def gold_rollup_daily(context: AssetExecutionContext, strata: StrataResource) -> MaterializeResult:
-    """Daily rollup of this run's days in each site's own time zone."""
-    return _build(context, strata, "rollup_daily", daily=True)
