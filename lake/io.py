@@ -134,6 +134,17 @@ class Lake:
             storage_options=self.storage_options,
         )
 
+    def partition_rows(self, uri: str, partition_col: str) -> dict[str, int]:
+        """Rows per partition value of a Delta table, from its log (no data read)."""
+        table = self.delta_table(uri)
+        if table is None:
+            return {}
+        actions = pl.DataFrame(table.get_add_actions(flatten=True))
+        counts = actions.group_by(pl.col(f"partition.{partition_col}").cast(pl.String)).agg(
+            pl.col("num_records").sum()
+        )
+        return dict(counts.iter_rows())
+
     def scan_days(
         self,
         uri: str,

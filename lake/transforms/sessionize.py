@@ -132,16 +132,19 @@ def sessions_by_day(
     last: dt.date,
     timeout_minutes: int = 30,
     timeout_by_site: Mapping[str, int] | None = None,
+    buckets: int = 1,
 ) -> Iterator[tuple[dt.date, pl.DataFrame]]:
     """Yield ``(day, sessions that started that UTC day)`` for every day ``first..last``.
 
     Streams one day of events at a time (``load_day`` scans a day's events with
     :data:`SESSION_INPUT_COLUMNS`): the events of sessions still open at midnight are
     carried into the next day, and a day is yielded once none of its sessions can grow
-    any more, so memory holds about one day however long the range.  The day before
-    ``first`` is read only to know which early events continue an older session; days
-    after ``last`` only until the sessions started by ``last`` have ended.  The result
-    equals sessionizing all events at once (sessions are whole across midnights).
+    any more, so memory holds about one day however long the range.  ``buckets`` > 1
+    splits each day further by a hash of the client (a session never spans clients),
+    for days too big to sort at once.  The day before ``first`` is read only to know
+    which early events continue an older session; days after ``last`` only until the
+    sessions started by ``last`` have ended.  The result equals sessionizing all
+    events at once (sessions are whole across midnights).
     """
     if timeout_minutes > MAX_SESSION_TIMEOUT_MINUTES or any(
         m > MAX_SESSION_TIMEOUT_MINUTES for m in (timeout_by_site or {}).values()
@@ -149,31 +152,35 @@ def sessions_by_day(
         raise ValueError(f"session timeouts above {MAX_SESSION_TIMEOUT_MINUTES} minutes")
     limit_us = _timeout_us(timeout_minutes, timeout_by_site)
     one_day = dt.timedelta(days=1)
+    bucket = pl.col("client_id").hash(0xB0C) % buckets
+
+    def load(day: dt.date, b: int) -> pl.LazyFrame:
+        scan = load_day(day)
+        return scan if buckets == 1 else scan.filter(bucket == b)
+
     done: dict[dt.date, list[pl.DataFrame]] = defaultdict(list)
-    carry = load_day(first - one_day).collect()
+    carry = [load(first - one_day, b).collect() for b in range(buckets)]
+    # Sessions that started after ``last`` are not wanted; those before ``first`` are
+    # carried (their events decide which early events continue them) but not kept.
+    wanted = pl.col("session_date").is_between(first, last)
     day, next_out = first, first
     while next_out <= last:
-        events = pl.concat([carry.lazy(), load_day(day)], how="vertical_relaxed")
-        with_ids = assign_sessions(events, timeout_minutes, timeout_by_site).collect()
-        sessions = (
-            build_sessions(with_ids.lazy())
-            .with_columns(
-                _open=(pl.lit(_midnight_after(day)) - pl.col("ended_at")).dt.total_microseconds()
-                < limit_us
+        open_wanted: list[dt.date] = []
+        for b in range(buckets):
+            events = pl.concat([carry[b].lazy(), load(day, b)], how="vertical_relaxed")
+            with_ids = assign_sessions(events, timeout_minutes, timeout_by_site).collect()
+            idle_us = (pl.lit(_midnight_after(day)) - pl.col("ended_at")).dt.total_microseconds()
+            sessions = (
+                build_sessions(with_ids.lazy()).with_columns(_open=idle_us < limit_us).collect()
             )
-            .collect()
-        )
-        # Sessions that started after ``last`` are not wanted; those before ``first``
-        # are carried (their events decide which early events continue them) but not kept.
-        wanted = pl.col("session_date").is_between(first, last)
-        closed = sessions.filter(~pl.col("_open") & wanted).drop("_open")
-        for (start,), part in closed.partition_by("session_date", as_dict=True).items():
-            done[start].append(part)
-        still_open = sessions.filter(pl.col("_open") & (pl.col("session_date") <= last))
-        carry = with_ids.join(still_open.select("session_id"), on="session_id", how="semi").drop(
-            "session_id"
-        )
-        open_wanted: list[dt.date] = still_open.filter(wanted)["session_date"].to_list()
+            closed = sessions.filter(~pl.col("_open") & wanted).drop("_open")
+            for (start,), part in closed.partition_by("session_date", as_dict=True).items():
+                done[start].append(part)
+            still_open = sessions.filter(pl.col("_open") & (pl.col("session_date") <= last))
+            carry[b] = with_ids.join(
+                still_open.select("session_id"), on="session_id", how="semi"
+            ).drop("session_id")
+            open_wanted += still_open.filter(wanted)["session_date"].to_list()
         oldest_open = min(open_wanted, default=None)
         while next_out <= min(day, last) and (oldest_open is None or next_out < oldest_open):
             parts = done.pop(next_out, [])

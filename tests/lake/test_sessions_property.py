@@ -133,9 +133,15 @@ DAY0 = dt.date(2026, 3, 1)
     first=st.integers(min_value=0, max_value=4),
     span=st.integers(min_value=0, max_value=4),
     timeout=st.sampled_from([30, 90]),
+    buckets=st.sampled_from([1, 3]),
 )
 def test_streaming_day_by_day_gives_the_sessions_of_a_full_recomputation(
-    events: list[tuple[str, int, str]], chain: int, first: int, span: int, timeout: int
+    events: list[tuple[str, int, str]],
+    chain: int,
+    first: int,
+    span: int,
+    timeout: int,
+    buckets: int,
 ) -> None:
     start = dt.datetime.combine(DAY0, dt.time(), dt.UTC) + dt.timedelta(hours=20)
     rows = [(f"e{i:03d}", c, s, t, s) for i, (c, s, t) in enumerate(events)]
@@ -159,10 +165,10 @@ def test_streaming_day_by_day_gives_the_sessions_of_a_full_recomputation(
         loads.append(day)
         return bronze.lazy().filter(pl.col("event_date") == day).select(SESSION_INPUT_COLUMNS)
 
-    streamed = list(sessions_by_day(load_day, lo, hi, timeout))
+    streamed = list(sessions_by_day(load_day, lo, hi, timeout, buckets=buckets))
     assert [d for d, _ in streamed] == [lo + dt.timedelta(days=k) for k in range(span + 1)]
     for day, part in streamed:
         assert part["session_date"].unique().to_list() in ([], [day])
     got = pl.concat([p for _, p in streamed]).sort("session_id")
     assert got.to_dicts() == full.sort("session_id").to_dicts()
-    assert len(loads) == len(set(loads))  # each day is read once
+    assert len(loads) == buckets * len(set(loads))  # each day is read once per bucket

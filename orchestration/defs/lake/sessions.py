@@ -19,6 +19,15 @@ __all__ = ["SESSIONS", "silver_sessions"]
 
 SESSIONS = AssetKey(["silver", "sessions"])
 
+#: Most bronze rows of one day sessionized at once (about 1.5 GB at this size).
+SESSION_BUCKET_ROWS = 2_000_000
+
+
+def _with_neighbours(days: list[dt.date]) -> list[dt.date]:
+    """The run's days plus one either side (the stream reads those too)."""
+    one = dt.timedelta(days=1)
+    return [days[0] - one, *days, days[-1] + one]
+
 
 @asset(
     key=SESSIONS,
@@ -44,10 +53,19 @@ def silver_sessions(context: AssetExecutionContext, strata: StrataResource) -> I
     def load_day(day: dt.date) -> pl.LazyFrame:  # one day of bronze, the columns needed
         return bronze.filter(pl.col("event_date") == day).select(SESSION_INPUT_COLUMNS)
 
+    # Days bigger than SESSION_BUCKET_ROWS are sessionized in client buckets (memory).
+    day_rows = lake.partition_rows(paths.bronze_events, "event_date")
+    biggest = max((day_rows.get(str(d), 0) for d in _with_neighbours(days)), default=0)
+    buckets = max(1, -(-biggest // SESSION_BUCKET_ROWS))
     total, last = 0, None
     outcomes: dict[str, CheckOutcome] = {}
     for day, sessions in sessions_by_day(
-        load_day, days[0], days[-1], settings.session_timeout_minutes, strata.session_timeouts()
+        load_day,
+        days[0],
+        days[-1],
+        settings.session_timeout_minutes,
+        strata.session_timeouts(),
+        buckets,
     ):
         lake.replace_partition(sessions, paths.silver_sessions, "session_date", day)
         if sessions.height:
@@ -63,6 +81,7 @@ def silver_sessions(context: AssetExecutionContext, strata: StrataResource) -> I
     ).collect()
     meta = {
         "days": len(days),
+        "client_buckets": buckets,
         "sessions": total,
         "bounces": int(stats["bounces"][0] or 0),
         "distinct_clients": int(stats["distinct_clients"][0] or 0),
