@@ -22,6 +22,7 @@ __all__ = [
     "ROLLUP_METRIC_COLUMNS",
     "attach_sessions",
     "local_date",
+    "merge_client_parts",
     "rollup_daily",
     "rollup_hourly",
 ]
@@ -130,4 +131,22 @@ def rollup_daily(
         "date",
         local_date("event_at", tz_by_site),
         local_date("started_at", tz_by_site),
+    )
+
+
+def merge_client_parts(parts: list[pl.DataFrame]) -> pl.DataFrame:
+    """One rollup from rollups of disjoint groups of clients (see ``client_bucket``).
+
+    Counts and durations add up; the user lists are disjoint, so joined they are the
+    exact distinct users of each row.
+    """
+    if len(parts) == 1:
+        return parts[0]
+    whole = pl.concat(parts)
+    keys = [c for c in whole.columns if c not in ROLLUP_METRIC_COLUMNS]
+    summed = [c for c in ROLLUP_METRIC_COLUMNS if c != "users"]
+    return (
+        whole.group_by(keys)
+        .agg(*(pl.col(c).sum() for c in summed), users=pl.col("users").explode().drop_nulls().sort())
+        .select(whole.columns)
     )

@@ -20,6 +20,7 @@ __all__ = [
     "SESSION_INPUT_COLUMNS",
     "assign_sessions",
     "build_sessions",
+    "client_bucket",
     "sessions_by_day",
 ]
 
@@ -122,6 +123,12 @@ def build_sessions(events_with_sessions: pl.LazyFrame) -> pl.LazyFrame:
     return out.select([pl.col(c).cast(t) for c, t in SESSION_SCHEMA.items()])
 
 
+def client_bucket(buckets: int) -> pl.Expr:
+    """Which of ``buckets`` groups of clients a row's client falls in (a session, and
+    every event of it, always in the same one)."""
+    return pl.col("client_id").hash(0xB0C) % buckets
+
+
 def _midnight_after(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), dt.UTC)
 
@@ -152,7 +159,7 @@ def sessions_by_day(
         raise ValueError(f"session timeouts above {MAX_SESSION_TIMEOUT_MINUTES} minutes")
     limit_us = _timeout_us(timeout_minutes, timeout_by_site)
     one_day = dt.timedelta(days=1)
-    bucket = pl.col("client_id").hash(0xB0C) % buckets
+    bucket = client_bucket(buckets)
 
     def load(day: dt.date, b: int) -> pl.LazyFrame:
         scan = load_day(day)

@@ -13,9 +13,16 @@ from dagster import (
 )
 
 from lake.schemas import EVENT_SCHEMA, SESSION_SCHEMA
-from lake.transforms.rollups import ROLLUP_EVENT_COLUMNS, local_date, rollup_daily, rollup_hourly
+from lake.transforms.rollups import (
+    ROLLUP_EVENT_COLUMNS,
+    local_date,
+    merge_client_parts,
+    rollup_daily,
+    rollup_hourly,
+)
+from lake.transforms.sessionize import client_bucket
 from orchestration.defs.lake.bronze import bronze_events
-from orchestration.defs.lake.sessions import silver_sessions
+from orchestration.defs.lake.sessions import client_buckets, silver_sessions
 from orchestration.defs.partitions import DAILY, ONE_RUN, partition_days
 from orchestration.lib.strata_resource import StrataResource
 
@@ -58,19 +65,27 @@ def _build(
     long = _long_sessions(sessions)
     tz = strata.timezones()
     part_col = "date" if daily else "utc_date"
+    days = partition_days(context)
+    buckets = client_buckets(strata, days)  # very large days: a group of clients at a time
     rows = pageviews = 0
-    for day in partition_days(context):
+    for day in days:
         if daily:
             day_events = events.filter(
                 pl.col("event_date").is_between(day - _DAY, day + _DAY)
             ).filter(local_date("event_at", tz) == day)
             around = _sessions_around(sessions, long, day - 2 * _DAY, day + _DAY)
-            df = rollup_daily(day_events.select(ROLLUP_EVENT_COLUMNS), around, tz)
         else:
             day_events = events.filter(pl.col("event_date") == day)
             around = _sessions_around(sessions, long, day - _DAY, day)
-            df = rollup_hourly(day_events.select(ROLLUP_EVENT_COLUMNS), around)
-        out = df.filter(pl.col(part_col) == day).collect()
+        parts = []
+        for b in range(buckets):
+            mine = client_bucket(buckets) == b
+            ev, ss = day_events.select(ROLLUP_EVENT_COLUMNS), around
+            if buckets > 1:
+                ev, ss = ev.filter(mine), ss.filter(mine)
+            df = rollup_daily(ev, ss, tz) if daily else rollup_hourly(ev, ss)
+            parts.append(df.filter(pl.col(part_col) == day).collect())
+        out = merge_client_parts(parts)
         lake.replace_partition(out, paths.gold(name), part_col, day)
         rows += out.height
         pageviews += int(out["count_pageviews"].sum())

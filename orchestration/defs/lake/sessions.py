@@ -15,18 +15,22 @@ from orchestration.defs.partitions import DAILY, ONE_RUN, partition_days
 from orchestration.lib.preview import preview
 from orchestration.lib.strata_resource import StrataResource
 
-__all__ = ["SESSIONS", "silver_sessions"]
+__all__ = ["SESSIONS", "client_buckets", "silver_sessions"]
 
 SESSIONS = AssetKey(["silver", "sessions"])
 
-#: Most bronze rows of one day sessionized at once (about 1.5 GB at this size).
+#: Most bronze rows of one day processed at once (about 1.5 GB at this size).
 SESSION_BUCKET_ROWS = 2_000_000
 
 
-def _with_neighbours(days: list[dt.date]) -> list[dt.date]:
-    """The run's days plus one either side (the stream reads those too)."""
+def client_buckets(strata: StrataResource, days: list[dt.date]) -> int:
+    """In how many client buckets to process days (and their neighbours) of bronze:
+    enough that none holds more than SESSION_BUCKET_ROWS events (read from the log)."""
+    day_rows = strata.lake().partition_rows(strata.paths().bronze_events, "event_date")
     one = dt.timedelta(days=1)
-    return [days[0] - one, *days, days[-1] + one]
+    around = [days[0] - one, *days, days[-1] + one]
+    biggest = max(day_rows.get(str(d), 0) for d in around)
+    return max(1, -(-biggest // SESSION_BUCKET_ROWS))
 
 
 @asset(
@@ -53,10 +57,7 @@ def silver_sessions(context: AssetExecutionContext, strata: StrataResource) -> I
     def load_day(day: dt.date) -> pl.LazyFrame:  # one day of bronze, the columns needed
         return bronze.filter(pl.col("event_date") == day).select(SESSION_INPUT_COLUMNS)
 
-    # Days bigger than SESSION_BUCKET_ROWS are sessionized in client buckets (memory).
-    day_rows = lake.partition_rows(paths.bronze_events, "event_date")
-    biggest = max((day_rows.get(str(d), 0) for d in _with_neighbours(days)), default=0)
-    buckets = max(1, -(-biggest // SESSION_BUCKET_ROWS))
+    buckets = client_buckets(strata, days)
     total, last = 0, None
     outcomes: dict[str, CheckOutcome] = {}
     for day, sessions in sessions_by_day(
