@@ -145,8 +145,9 @@ def merge_client_parts(parts: list[pl.DataFrame]) -> pl.DataFrame:
     whole = pl.concat(parts)
     keys = [c for c in whole.columns if c not in ROLLUP_METRIC_COLUMNS]
     summed = [c for c in ROLLUP_METRIC_COLUMNS if c != "users"]
+    users = pl.col("users").explode().drop_nulls().sort()
     return (
         whole.group_by(keys)
-        .agg(*(pl.col(c).sum() for c in summed), users=pl.col("users").explode().drop_nulls().sort())
+        .agg(*(pl.col(c).sum() for c in summed), users=users)
         .select(whole.columns)
     )

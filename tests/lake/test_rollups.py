@@ -52,9 +52,7 @@ def test_client_buckets_merge_to_the_whole_rollup(rows, buckets: int) -> None:
     for build in (rollup_hourly, lambda e, s: rollup_daily(e, s, tz)):
         whole = build(events.lazy(), sessions.lazy()).collect()
         mine = [client_bucket(buckets) == b for b in range(buckets)]
-        parts = [
-            build(events.lazy().filter(m), sessions.lazy().filter(m)).collect() for m in mine
-        ]
+        parts = [build(events.lazy().filter(m), sessions.lazy().filter(m)).collect() for m in mine]
         merged = merge_client_parts(parts)
         assert merged.columns == whole.columns
         assert _canonical(merged) == _canonical(whole)
