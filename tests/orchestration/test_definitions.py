@@ -74,7 +74,7 @@ def test_sensor_requests_a_run_for_new_landing_files_only(env: Env) -> None:
     assert "no new landing files" in str(evaluate())
 
 
-def test_instance_settings_limit_refresh_runs_and_the_clickhouse_pool(tmp_path: Path) -> None:
+def test_instance_settings_limit_refresh_runs_and_retry_failures(tmp_path: Path) -> None:
     from dagster import DagsterInstance
 
     shutil.copy(ROOT / "orchestration" / "dagster.yaml", tmp_path / "dagster.yaml")
@@ -85,3 +85,4 @@ def test_instance_settings_limit_refresh_runs_and_the_clickhouse_pool(tmp_path: 
         assert [(t["key"], t["limit"]) for t in runs.tag_concurrency_limits] == [
             ("strata/changed_days", 1)
         ]
+        assert instance.run_retries_enabled and instance.run_retries_max_retries == 2
