@@ -202,9 +202,18 @@ class Lake:
         with self.fs.open_input_file(self._fs_path(uri)) as f:
             return pq.read_metadata(f).num_rows
 
-    def overwrite_table(self, df: pl.DataFrame, uri: str) -> None:
-        """Replace an unpartitioned Delta table with ``df``."""
-        write_deltalake(uri, _arrow(df), mode="overwrite", storage_options=self.storage_options)
+    def delete_rows_before(self, uri: str, column: str, cutoff: dt.datetime) -> int:
+        """Delete the rows whose ``column`` (a UTC timestamp) is at or before ``cutoff``.
+
+        One Delta transaction on the snapshot it reads: rows appended meanwhile are
+        never touched (a read-then-overwrite would drop them).  Returns rows deleted.
+        """
+        table = self.delta_table(uri)
+        if table is None:
+            return 0
+        stamp = cutoff.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        metrics = table.delete(f"{column} <= '{stamp}'")
+        return int(metrics.get("num_deleted_rows", 0))
 
     def append_delta(self, df: pl.DataFrame, uri: str) -> None:
         """Append rows to a (possibly new) Delta table."""

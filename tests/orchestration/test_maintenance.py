@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import polars as pl
@@ -11,12 +12,15 @@ from fastapi.testclient import TestClient
 
 from lake.io import Lake
 from lake.paths import LakePaths
+from orchestration.defs.lake.bronze import CONSUMED_SCHEMA
 from orchestration.defs.lake.sensors import landing_sensor
 from orchestration.defs.maintenance.jobs import lake_maintenance
 from orchestration.defs.resources import RESOURCES
 from orchestration.lib.runner import run_pipeline
 from tests.conftest import make_env
 from tests.ingest_gateway.test_events import GOOD
+
+HOUR = dt.timedelta(hours=1)
 
 
 def test_maintenance_compacts_vacuums_and_removes_consumed_landing(
@@ -40,9 +44,16 @@ def test_maintenance_compacts_vacuums_and_removes_consumed_landing(
     sessions_before = pl.read_delta(paths.silver_sessions).sort("session_id")
     assert len(lake.list_files(paths.landing_events)) == 3
     files_before = len(lake.list_files(paths.bronze_events))
+    # a cursor row newer than the cutoff (bronze consuming a file meanwhile) stays
+    racing = pl.DataFrame(
+        {"path": ["landing/racing.parquet"], "consumed_at": [dt.datetime.now(dt.UTC) + HOUR]},
+        schema=CONSUMED_SCHEMA,
+    )
+    lake.append_delta(racing, paths.landing_consumed)
 
     result = lake_maintenance.execute_in_process(resources=RESOURCES)
     assert result.success
+    assert pl.read_delta(paths.landing_consumed)["path"].to_list() == ["landing/racing.parquet"]
 
     assert lake.list_files(paths.landing_events) == []
     assert len(lake.list_files(paths.bronze_events)) < files_before  # compacted + vacuumed

@@ -42,11 +42,11 @@ def remove_consumed_landing(context: OpExecutionContext, strata: StrataResource)
     """
     lake, paths = strata.lake(), strata.paths()
     cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(hours=strata.settings().landing_retention_hours)
-    consumed = lake.scan_delta(paths.landing_consumed, CONSUMED_SCHEMA).collect()
-    old = consumed.filter(pl.col("consumed_at") <= cutoff)["path"].unique().to_list()
-    deleted = lake.delete_files(old)
-    if old:
-        lake.overwrite_table(consumed.filter(~pl.col("path").is_in(old)), paths.landing_consumed)
+    consumed = lake.scan_delta(paths.landing_consumed, CONSUMED_SCHEMA)
+    old = consumed.filter(pl.col("consumed_at") <= cutoff).select("path").unique().collect()
+    deleted = lake.delete_files(old["path"].to_list())
+    if old.height:  # a transaction of its own: cursor rows bronze appends meanwhile stay
+        lake.delete_rows_before(paths.landing_consumed, "consumed_at", cutoff)
     context.log.info(f"deleted {deleted} landing files consumed before {cutoff:%Y-%m-%d %H:%M}")
 
 
