@@ -134,6 +134,11 @@ class Lake:
             storage_options=self.storage_options,
         )
 
+    def file_count(self, uri: str) -> int:
+        """Data files a Delta table references now (what compaction brings down)."""
+        table = self.delta_table(uri)
+        return 0 if table is None else len(table.file_uris())
+
     def partition_rows(self, uri: str, partition_col: str) -> dict[str, int]:
         """Rows per partition value of a Delta table, from its log (no data read)."""
         table = self.delta_table(uri)

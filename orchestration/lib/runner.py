@@ -45,13 +45,31 @@ def _step(instance: DagsterInstance, key: AssetKey, tags: dict[str, str], echo: 
     return meta
 
 
+#: Metadata that adds up over ranges; the rest (distinct counts, file counts) does not.
+_ADDITIVE = {
+    "new_files",
+    "new_events",
+    "duplicates",
+    "quarantined_events",
+    "bots_in_new_events",
+    "days",
+    "sessions",
+    "bounces",
+    "rows",
+    "pageviews",
+    "rollup_hourly_rows",
+    "rollup_daily_rows",
+}
+
+
 def _merge(report: dict[str, dict], name: str, meta: dict, seconds: float) -> None:
-    """Fold one step's metadata into the report: counts add up over ranges."""
+    """Fold one step's metadata into the report: counts add up over ranges, other
+    figures (distinct clients, table files) are the last range's."""
     into = report.setdefault(name, {"seconds": 0.0})
     ran, failed = meta.pop("_checks")
     seen_ran, seen_failed = into.pop("_checks", (0, []))
     for k, v in meta.items():
-        add = isinstance(v, int) and not isinstance(v, bool) and k in into
+        add = k in _ADDITIVE and k in into
         into[k] = into[k] + v if add else v
     into["_checks"] = (seen_ran + ran, seen_failed + failed)
     into["seconds"] = round(into["seconds"] + seconds, 3)
@@ -71,8 +89,9 @@ def run_pipeline(echo: bool = True) -> dict[str, dict]:
     """Bronze, then every partition range it changed (landing files → hot tier).
 
     Returns metadata per asset, with ``seconds``, ``checks`` and the process's
-    ``peak_rss_mb`` so far; counts add up over the ranges.  Uses the Dagster instance
-    of ``DAGSTER_HOME`` when set (runs then show in the UI), else an ephemeral one.
+    ``peak_rss_mb`` so far; counts add up over the ranges, distinct counts do not.
+    Uses the Dagster instance of ``DAGSTER_HOME`` when set (runs then show in the
+    UI), else an ephemeral one.
     Raises if any step fails; the changes a failed refresh did not finish stay
     pending and the next run redoes them.
     """

@@ -99,7 +99,7 @@ def bronze_events(context: AssetExecutionContext, strata: StrataResource) -> Ite
         totals["duplicates"] += new.height - fresh.height
         totals["quarantined_events"] += quarantined.height
         context.log.info(f"{len(chunk)} files: {fresh.height} new events")
-    meta: dict = dict(totals)
+    meta: dict = {**totals, "table_files": lake.file_count(paths.bronze_events)}
     if last is not None:
         meta["touched_days"] = MetadataValue.text(", ".join(str(d) for d in sorted(dates)))
         meta["preview"] = preview(

@@ -90,7 +90,8 @@ def _build(
         rows += out.height
         pageviews += int(out["count_pageviews"].sum())
         context.log.info(f"{name} {day}: {out.height} rows")
-    return MaterializeResult(metadata={"rows": rows, "pageviews": pageviews})
+    files = lake.file_count(paths.gold(name))
+    return MaterializeResult(metadata={"rows": rows, "pageviews": pageviews, "table_files": files})
 
 
 def _rollup_asset(

@@ -86,6 +86,7 @@ def silver_sessions(context: AssetExecutionContext, strata: StrataResource) -> I
         "sessions": total,
         "bounces": int(stats["bounces"][0] or 0),
         "distinct_clients": int(stats["distinct_clients"][0] or 0),
+        "table_files": lake.file_count(paths.silver_sessions),
     }
     if last is not None:
         meta["preview"] = preview(
