@@ -243,3 +243,22 @@ def test_nightly_refresh_rebuilds_yesterday() -> None:
     with build_schedule_context(scheduled_execution_time=at) as ctx:
         request = refresh_schedule(ctx)
     assert request.partition_key == "2026-03-09"
+
+
+def test_the_run_report_adds_counts_over_ranges_but_never_distinct_counts() -> None:
+    from orchestration.lib.runner import _finish, _merge
+
+    report: dict[str, dict] = {}
+    _merge(
+        report, "silver/sessions", {"sessions": 5, "distinct_clients": 4, "_checks": (3, [])}, 1.0
+    )
+    _merge(
+        report,
+        "silver/sessions",
+        {"sessions": 7, "distinct_clients": 6, "_checks": (3, ["x"])},
+        2.0,
+    )
+    _finish(report)
+    got = report["silver/sessions"]
+    assert (got["sessions"], got["distinct_clients"], got["seconds"]) == (12, 6, 3.0)
+    assert got["checks"] == "5/6 passed (failed: x)"
