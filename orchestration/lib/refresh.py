@@ -1,5 +1,7 @@
 """What to rebuild after bronze changed: shared by the sensor and ``strata pipeline``."""
 
+import datetime as dt
+
 import polars as pl
 
 from lake.changes import ChangedDays
@@ -17,8 +19,12 @@ def pending_refreshes(strata: StrataResource) -> list[RefreshRange]:
     pending = ChangedDays(lake, paths).pending()
     if not pending:
         return []
+    # Only sessions still running the day before the earliest change can matter; the
+    # filter on ended_at lets Parquet statistics skip older files.
+    earliest = dt.datetime.combine(min(pending) - dt.timedelta(days=1), dt.time(), dt.UTC)
     crossing = (
         lake.scan_delta(paths.silver_sessions, SESSION_SCHEMA)
+        .filter(pl.col("ended_at") >= earliest)
         .select("session_date", end_date=pl.col("ended_at").dt.date())
         .filter(pl.col("end_date") > pl.col("session_date"))
         .collect()
