@@ -5,6 +5,8 @@ import hashlib
 
 from dagster import (
     AssetSelection,
+    DefaultScheduleStatus,
+    DefaultSensorStatus,
     RunRequest,
     ScheduleEvaluationContext,
     SensorEvaluationContext,
@@ -44,7 +46,12 @@ refresh_job = define_asset_job(
 )
 
 
-@schedule(job=refresh_job, cron_schedule="7 1 * * *", name="nightly_refresh")
+@schedule(
+    job=refresh_job,
+    cron_schedule="7 1 * * *",
+    name="nightly_refresh",
+    default_status=DefaultScheduleStatus.RUNNING,
+)
 def refresh_schedule(context: ScheduleEvaluationContext) -> RunRequest:
     """Nightly safety net: rebuild yesterday (UTC) once its last sessions have ended."""
     when = context.scheduled_execution_time or dt.datetime.now(dt.UTC)
@@ -52,7 +59,7 @@ def refresh_schedule(context: ScheduleEvaluationContext) -> RunRequest:
     return RunRequest(run_key=f"nightly-{yesterday}", partition_key=yesterday)
 
 
-@sensor(job=ingest_job, minimum_interval_seconds=30)
+@sensor(job=ingest_job, minimum_interval_seconds=30, default_status=DefaultSensorStatus.RUNNING)
 def landing_sensor(context: SensorEvaluationContext, strata: StrataResource):
     """Request a bronze run when landing holds files bronze has not consumed yet."""
     files = unconsumed_landing_files(strata)
@@ -62,7 +69,7 @@ def landing_sensor(context: SensorEvaluationContext, strata: StrataResource):
     return RunRequest(run_key=run_key, tags={"strata/new_files": str(len(files))})
 
 
-@sensor(job=refresh_job, minimum_interval_seconds=30)
+@sensor(job=refresh_job, minimum_interval_seconds=30, default_status=DefaultSensorStatus.RUNNING)
 def refresh_sensor(context: SensorEvaluationContext, strata: StrataResource):
     """Request one refresh run per contiguous range of days bronze changed.
 

@@ -3,7 +3,7 @@
 import datetime as dt
 
 import polars as pl
-from dagster import OpExecutionContext, ScheduleDefinition, job, op
+from dagster import DefaultScheduleStatus, OpExecutionContext, ScheduleDefinition, job, op
 
 from orchestration.defs.lake.bronze import CONSUMED_SCHEMA
 from orchestration.lib.strata_resource import StrataResource
@@ -58,5 +58,8 @@ def lake_maintenance() -> None:
 
 
 lake_maintenance_schedule = ScheduleDefinition(
-    job=lake_maintenance, cron_schedule="17 3 * * *", name="nightly_lake_maintenance"
+    job=lake_maintenance,
+    cron_schedule="17 3 * * *",
+    name="nightly_lake_maintenance",
+    default_status=DefaultScheduleStatus.RUNNING,
 )
