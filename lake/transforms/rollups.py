@@ -75,7 +75,11 @@ def _rollup(
     event_side = (
         attach_sessions(
             events.select(
-                *ROLLUP_EVENT_COLUMNS[:-1], page_path=pl.col("page_path").fill_null(NOT_SET)
+                "tracking_id",
+                "client_id",
+                "event_type",
+                "event_at",
+                page_path=pl.col("page_path").fill_null(NOT_SET),
             ),
             human,
         )
