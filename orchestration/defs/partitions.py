@@ -1,8 +1,14 @@
 """Daily partitions shared by sessions, rollups and the hot tier, and how runs address them."""
 
 import datetime as dt
+import re
 
-from dagster import AssetExecutionContext, BackfillPolicy, DailyPartitionsDefinition
+from dagster import (
+    AssetExecutionContext,
+    BackfillPolicy,
+    DailyPartitionsDefinition,
+    HourlyPartitionsDefinition,
+)
 
 from lake.settings import Settings
 from lake.transforms.refresh_plan import RefreshRange
@@ -10,11 +16,14 @@ from lake.transforms.refresh_plan import RefreshRange
 __all__ = [
     "CHANGED_DAYS_TAG",
     "DAILY",
+    "HOURLY",
     "NOTED_UNTIL_TAG",
     "ONE_RUN",
+    "landing_hour",
     "partition_bounds",
     "partition_days",
     "range_tags",
+    "span_tags",
 ]
 
 #: One partition per UTC day (site-local days for the daily rollup), from
@@ -23,6 +32,14 @@ __all__ = [
 DAILY = DailyPartitionsDefinition(
     start_date=Settings.from_env().partitions_start.isoformat(), end_offset=2
 )
+
+#: Bronze ingests landing files by the UTC hour they landed in (their
+#: ``date=…/hour=…`` folder): re-materializing an hour re-reads whatever of it is left.
+HOURLY = HourlyPartitionsDefinition(
+    start_date=f"{Settings.from_env().partitions_start.isoformat()}-00:00", end_offset=1
+)
+
+_LANDING_HOUR = re.compile(r"/date=(\d{4}-\d{2}-\d{2})/hour=(\d{2})/")
 
 #: A backfill of a date range is one run that streams day by day (not a run per day).
 ONE_RUN = BackfillPolicy.single_run()
@@ -40,6 +57,20 @@ def partition_bounds() -> tuple[dt.date, dt.date]:
     """First and last day that exist as partitions right now."""
     keys = DAILY.get_partition_keys()
     return dt.date.fromisoformat(keys[0]), dt.date.fromisoformat(keys[-1])
+
+
+def landing_hour(uri: str) -> str | None:
+    """The hourly partition key of a landing file (None for a file outside the layout)."""
+    found = _LANDING_HOUR.search(uri)
+    return f"{found[1]}-{found[2]}:00" if found else None
+
+
+def span_tags(keys: list[str]) -> dict[str, str]:
+    """Tags of one run over the partitions from the first to the last of ``keys``."""
+    return {
+        "dagster/asset_partition_range_start": min(keys),
+        "dagster/asset_partition_range_end": max(keys),
+    }
 
 
 def range_tags(refresh: RefreshRange) -> dict[str, str]:

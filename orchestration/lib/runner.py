@@ -7,7 +7,8 @@ import time
 from dagster import AssetKey, DagsterInstance, materialize
 
 from orchestration.definitions import ASSETS
-from orchestration.defs.partitions import range_tags
+from orchestration.defs.lake.bronze import unconsumed_landing_files
+from orchestration.defs.partitions import landing_hour, range_tags, span_tags
 from orchestration.defs.resources import RESOURCES
 from orchestration.lib.refresh import pending_refreshes
 from orchestration.lib.strata_resource import StrataResource
@@ -86,7 +87,7 @@ def _finish(report: dict[str, dict]) -> None:
 
 
 def run_pipeline(echo: bool = True) -> dict[str, dict]:
-    """Bronze, then every partition range it changed (landing files → hot tier).
+    """Bronze over the hours with new landing files, then every day range it changed.
 
     Returns metadata per asset, with ``seconds``, ``checks`` and the process's
     ``peak_rss_mb`` so far; counts add up over the ranges, distinct counts do not.
@@ -115,8 +116,13 @@ def run_pipeline(echo: bool = True) -> dict[str, dict]:
             print(f"      done in {seconds:.1f}s  {', '.join(shown)}", flush=True)
         _merge(report, name, meta, seconds)
 
-    run(BRONZE, {}, "[bronze]")
-    refreshes = pending_refreshes(StrataResource())
+    strata = StrataResource()
+    hours = [h for h in map(landing_hour, unconsumed_landing_files(strata)) if h is not None]
+    if hours:
+        run(BRONZE, span_tags(hours), "[bronze]")
+    elif echo:
+        print("no new landing files", flush=True)
+    refreshes = pending_refreshes(strata)
     if echo and not refreshes:
         print("every partition is up to date with bronze", flush=True)
     for i, refresh in enumerate(refreshes, 1):

@@ -21,7 +21,7 @@ from lake.io import Lake
 from lake.paths import LakePaths
 from lake.transforms.refresh_plan import RefreshRange, refresh_ranges
 from orchestration.definitions import defs
-from orchestration.defs.lake.sensors import refresh_sensor
+from orchestration.defs.lake.sensors import landing_sensor, refresh_sensor
 from orchestration.defs.resources import RESOURCES
 from orchestration.lib.runner import run_pipeline
 from tests.conftest import Env, make_env
@@ -178,7 +178,18 @@ def test_refresh_sensor_runs_bring_every_partition_up_to_date(env: Env) -> None:
     traffic = generate_traffic("ST-TEST", days=3, events=1500, end=END, host="shop.example")
     _send(env, traffic.events)
     instance = DagsterInstance.ephemeral()
-    ingest = defs.resolve_job_def("strata_ingest").execute_in_process(instance=instance)
+    with build_sensor_context(resources=RESOURCES, instance=instance) as ctx:
+        landed = landing_sensor(ctx)  # the landing hours of the new files, as one run
+    folders = {  # .../landing/events/date=D/hour=HH/<file>
+        (Path(f).parent.parent.name[5:], Path(f).parent.name[5:])
+        for f in Lake(env.settings).list_files(LakePaths(env.settings.lake_uri).landing_events)
+    }
+    hours = sorted(f"{d}-{h}:00" for d, h in folders)
+    assert landed.tags["dagster/asset_partition_range_start"] == hours[0]
+    assert landed.tags["dagster/asset_partition_range_end"] == hours[-1]
+    ingest = defs.resolve_job_def("strata_ingest").execute_in_process(
+        instance=instance, tags=landed.tags
+    )
     assert ingest.success
 
     def evaluate():
@@ -262,3 +273,38 @@ def test_the_run_report_adds_counts_over_ranges_but_never_distinct_counts() -> N
     got = report["silver/sessions"]
     assert (got["sessions"], got["distinct_clients"], got["seconds"]) == (12, 6, 3.0)
     assert got["checks"] == "5/6 passed (failed: x)"
+
+
+def test_bronze_partitions_are_landing_hours(env: Env) -> None:
+    from dagster import materialize
+
+    from lake.schemas import EVENT_SCHEMA
+    from orchestration.definitions import ASSETS
+    from orchestration.defs.partitions import landing_hour
+
+    lake, paths = Lake(env.settings), LakePaths(env.settings.lake_uri)
+    at = dt.datetime(2026, 3, 1, 10, tzinfo=dt.UTC)
+    for hour, client in ((9, "early"), (10, "late")):
+        row = {c: None for c in EVENT_SCHEMA} | {
+            "event_id": client,
+            "tracking_id": "ST-TEST",
+            "client_id": client,
+            "event_type": "pageview",
+            "event_at": at,
+            "received_at": at,
+            "event_date": at.date(),
+            "is_bot": False,
+        }
+        landed = at.replace(hour=hour)
+        uri = paths.landing_file(landed, "gw1", f"{hour:08d}")
+        assert landing_hour(uri) == f"2026-03-01-{hour:02d}:00"
+        lake.write_parquet(pl.DataFrame([row], schema=EVENT_SCHEMA).to_arrow(), uri)
+
+    one_hour = materialize(
+        ASSETS, selection=["bronze/events"], partition_key="2026-03-01-09:00", resources=RESOURCES
+    )
+    assert one_hour.success
+    assert pl.read_delta(paths.bronze_events)["client_id"].to_list() == ["early"]
+    report_ = run_pipeline(echo=False)  # picks up the other hour only
+    assert report_["bronze/events"]["new_files"] == 1
+    assert sorted(pl.read_delta(paths.bronze_events)["client_id"]) == ["early", "late"]

@@ -13,6 +13,7 @@ from lake.quality import MAX_CLOCK_AHEAD_S, CheckOutcome, validate
 from lake.schemas import EVENT_SCHEMA
 from lake.transforms.bronze import allowed_lateness, split_quarantine
 from orchestration.defs.lake.checks import merge_outcomes, suite_results, suite_specs
+from orchestration.defs.partitions import HOURLY, ONE_RUN, landing_hour
 from orchestration.lib.preview import preview
 from orchestration.lib.strata_resource import StrataResource
 
@@ -41,11 +42,14 @@ def unconsumed_landing_files(strata: StrataResource) -> list[str]:
 
 @asset(
     key=BRONZE,
+    partitions_def=HOURLY,
+    backfill_policy=ONE_RUN,
     group_name="lake",
     kinds={"delta", "polars"},
     check_specs=suite_specs("bronze_events", BRONZE),
     description="Every landed event once (dedup by event_id across batches), "
-    "partitioned by event_date; bots kept with is_bot.",
+    "partitioned by event_date; bots kept with is_bot.  Dagster partitions are the hours "
+    "events landed in: a run ingests the not yet consumed landing files of its hours.",
 )
 def bronze_events(context: AssetExecutionContext, strata: StrataResource) -> Iterator:
     """Append newly landed events bronze does not hold yet, a bounded chunk of files at a time.
@@ -58,7 +62,8 @@ def bronze_events(context: AssetExecutionContext, strata: StrataResource) -> Ite
     The bronze_events suite validates the new events of each chunk.
     """
     lake, paths = strata.lake(), strata.paths()
-    files = unconsumed_landing_files(strata)
+    hours = set(context.partition_keys)
+    files = [f for f in unconsumed_landing_files(strata) if landing_hour(f) in hours]
     totals = {"new_files": len(files), "new_events": 0, "duplicates": 0}
     totals |= {"quarantined_events": 0, "bots_in_new_events": 0}
     dates: set[dt.date] = set()

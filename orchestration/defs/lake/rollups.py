@@ -4,6 +4,7 @@ import datetime as dt
 
 import polars as pl
 from dagster import (
+    AllPartitionMapping,
     AssetDep,
     AssetExecutionContext,
     AssetsDefinition,
@@ -104,7 +105,10 @@ def _rollup_asset(
 
     @asset(
         key=["gold", name],
-        deps=[bronze_events, AssetDep(silver_sessions, partition_mapping=mapping)],
+        deps=[
+            AssetDep(bronze_events, partition_mapping=AllPartitionMapping()),
+            AssetDep(silver_sessions, partition_mapping=mapping),
+        ],
         partitions_def=DAILY,
         backfill_policy=ONE_RUN,
         group_name="lake",

@@ -1,4 +1,5 @@
-"""Jobs and sensors: new landing files → bronze; changed bronze days → a partition refresh."""
+"""Jobs and sensors: new landing files → bronze (by landing hour); changed bronze days →
+a refresh of the day partitions downstream."""
 
 import datetime as dt
 import hashlib
@@ -19,7 +20,7 @@ from dagster import (
 )
 
 from orchestration.defs.lake.bronze import BRONZE, unconsumed_landing_files
-from orchestration.defs.partitions import DAILY, range_tags
+from orchestration.defs.partitions import DAILY, HOURLY, landing_hour, range_tags, span_tags
 from orchestration.lib.refresh import pending_refreshes
 from orchestration.lib.strata_resource import StrataResource
 
@@ -33,7 +34,10 @@ __all__ = [
 
 #: Landing files into bronze (unpartitioned: it takes whatever arrived, any dates).
 ingest_job = define_asset_job(
-    "strata_ingest", selection=AssetSelection.assets(BRONZE), executor_def=in_process_executor
+    "strata_ingest",
+    selection=AssetSelection.assets(BRONZE),
+    partitions_def=HOURLY,
+    executor_def=in_process_executor,
 )
 
 #: Sessions, rollups and hot tier for a range of days, in one process (the embedded chdb
@@ -61,12 +65,15 @@ def refresh_schedule(context: ScheduleEvaluationContext) -> RunRequest:
 
 @sensor(job=ingest_job, minimum_interval_seconds=30, default_status=DefaultSensorStatus.RUNNING)
 def landing_sensor(context: SensorEvaluationContext, strata: StrataResource):
-    """Request a bronze run when landing holds files bronze has not consumed yet."""
+    """Request a bronze run over the landing hours that hold files bronze has not consumed."""
     files = unconsumed_landing_files(strata)
-    if not files:
+    hours = [h for h in map(landing_hour, files) if h is not None]
+    if not hours:
         return SkipReason("no new landing files")
     run_key = hashlib.sha1("\n".join(files).encode()).hexdigest()
-    return RunRequest(run_key=run_key, tags={"strata/new_files": str(len(files))})
+    return RunRequest(
+        run_key=run_key, tags={**span_tags(hours), "strata/new_files": str(len(files))}
+    )
 
 
 @sensor(job=refresh_job, minimum_interval_seconds=30, default_status=DefaultSensorStatus.RUNNING)

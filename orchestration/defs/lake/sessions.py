@@ -4,7 +4,14 @@ import datetime as dt
 from collections.abc import Iterator
 
 import polars as pl
-from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
+from dagster import (
+    AllPartitionMapping,
+    AssetDep,
+    AssetExecutionContext,
+    AssetKey,
+    MaterializeResult,
+    asset,
+)
 
 from lake.quality import CheckOutcome, validate
 from lake.schemas import EVENT_SCHEMA, SESSION_SCHEMA
@@ -35,14 +42,15 @@ def client_buckets(strata: StrataResource, days: list[dt.date]) -> int:
 
 @asset(
     key=SESSIONS,
-    deps=[bronze_events],
+    deps=[AssetDep(bronze_events, partition_mapping=AllPartitionMapping())],
     partitions_def=DAILY,
     backfill_policy=ONE_RUN,
     group_name="lake",
     kinds={"delta", "polars"},
     check_specs=suite_specs("silver_sessions", SESSIONS),
     description="One row per session (30-minute inactivity gap, whole across hour and day "
-    "boundaries), in the daily partition of the UTC date of its first event.",
+    "boundaries), in the daily partition of the UTC date of its first event.  Any landing "
+    "hour of bronze may hold events of any day (late data), hence 'all' upstream.",
 )
 def silver_sessions(context: AssetExecutionContext, strata: StrataResource) -> Iterator:
     """Rebuild the session partitions of this run's days from bronze, one day in memory.
