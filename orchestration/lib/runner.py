@@ -7,15 +7,13 @@ import time
 from dagster import AssetKey, DagsterInstance, materialize
 
 from orchestration.definitions import ASSETS
-from orchestration.defs.lake.bronze import unconsumed_landing_files
-from orchestration.defs.partitions import landing_hour, range_tags, span_tags
+from orchestration.defs.lake.bronze import BRONZE, new_landing_hours, unconsumed_landing_files
+from orchestration.defs.partitions import range_tags, span_tags
 from orchestration.defs.resources import RESOURCES
 from orchestration.lib.refresh import pending_refreshes
 from orchestration.lib.strata_resource import StrataResource
 
 __all__ = ["REFRESH_ORDER", "run_pipeline"]
-
-BRONZE = AssetKey(["bronze", "events"])
 
 #: Topological order of the partitioned assets a refresh rebuilds.
 REFRESH_ORDER: tuple[AssetKey, ...] = (
@@ -117,7 +115,7 @@ def run_pipeline(echo: bool = True) -> dict[str, dict]:
         _merge(report, name, meta, seconds)
 
     strata = StrataResource()
-    hours = [h for h in map(landing_hour, unconsumed_landing_files(strata)) if h is not None]
+    hours = new_landing_hours(unconsumed_landing_files(strata))
     if hours:
         run(BRONZE, span_tags(hours), "[bronze]")
     elif echo:

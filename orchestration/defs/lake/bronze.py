@@ -17,7 +17,13 @@ from orchestration.defs.partitions import HOURLY, ONE_RUN, landing_hour
 from orchestration.lib.preview import preview
 from orchestration.lib.strata_resource import StrataResource
 
-__all__ = ["CONSUMED_SCHEMA", "bronze_events", "unconsumed_landing_files"]
+__all__ = [
+    "BRONZE",
+    "CONSUMED_SCHEMA",
+    "bronze_events",
+    "new_landing_hours",
+    "unconsumed_landing_files",
+]
 
 BRONZE = AssetKey(["bronze", "events"])
 
@@ -38,6 +44,11 @@ def unconsumed_landing_files(strata: StrataResource) -> list[str]:
     consumed = lake.scan_delta(paths.landing_consumed, CONSUMED_SCHEMA).select("path").collect()
     done = set(consumed["path"].to_list())
     return [f for f in lake.list_files(paths.landing_events) if f not in done]
+
+
+def new_landing_hours(files: list[str]) -> list[str]:
+    """The hourly partitions (landing hours) of ``files``, sorted, each once."""
+    return sorted({h for h in map(landing_hour, files) if h is not None})
 
 
 @asset(

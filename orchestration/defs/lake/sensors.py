@@ -19,8 +19,8 @@ from dagster import (
     sensor,
 )
 
-from orchestration.defs.lake.bronze import BRONZE, unconsumed_landing_files
-from orchestration.defs.partitions import DAILY, HOURLY, landing_hour, range_tags, span_tags
+from orchestration.defs.lake.bronze import BRONZE, new_landing_hours, unconsumed_landing_files
+from orchestration.defs.partitions import DAILY, HOURLY, range_tags, span_tags
 from orchestration.lib.refresh import pending_refreshes
 from orchestration.lib.strata_resource import StrataResource
 
@@ -67,7 +67,7 @@ def refresh_schedule(context: ScheduleEvaluationContext) -> RunRequest:
 def landing_sensor(context: SensorEvaluationContext, strata: StrataResource):
     """Request a bronze run over the landing hours that hold files bronze has not consumed."""
     files = unconsumed_landing_files(strata)
-    hours = [h for h in map(landing_hour, files) if h is not None]
+    hours = new_landing_hours(files)
     if not hours:
         return SkipReason("no new landing files")
     run_key = hashlib.sha1("\n".join(files).encode()).hexdigest()
