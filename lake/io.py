@@ -150,17 +150,6 @@ class Lake:
         )
         return dict(counts.iter_rows())
 
-    def scan_days(
-        self,
-        uri: str,
-        schema: dict[str, pl.DataType],
-        partition_col: str,
-        first: dt.date,
-        last: dt.date,
-    ) -> pl.LazyFrame:
-        """Lazy scan of the date partitions ``first..last`` of a Delta table (others unread)."""
-        return self.scan_delta(uri, schema).filter(pl.col(partition_col).is_between(first, last))
-
     def compact(self, uri: str) -> dict[str, int]:
         """Merge small files of a Delta table (``OPTIMIZE``); returns files added/removed."""
         table = self.delta_table(uri)

@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+import polars as pl
 from dagster import AssetExecutionContext, MaterializeResult, asset
 
 from lake.changes import ChangedDays
@@ -50,12 +51,11 @@ def clickhouse_hot_tier(
     days = partition_days(context)
     for name, (time_col, part_col) in _TABLES.items():
         columns = ["tracking_id", time_col, *ROLLUP_DIMENSIONS, *ROLLUP_METRIC_COLUMNS]
-        exists = lake.delta_table(paths.gold(name)) is not None
+        gold = lake.scan_delta(paths.gold(name), {})  # the table's log read once, not per day
+        exists = bool(gold.collect_schema().names())
         for day in days:
             rows = (
-                lake.scan_days(paths.gold(name), {}, part_col, day, day).select(columns).collect()
-                if exists
-                else None
+                gold.filter(pl.col(part_col) == day).select(columns).collect() if exists else None
             )
             with hot_tier(settings) as client:
                 replace_partitions(

@@ -82,8 +82,8 @@ def silver_sessions(context: AssetExecutionContext, strata: StrataResource) -> I
         total += sessions.height
         last = sessions if sessions.height else last
         context.log.info(f"{day}: {sessions.height} sessions")
-    written = lake.scan_days(
-        paths.silver_sessions, SESSION_SCHEMA, "session_date", days[0], days[-1]
+    written = lake.scan_delta(paths.silver_sessions, SESSION_SCHEMA).filter(
+        pl.col("session_date").is_between(days[0], days[-1])
     )
     stats = written.select(  # distinct clients over the range: counted, never summed
         bounces=pl.col("is_bounce").sum(), distinct_clients=pl.col("client_id").n_unique()
