@@ -13,6 +13,17 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 ENGAGEMENT = {"event", "click", "transaction", "purchase"}
+
+#: Session columns the session tests compare between engines and references.
+SESSION_SUMMARY = (
+    "session_id",
+    "client_id",
+    "started_at",
+    "ended_at",
+    "count_pageviews",
+    "count_events",
+    "is_bounce",
+)
 GAP = dt.timedelta(minutes=30)
 
 

@@ -14,6 +14,7 @@ from lake.paths import LakePaths
 from lake.schemas import ENGAGEMENT_EVENT_TYPES
 from orchestration.lib.runner import run_pipeline
 from tests.conftest import Env
+from tests.reference import SESSION_SUMMARY
 
 SESSIONS_SQL = """
 WITH ordered AS (
@@ -57,19 +58,7 @@ def test_polars_sessions_equal_clickhouse_sql_sessions(env: Env) -> None:
     bronze = pl.read_delta(paths.bronze_events).select(
         "event_id", "tracking_id", "client_id", "event_type", "event_at"
     )
-    polars_sessions = set(
-        pl.read_delta(paths.silver_sessions)
-        .select(
-            "session_id",
-            "client_id",
-            "started_at",
-            "ended_at",
-            "count_pageviews",
-            "count_events",
-            "is_bounce",
-        )
-        .rows()
-    )
+    polars_sessions = set(pl.read_delta(paths.silver_sessions).select(*SESSION_SUMMARY).rows())
     with hot_tier(env.settings) as client:
         client.command(
             "CREATE TEMPORARY TABLE bronze (event_id String, tracking_id String, client_id String,"

@@ -18,6 +18,7 @@ from lake.transforms.sessionize import (
     build_sessions,
     sessions_by_day,
 )
+from tests.reference import SESSION_SUMMARY
 
 T0 = dt.datetime(2026, 3, 1, 22, 0, tzinfo=dt.UTC)  # near midnight: sessions cross days
 GAP = dt.timedelta(minutes=30)
@@ -45,17 +46,7 @@ def _frame(rows: list[tuple[str, str, int, str, int]]) -> pl.LazyFrame:
 
 def _summary(events: pl.LazyFrame) -> set[tuple]:
     sessions = build_sessions(assign_sessions(events)).collect()
-    return set(
-        sessions.select(
-            "session_id",
-            "client_id",
-            "started_at",
-            "ended_at",
-            "count_pageviews",
-            "count_events",
-            "is_bounce",
-        ).rows()
-    )
+    return set(sessions.select(*SESSION_SUMMARY).rows())
 
 
 def _reference(unique: dict[str, tuple[str, int, str]]) -> set[tuple]:
