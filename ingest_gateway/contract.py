@@ -7,7 +7,16 @@ from typing import Annotated, Literal
 
 import msgspec
 
-__all__ = ["MAX_BATCH", "Context", "Event", "decode_batch", "event_decoder"]
+__all__ = [
+    "MAX_BATCH",
+    "Context",
+    "Event",
+    "Page",
+    "PropertyValue",
+    "Revenue",
+    "decode_batch",
+    "event_decoder",
+]
 
 MAX_BATCH = 500
 
@@ -18,6 +27,8 @@ ShortStr = Annotated[str, msgspec.Meta(max_length=256)]
 Id = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
 Url = Annotated[str, msgspec.Meta(max_length=4096)]
 Scalar = str | int | float | bool | None
+#: A property value: a JSON scalar or a flat list of them (limits: ``validation.py``).
+PropertyValue = Scalar | list[Scalar]
 
 
 class Page(msgspec.Struct, frozen=True):
@@ -66,7 +77,7 @@ class Event(msgspec.Struct, frozen=True):
     event_name: ShortStr | None = None
     timestamp: dt.datetime | float | None = None
     page: Page | None = None
-    properties: dict[str, Scalar] | None = None
+    properties: dict[str, PropertyValue] | None = None
     revenue: Revenue | None = None
     experiment: Experiment | None = None
     context: Context | None = None
@@ -80,16 +91,21 @@ _object_decoder = msgspec.json.Decoder(msgspec.Raw)
 def decode_batch(body: bytes) -> list[msgspec.Raw]:
     """Split a body (one event object or an array) into raw items, validated one by one later.
 
-    Raises ``msgspec.DecodeError`` when the body is not JSON or not an object/array,
-    and ``ValueError`` when the array is longer than :data:`MAX_BATCH`.
+    Raises ``msgspec.DecodeError`` when the body is not JSON or not an object/array
+    (or nests deeper than the decoder's recursion limit), and ``ValueError`` when the
+    array is longer than :data:`MAX_BATCH`.  Invalid UTF-8 inside one item is found
+    when that item is decoded, so only that item is rejected.
     """
     first = body.lstrip()[:1]
-    if first == b"[":
-        items = _list_decoder.decode(body)
-    elif first == b"{":
-        items = [_object_decoder.decode(body)]
-    else:
-        raise msgspec.DecodeError("body is neither a JSON object nor an array")
+    try:
+        if first == b"[":
+            items = _list_decoder.decode(body)
+        elif first == b"{":
+            items = [_object_decoder.decode(body)]
+        else:
+            raise msgspec.DecodeError("body is neither a JSON object nor an array")
+    except RecursionError:
+        raise msgspec.DecodeError("JSON is nested too deeply") from None
     if len(items) > MAX_BATCH:
         raise ValueError(f"batch has {len(items)} events; at most {MAX_BATCH} per request")
     return items

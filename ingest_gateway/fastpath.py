@@ -13,7 +13,14 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from ingest_gateway.intake import MAX_BODY_BYTES, Answer, Intake, Sender
+from ingest_gateway.intake import (
+    MAX_BODY_BYTES,
+    MAX_HEADER_BYTES,
+    Answer,
+    Intake,
+    Sender,
+    error_answer,
+)
 
 __all__ = ["GatewayApp", "send_answer"]
 
@@ -43,7 +50,17 @@ class GatewayApp:
         self.state = api.state
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        """Serve POSTs to the ingest paths directly; delegate everything else."""
+        """Serve POSTs to the ingest paths directly; delegate everything else.
+
+        Requests whose headers together pass :data:`MAX_HEADER_BYTES` get 431 before
+        any of them is read (HTTP parsers here set no such limit of their own).
+        """
+        if scope["type"] == "http":
+            size = sum(len(name) + len(value) for name, value in scope["headers"])
+            if size > MAX_HEADER_BYTES:
+                msg = f"request headers are {size} bytes; at most {MAX_HEADER_BYTES}"
+                await send_answer(send, error_answer(431, msg))
+                return
         if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] not in _PATHS:
             await self.api(scope, receive, send)
             return

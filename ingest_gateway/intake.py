@@ -10,8 +10,10 @@ decided here once.
 
 from __future__ import annotations
 
+import math
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -20,27 +22,35 @@ import orjson
 
 from ingest_gateway.commit import GroupCommit
 from ingest_gateway.contract import decode_batch, event_decoder
+from ingest_gateway.enrich.bots import MAX_UA_CHARS
 from ingest_gateway.enrich.geo import GeoLocator
 from ingest_gateway.enrich.rows import enrich
 from ingest_gateway.flusher import Flusher
 from ingest_gateway.ratelimit import RateLimiter
 from ingest_gateway.sites import SiteCache
+from ingest_gateway.validation import InvalidEvent, check_event
 from ingest_gateway.wal import WriteAheadLog
 from lake.settings import Settings
 
-__all__ = ["MAX_BODY_BYTES", "Answer", "Intake", "Sender"]
+__all__ = ["MAX_BODY_BYTES", "MAX_HEADER_BYTES", "Answer", "Intake", "Sender", "error_answer"]
 
 MAX_BODY_BYTES = 1024 * 1024
+#: All request headers together; past this the request is refused with 431.
+MAX_HEADER_BYTES = 16 * 1024
 _CONTENT_TYPES = ("application/json", "text/plain", "")
 
 
 @dataclass(frozen=True)
 class Sender:
-    """What a request says about who sent it."""
+    """What a request says about who sent it (the user agent cut to what is parsed)."""
 
     user_agent: str | None = None
     ip: str | None = None
     origin: str | None = None  # the Origin header, as sent
+
+    def __post_init__(self) -> None:
+        if self.user_agent is not None and len(self.user_agent) > MAX_UA_CHARS:
+            object.__setattr__(self, "user_agent", self.user_agent[:MAX_UA_CHARS])
 
     @property
     def origin_host(self) -> str | None:
@@ -64,6 +74,11 @@ class Answer:
 
 def _answer(status: int, body: dict, headers: dict[str, str]) -> Answer:
     return Answer(status, orjson.dumps(body), headers)
+
+
+def error_answer(status: int, message: str, headers: dict[str, str] | None = None) -> Answer:
+    """A 4xx answer with ``{"error": message}``."""
+    return _answer(status, {"error": message}, headers or {})
 
 
 class Intake:
@@ -113,8 +128,8 @@ class Intake:
             return self.too_large(len(body), sender)
         try:
             return decode_batch(body)
-        except (msgspec.DecodeError, msgspec.ValidationError):
-            msg = "body must be a JSON event object or an array of event objects"
+        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+            msg = f"body must be a JSON event object or an array of event objects ({exc})"
             return _answer(400, {"error": msg}, self.cors(sender))
         except ValueError as exc:
             return _answer(400, {"error": str(exc)}, self.cors(sender))
@@ -124,8 +139,13 @@ class Intake:
         msg = f"body is {size} bytes; at most {MAX_BODY_BYTES}"
         return _answer(413, {"error": msg}, self.cors(sender))
 
-    async def accept(self, items: list[msgspec.Raw] | list[bytes], sender: Sender) -> Answer:
+    async def accept(
+        self, items: Sequence[msgspec.Raw | bytes | InvalidEvent], sender: Sender
+    ) -> Answer:
         """Validate and durably log ``items``; the answer every ingest route gives.
+
+        An item may already be an :class:`InvalidEvent` (a sender's message its mapping
+        could not use): it is reported at its index like any other rejection.
 
         ``202 {"accepted", "rejected": [{"index", "error"}]}`` once every accepted event
         is in the WAL; ``400`` when none is valid; ``429`` + ``Retry-After`` when a site is
@@ -141,10 +161,19 @@ class Intake:
         per_site: Counter[str] = Counter()
         rejected: list[dict] = []
         for index, raw in enumerate(items):
+            if isinstance(raw, InvalidEvent):
+                rejected.append({"index": index, "error": str(raw)})
+                continue
             try:
-                event = event_decoder.decode(raw)
-            except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+                event, notes = check_event(event_decoder.decode(raw), index)
+            except (msgspec.ValidationError, msgspec.DecodeError, InvalidEvent) as exc:
                 rejected.append({"index": index, "error": str(exc)})
+                continue
+            except UnicodeDecodeError:
+                rejected.append({"index": index, "error": "event is not valid UTF-8"})
+                continue
+            except RecursionError:
+                rejected.append({"index": index, "error": "event is nested too deeply"})
                 continue
             site = self.sites.get(event.tracking_id)
             if site is None:
@@ -157,22 +186,32 @@ class Intake:
                 continue
             try:
                 row = enrich(
-                    event, received_us, sender.user_agent, sender.ip, self.geo, site.store_raw_ip
+                    event,
+                    received_us,
+                    sender.user_agent,
+                    sender.ip,
+                    self.geo,
+                    site.store_raw_ip,
+                    index,
                 )
             except ValueError as exc:  # e.g. a timestamp outside 2000–2100
                 rejected.append({"index": index, "error": str(exc)})
                 continue
             per_site[event.tracking_id] += 1
             rows.append(row)
+            rejected.extend(notes)
         if not rows:
             return _answer(400, {"accepted": 0, "rejected": rejected}, cors)
-        for tracking_id, count in per_site.items():
+        rates = {}
+        for tracking_id in per_site:
             site = self.sites.get(tracking_id)
-            rate = (site.rate_limit_eps if site else None) or self.settings.rate_limit_eps
-            wait = self.limiter.try_take(tracking_id, count, rate)
-            if wait:
-                error = f"rate limit of {rate} events/s exceeded for {tracking_id!r}"
-                return _answer(429, {"error": error}, {**cors, "Retry-After": str(int(wait))})
+            rates[tracking_id] = (site.rate_limit_eps if site else None) or (
+                self.settings.rate_limit_eps
+            )
+        over, wait = self.limiter.try_take_all(per_site, rates)
+        if over is not None:
+            error = f"rate limit of {rates[over]} events/s exceeded for {over!r}"
+            return _answer(429, {"error": error}, {**cors, "Retry-After": str(math.ceil(wait))})
         frame_no, pending = self.wal.write(rows)
         self.flusher.notify(pending)
         await self.commit.durable(frame_no)

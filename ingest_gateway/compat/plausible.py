@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ingest_gateway.compat.common import anonymous_client_id, flat_properties
+from ingest_gateway.compat.common import anonymous_client_id, flat_properties, text
+from ingest_gateway.validation import InvalidEvent
 
 __all__ = ["plausible_event"]
 
@@ -21,7 +22,7 @@ def plausible_event(
     """The contract-v1 event of one Plausible request (site already resolved)."""
     if not isinstance(body, dict) or tracking_id is None:
         return {}
-    name = body.get("name", body.get("n"))
+    name = text(body.get("name", body.get("n")))
     revenue = body.get("revenue", body.get("$"))
     event: dict[str, Any] = {
         "tracking_id": tracking_id,
@@ -43,8 +44,12 @@ def plausible_event(
         try:
             amount = float(revenue["amount"])
         except (TypeError, ValueError):
-            amount = 0.0
-        event["revenue"] = {"amount": amount, "currency": str(revenue.get("currency", "USD"))}
+            raise InvalidEvent("revenue.amount must be a number") from None
+        currency = revenue.get("currency")
+        event["revenue"] = {
+            "amount": amount,
+            "currency": currency if isinstance(currency, str) and currency else "USD",
+        }
     else:
         event.update(event_type="event", event_name=name)
     return {k: v for k, v in event.items() if v is not None}

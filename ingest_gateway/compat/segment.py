@@ -11,7 +11,8 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from ingest_gateway.compat.common import flat_properties
+from ingest_gateway.compat.common import Mapped, flat_properties, map_safely, text
+from ingest_gateway.validation import InvalidEvent
 
 __all__ = ["segment_events", "write_key_from_auth"]
 
@@ -34,12 +35,13 @@ def _one(msg: dict[str, Any], write_key: str | None, kind: str | None) -> dict[s
     ctx = msg.get("context") if isinstance(msg.get("context"), dict) else {}
     props = msg.get("properties") if isinstance(msg.get("properties"), dict) else {}
     page_ctx = ctx.get("page") if isinstance(ctx.get("page"), dict) else {}
+    timestamp = msg.get("timestamp") or msg.get("originalTimestamp")
     event: dict[str, Any] = {
-        "tracking_id": msg.get("writeKey") or write_key,
-        "client_id": msg.get("anonymousId") or msg.get("userId"),
-        "event_id": msg.get("messageId"),
-        "user_id": msg.get("userId"),
-        "timestamp": msg.get("timestamp") or msg.get("originalTimestamp"),
+        "tracking_id": text(msg.get("writeKey")) or write_key,
+        "client_id": text(msg.get("anonymousId")) or text(msg.get("userId")),
+        "event_id": text(msg.get("messageId")),
+        "user_id": text(msg.get("userId")),
+        "timestamp": timestamp if isinstance(timestamp, str) else None,
         "context": {
             k: v
             for k, v in {
@@ -66,15 +68,22 @@ def _one(msg: dict[str, Any], write_key: str | None, kind: str | None) -> dict[s
         event["properties"] = flat_properties(msg.get("traits"))
     elif kind == "track":
         name = msg.get("event")
+        if not isinstance(name, str):
+            raise InvalidEvent("event must be a string naming the action")
         event["event_name"] = name
         event["properties"] = flat_properties(props)
         amount = props.get("revenue", props.get("total"))
-        if name in _PURCHASE_EVENTS and isinstance(amount, int | float):
+        if (
+            name in _PURCHASE_EVENTS
+            and isinstance(amount, int | float)
+            and not isinstance(amount, bool)
+        ):
+            currency = props.get("currency")
             event["event_type"] = "purchase"
             event["revenue"] = {
                 "amount": amount,
-                "currency": str(props.get("currency") or "USD").upper(),
-                "transaction_id": props.get("order_id"),
+                "currency": currency.upper() if isinstance(currency, str) and currency else "USD",
+                "transaction_id": text(props.get("order_id")),
             }
         else:
             event["event_type"] = "event"
@@ -83,14 +92,19 @@ def _one(msg: dict[str, Any], write_key: str | None, kind: str | None) -> dict[s
     return {k: v for k, v in event.items() if v is not None}
 
 
-def segment_events(body: Any, kind: str | None, write_key: str | None) -> list[dict[str, Any]]:
+def segment_events(body: Any, kind: str | None, write_key: str | None) -> list[Mapped]:
     """Contract-v1 events of one Segment request (``kind`` None for ``/v1/batch``)."""
     if not isinstance(body, dict):
-        return [{}]
+        return [InvalidEvent("body must be a JSON object")]
     if kind is None:
         batch = body.get("batch")
         if not isinstance(batch, list):
-            return [{}]
-        key = body.get("writeKey") or write_key
-        return [_one(m, key, None) if isinstance(m, dict) else {} for m in batch]
-    return [_one(body, write_key, kind)]
+            return [InvalidEvent("batch must be a list of messages")]
+        key = text(body.get("writeKey")) or write_key
+        return [
+            map_safely(_one, m, key, None)
+            if isinstance(m, dict)
+            else InvalidEvent("message must be an object")
+            for m in batch
+        ]
+    return [map_safely(_one, body, write_key, kind)]

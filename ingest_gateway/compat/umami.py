@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ingest_gateway.compat.common import anonymous_client_id, flat_properties
+from ingest_gateway.compat.common import anonymous_client_id, flat_properties, text
 
 __all__ = ["umami_event"]
 
@@ -20,17 +20,17 @@ def umami_event(body: Any, ip: str | None, user_agent: str | None) -> dict[str, 
     if not isinstance(body, dict) or not isinstance(body.get("payload"), dict):
         return {}
     p = body["payload"]
-    site = p.get("website")
+    site = text(p.get("website"))
     ip = p.get("ip") if isinstance(p.get("ip"), str) else ip
     url = p.get("url")
     host = p.get("hostname")
     if isinstance(url, str) and url.startswith("/") and isinstance(host, str):
         url = f"https://{host}{url}"
-    name = p.get("name")
+    name = text(p.get("name"))
     event: dict[str, Any] = {
         "tracking_id": site,
         "client_id": anonymous_client_id(str(site), ip, user_agent),
-        "user_id": str(p["id"]) if p.get("id") not in (None, "") else None,
+        "user_id": text(p.get("id")) or None,
         "page": {
             k: v
             for k, v in {"url": url, "title": p.get("title"), "referrer": p.get("referrer")}.items()

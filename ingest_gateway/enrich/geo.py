@@ -9,7 +9,7 @@ import ipaddress
 import iptocc
 import maxminddb
 
-__all__ = ["GeoLocator", "anonymize_ip", "country_of"]
+__all__ = ["GeoLocator", "anonymize_ip", "country_of", "normalize_ip"]
 
 
 @functools.lru_cache(maxsize=50_000)
@@ -37,6 +37,17 @@ def anonymize_ip(ip: str | None) -> str | None:
         return None
     prefix = 24 if addr.version == 4 else 48
     return str(ipaddress.ip_network(f"{addr}/{prefix}", strict=False).network_address)
+
+
+@functools.lru_cache(maxsize=50_000)
+def normalize_ip(ip: str | None) -> str | None:
+    """The address in canonical form, or None when ``ip`` is not an IP address."""
+    if not ip:
+        return None
+    try:
+        return str(ipaddress.ip_address(ip))
+    except ValueError:
+        return None
 
 
 class GeoLocator:

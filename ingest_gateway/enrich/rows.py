@@ -9,7 +9,7 @@ import orjson
 
 from ingest_gateway.contract import Event
 from ingest_gateway.enrich.channels import channel_for
-from ingest_gateway.enrich.geo import GeoLocator, anonymize_ip
+from ingest_gateway.enrich.geo import GeoLocator, anonymize_ip, normalize_ip
 from ingest_gateway.enrich.ua import parse_user_agent
 from ingest_gateway.enrich.urls import parse_page, referrer_host
 from lake.schemas import EVENT_SCHEMA
@@ -46,12 +46,16 @@ def _to_us(ts: dt.datetime | float) -> int:
     return us
 
 
-def _event_id(e: Event, event_us: int, url: str | None) -> str:
-    """Deterministic id for events sent without one, so a re-sent batch dedups."""
-    key = "\x1f".join(
-        (e.tracking_id, e.client_id, e.event_type, e.event_name or "", str(event_us), url or "")
-    )
-    return hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
+def _event_id(e: Event, event_us: int, url: str | None, index: int | None) -> str:
+    """Deterministic id for events sent without one, so a re-sent batch dedups.
+
+    An event without a timestamp is stamped when received, so two alike events in one
+    batch would get one id: the position in the batch (``index``) tells them apart.
+    """
+    parts = [e.tracking_id, e.client_id, e.event_type, e.event_name or "", str(event_us), url or ""]
+    if index is not None:
+        parts.append(str(index))
+    return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
 
 
 _COUNTRY_ONLY = GeoLocator()
@@ -64,17 +68,21 @@ def enrich(
     header_ip: str | None,
     geo: GeoLocator = _COUNTRY_ONLY,
     keep_raw_ip: bool = False,
+    index: int = 0,
 ) -> list:
-    """Enrich a decoded event into a WAL row (values of WAL_COLUMNS).
+    """Enrich a decoded, validated event into a WAL row (values of WAL_COLUMNS).
 
-    The IP is stored anonymized (/24, /48) unless the site opted in (``keep_raw_ip``).
+    The IP is stored anonymized (/24, /48) unless the site opted in (``keep_raw_ip``);
+    anything that is not an address is stored as null.  ``index`` is the event's
+    position in its request (see :func:`_event_id`).
     Raises ``ValueError`` for a timestamp outside 2000–2100.
     """
     ctx = e.context
     page = e.page
     url = page.url if page else None
     ref = page.referrer if page else None
-    event_us = _to_us(e.timestamp) if e.timestamp is not None else received_us
+    stamped = e.timestamp is not None
+    event_us = _to_us(e.timestamp) if stamped else received_us
     info = parse_page(url)
     ref_host = referrer_host(ref)
     if ref_host and info.host and ref_host == info.host.removeprefix("www."):
@@ -85,7 +93,7 @@ def enrich(
     rev = e.revenue
     exp = e.experiment
     return [
-        e.event_id or _event_id(e, event_us, url),
+        e.event_id or _event_id(e, event_us, url, None if stamped else index),
         e.tracking_id,
         e.client_id,
         e.session_id,
@@ -115,7 +123,7 @@ def enrich(
         ctx.screen if ctx else None,
         ctx.language if ctx else None,
         ctx.timezone if ctx else None,
-        ip if keep_raw_ip else anonymize_ip(ip),
+        normalize_ip(ip) if keep_raw_ip else anonymize_ip(ip),
         *geo.locate(ip),
         ua.device,
         ua.browser,

@@ -6,12 +6,10 @@ import functools
 from typing import NamedTuple
 
 import ua_parser
-from crawlerdetect import CrawlerDetect
+
+from ingest_gateway.enrich.bots import MAX_UA_CHARS, is_bot_user_agent
 
 __all__ = ["UserAgentInfo", "parse_user_agent"]
-
-_crawlers = CrawlerDetect()
-_HEADLESS = ("HeadlessChrome", "PhantomJS", "Puppeteer", "Playwright", "Selenium", "Lighthouse")
 
 
 class UserAgentInfo(NamedTuple):
@@ -35,15 +33,18 @@ def _device_class(ua: str, device_family: str) -> str:
 
 @functools.lru_cache(maxsize=20_000)
 def parse_user_agent(ua: str | None) -> UserAgentInfo:
-    """Classify a user agent string; an empty one counts as a bot (no browser sends none)."""
-    if not ua:
+    """Classify a user agent string; an empty one counts as a bot (no browser sends none).
+
+    Only the first :data:`MAX_UA_CHARS` characters are read, so a hostile header costs
+    no more than a real one; callers pass it already cut (it is also the cache key).
+    """
+    ua = ua[:MAX_UA_CHARS] if ua else ua
+    if not ua or not ua.strip():
         return UserAgentInfo("Unknown", None, "Unknown", None, "desktop", True)
     result = ua_parser.parse(ua)
     agent, os_, device = result.user_agent, result.os, result.device
     family = device.family if device else "Other"
-    is_bot = (
-        family == "Spider" or any(sig in ua for sig in _HEADLESS) or bool(_crawlers.isCrawler(ua))
-    )
+    is_bot = family == "Spider" or is_bot_user_agent(ua)
     return UserAgentInfo(
         browser=agent.family if agent else "Other",
         browser_version=agent.major if agent else None,

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import functools
+import re
 from typing import NamedTuple
 from urllib.parse import parse_qsl, urlsplit
 
-__all__ = ["PageInfo", "parse_page", "referrer_host"]
+__all__ = ["MAX_UTM_CHARS", "PageInfo", "parse_page", "referrer_host"]
 
 _UTM = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
+#: UTM values are kept up to this length; longer ones (or with control characters,
+#: which percent-decoding can produce) are dropped.
+MAX_UTM_CHARS = 256
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 class PageInfo(NamedTuple):
@@ -17,6 +22,7 @@ class PageInfo(NamedTuple):
     host: str | None
     path: str | None
     utm: dict[str, str]
+    dropped: tuple[str, ...] = ()  # UTM keys whose values broke the rules above
 
 
 @functools.lru_cache(maxsize=50_000)
@@ -34,8 +40,15 @@ def parse_page(url: str | None) -> PageInfo:
     path = parts.path or "/"
     if len(path) > 1:
         path = path.rstrip("/") or "/"
-    utm = {k: v.lower() for k, v in parse_qsl(parts.query) if k in _UTM and v}
-    return PageInfo(parts.hostname, path, utm)
+    utm: dict[str, str] = {}
+    dropped: list[str] = []
+    for key, value in parse_qsl(parts.query):
+        if key in _UTM and value:
+            if len(value) > MAX_UTM_CHARS or _CONTROL.search(value):
+                dropped.append(key)
+            else:
+                utm[key] = value.lower()
+    return PageInfo(parts.hostname, path, utm, tuple(dropped))
 
 
 @functools.lru_cache(maxsize=20_000)

@@ -7,42 +7,79 @@ the senders' own clients expect.
 
 from __future__ import annotations
 
-import gzip
+import zlib
 from typing import Any
 
 import orjson
 from fastapi import APIRouter, Request, Response
 
+from ingest_gateway.compat.common import Mapped, map_safely
 from ingest_gateway.compat.ga4 import ga4_events
 from ingest_gateway.compat.plausible import domains_of, plausible_event
 from ingest_gateway.compat.segment import segment_events, write_key_from_auth
 from ingest_gateway.compat.umami import umami_event
-from ingest_gateway.intake import MAX_BODY_BYTES, Answer, Intake
-from ingest_gateway.routes.events import respond, sender_of
+from ingest_gateway.contract import MAX_BATCH
+from ingest_gateway.intake import MAX_BODY_BYTES, Answer, Intake, error_answer
+from ingest_gateway.routes.events import read_body, respond, sender_of
+from ingest_gateway.validation import InvalidEvent
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["compatibility"])
 
 
+def _gunzip(body: bytes, limit: int) -> bytes | Answer:
+    """Decompress a gzip body, stopping at ``limit`` decompressed bytes (413 past it)."""
+    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    try:
+        out = inflater.decompress(body, limit + 1)
+    except zlib.error:
+        return error_answer(400, "body is not valid gzip")
+    if len(out) > limit or inflater.unconsumed_tail:
+        return error_answer(413, f"decompressed body is over {limit} bytes; at most {limit}")
+    if not inflater.eof:
+        return error_answer(400, "body is not valid gzip (truncated)")
+    return out
+
+
 async def _json_body(request: Request) -> Any | Response:
-    body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
-        return respond(request.app.state.intake.too_large(len(body), sender_of(request)))
-    if request.headers.get("content-encoding", "").lower() == "gzip":
-        try:
-            body = gzip.decompress(body)
-        except (OSError, EOFError):
-            return respond(Answer(400, b'{"error":"body is not valid gzip"}'))
+    """The request's JSON, after the same size limits as ``/api/v1/events`` on the
+    decoded payload (gzip included)."""
+    body = await read_body(request)
+    if isinstance(body, Answer):
+        return respond(body)
+    encoding = request.headers.get("content-encoding", "").strip().lower()
+    if encoding == "gzip":
+        body = _gunzip(body, MAX_BODY_BYTES)
+        if isinstance(body, Answer):
+            return respond(body)
+    elif encoding not in ("", "identity"):
+        return respond(error_answer(415, f"content encoding {encoding!r} not supported"))
     try:
         return orjson.loads(body)
-    except orjson.JSONDecodeError:
-        return respond(Answer(400, b'{"error":"body is not JSON"}'))
+    except orjson.JSONDecodeError as exc:
+        return respond(error_answer(400, f"body is not valid JSON: {exc}"))
 
 
-async def _accept(request: Request, events: list[dict[str, Any]]) -> Answer:
+def _too_many(events: list[Mapped]) -> Response | None:
+    if len(events) > MAX_BATCH:
+        msg = f"batch has {len(events)} events; at most {MAX_BATCH} per request"
+        return respond(error_answer(400, msg))
+    return None
+
+
+def _encode(event: Mapped) -> bytes | InvalidEvent:
+    if isinstance(event, InvalidEvent):
+        return event
+    try:
+        return orjson.dumps(event)
+    except (orjson.JSONEncodeError, TypeError) as exc:
+        return InvalidEvent(f"event cannot be encoded: {exc}")
+
+
+async def _accept(request: Request, events: list[Mapped]) -> Answer:
     intake: Intake = request.app.state.intake
-    return await intake.accept([orjson.dumps(e) for e in events], sender_of(request))
+    return await intake.accept([_encode(e) for e in events], sender_of(request))
 
 
 async def _segment(request: Request, kind: str | None) -> Response:
@@ -50,7 +87,10 @@ async def _segment(request: Request, kind: str | None) -> Response:
     if isinstance(body, Response):
         return body
     key = write_key_from_auth(request.headers.get("authorization"))
-    answer = await _accept(request, segment_events(body, kind, key))
+    events = segment_events(body, kind, key)
+    if (too_many := _too_many(events)) is not None:
+        return too_many
+    answer = await _accept(request, events)
     if answer.status == 202:  # Segment's clients expect 200 {"success": true}
         data = orjson.loads(answer.body)
         return respond(Answer(200, orjson.dumps({"success": True, **data}), answer.headers))
@@ -92,7 +132,7 @@ async def plausible(request: Request) -> Response:
     site = next((s for d in domains_of(body) if (s := intake.sites.by_domain(d)) is not None), None)
     if site is None:
         return respond(Answer(400, b'{"error":"no site with that domain"}'))
-    event = plausible_event(body, site.tracking_id, sender.ip, sender.user_agent)
+    event = map_safely(plausible_event, body, site.tracking_id, sender.ip, sender.user_agent)
     answer = await _accept(request, [event])
     if answer.status == 202:
         return Response(b"ok", 202, headers=answer.headers, media_type="text/plain")
@@ -105,7 +145,10 @@ async def ga4_collect(request: Request) -> Response:
     body = await _json_body(request)
     if isinstance(body, Response):
         return body
-    answer = await _accept(request, ga4_events(body, request.query_params.get("measurement_id")))
+    events = ga4_events(body, request.query_params.get("measurement_id"))
+    if (too_many := _too_many(events)) is not None:
+        return too_many
+    answer = await _accept(request, events)
     if answer.status == 202 and not orjson.loads(answer.body)["rejected"]:
         return Response(status_code=204, headers=answer.headers)
     return respond(answer)
@@ -118,5 +161,6 @@ async def umami_send(request: Request) -> Response:
     if isinstance(body, Response):
         return body
     sender = sender_of(request)
-    answer = await _accept(request, [umami_event(body, sender.ip, sender.user_agent)])
+    event = map_safely(umami_event, body, sender.ip, sender.user_agent)
+    answer = await _accept(request, [event])
     return respond(Answer(200, answer.body, answer.headers) if answer.status == 202 else answer)

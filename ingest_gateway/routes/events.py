@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from ingest_gateway.intake import Answer, Intake, Sender
+from ingest_gateway.intake import MAX_BODY_BYTES, Answer, Intake, Sender
 
-__all__ = ["read_and_accept", "respond", "router", "sender_of"]
+__all__ = ["read_and_accept", "read_body", "respond", "router", "sender_of"]
 
 router = APIRouter()
 
@@ -31,11 +31,31 @@ def respond(answer: Answer, media_type: str = "application/json") -> Response:
     return Response(answer.body, answer.status, headers=answer.headers, media_type=media_type)
 
 
+async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes | Answer:
+    """The request body, or a 413 answer once it passes ``limit`` bytes.
+
+    Read as a stream and dropped past the limit, so an oversized body never sits in
+    memory whole.
+    """
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size <= limit:
+            chunks.append(chunk)
+    if size > limit:
+        return request.app.state.intake.too_large(size, sender_of(request))
+    return b"".join(chunks)
+
+
 async def read_and_accept(request: Request) -> Answer:
     """Parse the body and accept its events (the whole POST path)."""
     intake: Intake = request.app.state.intake
     sender = sender_of(request)
-    parsed = intake.parse(request.headers.get("content-type", ""), await request.body(), sender)
+    body = await read_body(request)
+    if isinstance(body, Answer):
+        return body
+    parsed = intake.parse(request.headers.get("content-type", ""), body, sender)
     if isinstance(parsed, Answer):
         return parsed
     return await intake.accept(parsed, sender)
