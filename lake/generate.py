@@ -191,9 +191,13 @@ def _visit(
     with_ids = visit_no % 2 == 0
     prev_url: str | None = referrer
 
+    # Ids carry the visitor and the visit's start, so traffic generated for other days
+    # or with another seed never reuses one (an id is one event forever).
+    id_prefix = f"{client_id}.{t:%Y%m%d%H%M%S}.v{visit_no}"
+
     def emit(event: dict) -> None:
         if with_ids:
-            event["event_id"] = f"v{visit_no}-{len(traffic.events)}"
+            event["event_id"] = f"{id_prefix}.{len(traffic.events)}"
         traffic.events.append(event)
         traffic.labels.append(channel)
 

@@ -37,8 +37,13 @@ class LakePaths:
 
     @property
     def bronze_events(self) -> str:
-        """Delta, partitioned by event_date, one row per event_id."""
+        """Delta, partitioned by event_date, one row per (tracking_id, event_id)."""
         return f"{self.root}/bronze/events"
+
+    def event_id_index(self, fingerprint: str) -> str:
+        """Delta: a hash of every bronze event's key with its date (see ``lake.known_ids``);
+        ``fingerprint`` names the hash function that built it."""
+        return f"{self.root}/bronze/event_id_index/{fingerprint}"
 
     @property
     def silver_sessions(self) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -12,7 +13,7 @@ from fastapi.responses import JSONResponse
 from lake.clickhouse import HotTierBusyError
 from lake.metadata import MetadataStore
 from lake.settings import Settings
-from serving.auth import authorize
+from serving.auth import ApiKeyMiddleware
 from serving.backends.clickhouse import prepare_hot_tier
 from serving.routes import query
 
@@ -32,8 +33,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Strata query API", version="1", lifespan=lifespan)
     app.state.settings = settings
     app.state.metadata = MetadataStore(settings.metadata_url)
-    app.state.authorize = authorize
     app.include_router(query.router)
+    app.add_middleware(ApiKeyMiddleware, store=app.state.metadata)
+    app.openapi = lambda: _openapi_without_422(app)  # type: ignore[method-assign]
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -56,3 +58,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok"}
 
     return app
+
+
+def _openapi_without_422(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document minus its default 422 answers: bad input here is a 400."""
+    if app.openapi_schema is None:
+        from fastapi.openapi.utils import get_openapi
+
+        schema = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes
+        )
+        for path in schema.get("paths", {}).values():
+            for operation in path.values():
+                operation.get("responses", {}).pop("422", None)
+        schemas = schema.get("components", {}).get("schemas", {})
+        for name in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(name, None)
+        app.openapi_schema = schema
+    return app.openapi_schema

@@ -1,4 +1,4 @@
-"""Bronze: landed events merged into the event table, one row per ``event_id``."""
+"""Bronze: landed events merged into the event table, one row per ``(tracking_id, event_id)``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,10 @@ import polars as pl
 
 from lake.schemas import EVENT_TYPES
 
-__all__ = ["allowed_lateness", "first_copies", "only_new_events", "split_quarantine"]
+__all__ = ["EVENT_KEY", "allowed_lateness", "first_copies", "only_new_events", "split_quarantine"]
+
+#: What identifies an event: ids are the sender's, so only unique within a site.
+EVENT_KEY: tuple[str, str] = ("tracking_id", "event_id")
 
 
 def allowed_lateness(default_h: float, by_site: Mapping[str, float] | None) -> pl.Expr:
@@ -67,26 +70,27 @@ def split_quarantine(
 
 
 def only_new_events(new: pl.LazyFrame, known_ids: pl.LazyFrame) -> pl.LazyFrame:
-    """The landed events bronze does not hold yet, one row per ``event_id``.
+    """The landed events bronze does not hold yet, one row per :data:`EVENT_KEY`.
 
     Duplicates come from SDK retries, re-sent batches and re-flushed WAL segments:
     rows already in bronze win, and among new copies the earliest received wins.
-    Only the existing ids are needed, so bronze is appended to, never rewritten.
+    Only the existing keys are needed, so bronze is appended to, never rewritten.
     """
-    return first_copies(new).join(known_ids.select("event_id"), on="event_id", how="anti")
+    key = list(EVENT_KEY)
+    return first_copies(new).join(known_ids.select(key), on=key, how="anti")
 
 
 def first_copies(new: pl.LazyFrame) -> pl.LazyFrame:
-    """One row per ``event_id``: the copy received first (the earlier row on a tie).
+    """One row per :data:`EVENT_KEY`: the copy received first (the earlier row on a tie).
 
     Decided on the two narrow columns and applied as a filter, so the wide rows are
     never sorted or hashed (a whole-row ``unique`` was ~6 s per million events).
     """
     rows = new.with_row_index("_row")
     firsts = (
-        rows.select("_row", "event_id", "received_at")
+        rows.select("_row", *EVENT_KEY, "received_at")
         .sort(["received_at", "_row"])
-        .unique(subset="event_id", keep="first")
+        .unique(subset=list(EVENT_KEY), keep="first")
         .select("_row")
     )
     return rows.join(firsts, on="_row", how="semi").drop("_row")

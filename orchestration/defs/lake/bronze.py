@@ -8,7 +8,7 @@ from dagster import AssetExecutionContext, AssetKey, MaterializeResult, Metadata
 
 from lake.changes import ChangedDays
 from lake.io import Lake
-from lake.known_ids import KnownIds
+from lake.known_ids import KnownIds, index_fingerprint
 from lake.quality import MAX_CLOCK_AHEAD_S, CheckOutcome, validate
 from lake.schemas import EVENT_SCHEMA
 from lake.transforms.bronze import allowed_lateness, split_quarantine
@@ -58,15 +58,17 @@ def new_landing_hours(files: list[str]) -> list[str]:
     group_name="lake",
     kinds={"delta", "polars"},
     check_specs=suite_specs("bronze_events", BRONZE),
-    description="Every landed event once (dedup by event_id across batches), "
+    description="Every landed event once (dedup by tracking_id + event_id across all of "
+    "bronze, through the event id index), "
     "partitioned by event_date; bots kept with is_bot.  Dagster partitions are the hours "
     "events landed in: a run ingests the not yet consumed landing files of its hours.",
 )
 def bronze_events(context: AssetExecutionContext, strata: StrataResource) -> Iterator:
     """Append newly landed events bronze does not hold yet, a bounded chunk of files at a time.
 
-    Each chunk is checked against the ids already in the days it touches (read once
-    per run, kept as hashes: see :mod:`lake.known_ids`), appended, its dates noted as
+    Each chunk is checked against every event key bronze holds (the id index, read
+    once per run and site, kept as hashes: see :mod:`lake.known_ids`), recorded in the
+    index, appended, its dates noted as
     changed (what the refresh of sessions and rollups picks up) and its files marked
     consumed; a crash in between re-reads the chunk, whose events are then known and
     skipped but noted again.
@@ -82,7 +84,7 @@ def bronze_events(context: AssetExecutionContext, strata: StrataResource) -> Ite
     settings, lateness_by_site = strata.settings(), strata.allowed_lateness()
     changes = ChangedDays(lake, paths)
     outcomes: dict[str, CheckOutcome] = {}
-    known = KnownIds(lambda: lake.scan_delta(paths.bronze_events, EVENT_SCHEMA))
+    known = KnownIds(lake, paths.bronze_events, paths.event_id_index(index_fingerprint()))
     for chunk in _chunks(lake, files, BRONZE_CHUNK_ROWS):
         new = lake.read_parquet(chunk, EVENT_SCHEMA)
         new, quarantined = split_quarantine(
@@ -101,8 +103,8 @@ def bronze_events(context: AssetExecutionContext, strata: StrataResource) -> Ite
         chunk_dates = new["event_date"].unique().to_list()
         fresh = known.only_new(new)
         if fresh.height:
+            known.record(fresh)  # before the append: see lake.known_ids
             lake.append_partitioned(fresh, paths.bronze_events, "event_date")
-            known.add(fresh)
             last = fresh.head(5)  # for the preview; holding the chunk would double memory
             totals["bots_in_new_events"] += int(fresh["is_bot"].sum())
             lateness = allowed_lateness(settings.allowed_lateness_hours, lateness_by_site)

@@ -5,6 +5,7 @@ import datetime as dt
 import polars as pl
 from dagster import DefaultScheduleStatus, OpExecutionContext, ScheduleDefinition, job, op
 
+from lake.known_ids import index_fingerprint
 from orchestration.defs.lake.bronze import CONSUMED_SCHEMA
 from orchestration.lib.strata_resource import StrataResource
 
@@ -15,6 +16,7 @@ def _delta_tables(strata: StrataResource) -> dict[str, str]:
     paths = strata.paths()
     return {
         "bronze/events": paths.bronze_events,
+        "bronze/event_id_index": paths.event_id_index(index_fingerprint()),
         "bronze/landing_consumed": paths.landing_consumed,
         "bronze/changed_days": paths.changed_days,
         "silver/sessions": paths.silver_sessions,
