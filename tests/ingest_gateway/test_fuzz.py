@@ -18,8 +18,6 @@ import time
 import zoneinfo
 from pathlib import Path
 
-import orjson
-import polars as pl
 import pycountry
 import pytest
 from fastapi.testclient import TestClient
@@ -464,14 +462,13 @@ def test_no_generated_request_fails_stalls_or_stores_an_invalid_value(
     paths = LakePaths(env.settings.lake_uri)
     landed = lake.read_parquet(lake.list_files(paths.landing_events), EVENT_SCHEMA)
     assert landed.height > 200, statuses
-    bad = [(row["event_id"], v) for row in landed.to_dicts() if (v := violations(row))]
-    assert bad == []
+    bad = [(row["event_id"], violations(row)) for row in landed.to_dicts()]
+    assert [b for b in bad if b[1]] == []
     run_pipeline(echo=False)
     bronze = lake.scan_delta(paths.bronze_events, EVENT_SCHEMA).collect()
     assert bronze.height > 0
-    assert [v for row in bronze.to_dicts() if (v := violations(row))] == []
+    assert [v for v in map(violations, bronze.to_dicts()) if v] == []
     assert bronze.select("tracking_id", "event_id").is_duplicated().sum() == 0
-    assert isinstance(bronze, pl.DataFrame)
 
 
 def test_the_restated_rules_flag_what_they_should() -> None:

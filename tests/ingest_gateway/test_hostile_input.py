@@ -203,7 +203,10 @@ def test_a_request_over_one_sites_rate_takes_nothing_from_the_others(
 
 
 def test_invalid_utf8_rejects_only_its_event(gw: TestClient) -> None:
-    body = b'[{"tracking_id":"ST-TEST","client_id":"c\xff1"},{"tracking_id":"ST-TEST","client_id":"c2"}]'
+    body = (
+        b'[{"tracking_id":"ST-TEST","client_id":"c\xff1"},'
+        b'{"tracking_id":"ST-TEST","client_id":"c2"}]'
+    )
     for path in ("/api/v1/events", "/api/v1/beacon"):
         r = gw.post(path, content=body)
         assert r.status_code == 202, r.text
@@ -269,7 +272,10 @@ def test_deeply_nested_properties_reject_the_event_on_every_compat_endpoint(
 
 
 def test_integers_beyond_64_bits_are_kept_as_strings(gw: TestClient, env: Env) -> None:
-    body = b'{"tracking_id":"ST-TEST","client_id":"c1","properties":{"n":18446744073709551616,"m":-9223372036854775808}}'
+    body = (
+        b'{"tracking_id":"ST-TEST","client_id":"c1",'
+        b'"properties":{"n":18446744073709551616,"m":-9223372036854775808}}'
+    )
     assert gw.post("/api/v1/events", content=body).status_code == 202
     (row,) = _landed_after(gw, env).to_dicts()
     assert orjson.loads(row["properties"]) == {"n": "18446744073709551616", "m": -(2**63)}
