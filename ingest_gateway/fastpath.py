@@ -20,6 +20,7 @@ from ingest_gateway.intake import (
     Intake,
     Sender,
     error_answer,
+    plain_json,
 )
 
 __all__ = ["GatewayApp", "send_answer"]
@@ -90,8 +91,9 @@ class GatewayApp:
         if size > MAX_BODY_BYTES:
             await send_answer(send, intake.too_large(size, sender))
             return
-        parsed = intake.parse(ctype, b"".join(chunks), sender)
+        body = b"".join(chunks)
+        parsed = intake.parse(ctype, body, sender)
         if isinstance(parsed, Answer):
             await send_answer(send, parsed)
             return
-        await send_answer(send, await intake.accept(parsed, sender))
+        await send_answer(send, await intake.accept(parsed, sender, plain_json(body)))

@@ -32,7 +32,15 @@ from ingest_gateway.validation import InvalidEvent, check_event
 from ingest_gateway.wal import WriteAheadLog
 from lake.settings import Settings
 
-__all__ = ["MAX_BODY_BYTES", "MAX_HEADER_BYTES", "Answer", "Intake", "Sender", "error_answer"]
+__all__ = [
+    "MAX_BODY_BYTES",
+    "MAX_HEADER_BYTES",
+    "Answer",
+    "Intake",
+    "Sender",
+    "error_answer",
+    "plain_json",
+]
 
 MAX_BODY_BYTES = 1024 * 1024
 #: All request headers together; past this the request is refused with 431.
@@ -74,6 +82,12 @@ class Answer:
 
 def _answer(status: int, body: dict, headers: dict[str, str]) -> Answer:
     return Answer(status, orjson.dumps(body), headers)
+
+
+def plain_json(data: bytes) -> bool:
+    """True when JSON ``data`` is ASCII without backslashes or DEL: none of its strings can
+    then hold a control character (see :func:`ingest_gateway.validation.check_event`)."""
+    return data.isascii() and b"\\" not in data and b"\x7f" not in data
 
 
 def error_answer(status: int, message: str, headers: dict[str, str] | None = None) -> Answer:
@@ -140,12 +154,17 @@ class Intake:
         return _answer(413, {"error": msg}, self.cors(sender))
 
     async def accept(
-        self, items: Sequence[msgspec.Raw | bytes | InvalidEvent], sender: Sender
+        self,
+        items: Sequence[msgspec.Raw | bytes | InvalidEvent],
+        sender: Sender,
+        plain: bool | None = None,
     ) -> Answer:
         """Validate and durably log ``items``; the answer every ingest route gives.
 
         An item may already be an :class:`InvalidEvent` (a sender's message its mapping
         could not use): it is reported at its index like any other rejection.
+        ``plain``: whether the body the items came from is :func:`plain_json` (None:
+        each item is looked at on its own).
 
         ``202 {"accepted", "rejected": [{"index", "error"}]}`` once every accepted event
         is in the WAL; ``400`` when none is valid; ``429`` + ``Retry-After`` when a site is
@@ -165,7 +184,8 @@ class Intake:
                 rejected.append({"index": index, "error": str(raw)})
                 continue
             try:
-                event, notes = check_event(event_decoder.decode(raw), index)
+                item_plain = plain_json(bytes(raw)) if plain is None else plain
+                event, notes = check_event(event_decoder.decode(raw), index, item_plain)
             except (msgspec.ValidationError, msgspec.DecodeError, InvalidEvent) as exc:
                 rejected.append({"index": index, "error": str(exc)})
                 continue

@@ -37,7 +37,7 @@ import msgspec
 import orjson
 import pycountry
 
-from ingest_gateway.contract import Event
+from ingest_gateway.contract import Context, Event, Page, Revenue
 from ingest_gateway.enrich.urls import MAX_UTM_CHARS, parse_page
 
 __all__ = [
@@ -66,12 +66,18 @@ _SCREEN = re.compile(r"[0-9]{1,5}x[0-9]{1,5}")
 _LANGUAGE = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8}){0,6}")
 
 
+_ID_FIELDS = ("tracking_id", "client_id", "event_id", "user_id", "session_id", "event_name")
+_REQUIRED = frozenset({"tracking_id", "client_id"})
+
+
 class InvalidEvent(ValueError):
     """An event breaking a storage rule; the message names the field."""
 
 
 def has_control_chars(value: str) -> bool:
     """True when ``value`` holds a control character or a lone surrogate."""
+    if value.isascii():  # C-speed answer for the usual case
+        return not value.isprintable()
     return _CONTROL.search(value) is not None
 
 
@@ -90,6 +96,8 @@ def _id(value: str | None, field: str, required: bool = False) -> str | None:
         if required:
             raise InvalidEvent(f"{field} is required")
         return None
+    if value.isascii() and value.isprintable() and value[:1] != " " and value[-1:] != " ":
+        return value or _empty(field)  # the common case, without a regex
     if has_control_chars(value):
         raise InvalidEvent(f"{field} contains control characters")
     trimmed = value.strip()
@@ -98,8 +106,14 @@ def _id(value: str | None, field: str, required: bool = False) -> str | None:
     return trimmed
 
 
+def _empty(field: str) -> str:
+    raise InvalidEvent(f"{field} is empty")
+
+
 def _property_value(key: str, value: Any) -> Any:
     if isinstance(value, str):
+        if len(value) <= MAX_PROPERTY_CHARS and value.isascii() and "\x00" not in value:
+            return value
         if len(value) > MAX_PROPERTY_CHARS:
             raise InvalidEvent(f"properties.{key} is longer than {MAX_PROPERTY_CHARS} characters")
         if _NUL_OR_SURROGATE.search(value):
@@ -122,6 +136,20 @@ def _property_value(key: str, value: Any) -> Any:
     raise InvalidEvent(f"properties.{key} must be a JSON scalar or a flat list")
 
 
+def _size_bound(props: dict[str, Any]) -> int:
+    """An upper bound of the JSON size (an escaped character takes at most 6 bytes)."""
+    total = 2
+    for key, value in props.items():
+        total += 6 * len(key) + 4
+        if isinstance(value, str):
+            total += 6 * len(value) + 2
+        elif isinstance(value, list):
+            return MAX_PROPERTIES_BYTES + 1  # rare: measure exactly
+        else:
+            total += 24  # numbers, booleans, null
+    return total
+
+
 def _properties(props: dict[str, Any] | None) -> dict[str, Any] | None:
     if not props:
         return None
@@ -136,6 +164,8 @@ def _properties(props: dict[str, Any] | None) -> dict[str, Any] | None:
                 "without control characters"
             )
         out[key] = _property_value(key, value)
+    if _size_bound(out) <= MAX_PROPERTIES_BYTES:
+        return out  # cannot be over the limit: skip serializing
     size = len(orjson.dumps(out))
     if size > MAX_PROPERTIES_BYTES:
         raise InvalidEvent(f"properties is {size} bytes as JSON; at most {MAX_PROPERTIES_BYTES}")
@@ -146,48 +176,86 @@ def _note(index: int, field: str, why: str) -> dict[str, Any]:
     return {"index": index, "field": field, "error": f"{field} dropped: {why}", "dropped": True}
 
 
-def check_event(event: Event, index: int) -> tuple[Event, list[dict[str, Any]]]:
-    """The event as it may be stored, and notes on the fields dropped from it.
-
-    Raises :class:`InvalidEvent` when a rule rejects the whole event (see the module
-    docstring for the rules and which fields are dropped rather than rejected).
-    """
-    notes: list[dict[str, Any]] = []
-    changes: dict[str, Any] = {
-        "tracking_id": _id(event.tracking_id, "tracking_id", required=True),
-        "client_id": _id(event.client_id, "client_id", required=True),
-        "event_id": _id(event.event_id, "event_id"),
-        "user_id": _id(event.user_id, "user_id"),
-        "session_id": _id(event.session_id, "session_id"),
-        "event_name": _id(event.event_name, "event_name"),
-        "properties": _properties(event.properties),
-    }
-    page = event.page
-    if page is not None:
-        page_changes: dict[str, Any] = {}
+def _page(page: Page, index: int, plain: bool, notes: list[dict[str, Any]]) -> Page:
+    changes: dict[str, Any] = {}
+    if not plain:
         if page.url is not None and has_control_chars(page.url):
             raise InvalidEvent("page.url contains control characters")
         if page.title is not None and has_control_chars(page.title):
             notes.append(_note(index, "page.title", "contains control characters"))
-            page_changes["title"] = None
+            changes["title"] = None
         if page.referrer is not None and has_control_chars(page.referrer):
             notes.append(_note(index, "page.referrer", "contains control characters"))
-            page_changes["referrer"] = None
-        for key in parse_page(page.url).dropped:
-            why = f"longer than {MAX_UTM_CHARS} characters or has control characters"
-            notes.append(_note(index, key, why))
-        if page_changes:
-            changes["page"] = msgspec.structs.replace(page, **page_changes)
-    revenue = event.revenue
-    if revenue is not None:
-        amount = revenue.amount
-        if not math.isfinite(amount) or abs(amount) > MAX_REVENUE:
-            raise InvalidEvent(f"revenue.amount must be a finite number within ±{MAX_REVENUE:g}")
-        currency = revenue.currency.upper()
-        if currency not in _currencies():
-            raise InvalidEvent(f"revenue.currency {revenue.currency!r} is not an ISO 4217 code")
-        tid = _id(revenue.transaction_id, "revenue.transaction_id")
-        changes["revenue"] = msgspec.structs.replace(revenue, currency=currency, transaction_id=tid)
+            changes["referrer"] = None
+    for key in parse_page(page.url).dropped:
+        why = f"longer than {MAX_UTM_CHARS} characters or has control characters"
+        notes.append(_note(index, key, why))
+    return msgspec.structs.replace(page, **changes) if changes else page
+
+
+def _revenue(revenue: Revenue) -> Revenue:
+    amount = revenue.amount
+    if not math.isfinite(amount) or abs(amount) > MAX_REVENUE:
+        raise InvalidEvent(f"revenue.amount must be a finite number within ±{MAX_REVENUE:g}")
+    currency = revenue.currency.upper()
+    if currency not in _currencies():
+        raise InvalidEvent(f"revenue.currency {revenue.currency!r} is not an ISO 4217 code")
+    tid = _id(revenue.transaction_id, "revenue.transaction_id")
+    return msgspec.structs.replace(revenue, currency=currency, transaction_id=tid)
+
+
+@functools.lru_cache(maxsize=4096)
+def _context_problems(screen: str | None, language: str | None, timezone: str | None) -> tuple:
+    problems = []
+    if screen is not None and not _SCREEN.fullmatch(screen):
+        problems.append(("screen", "context.screen", "not <width>x<height>"))
+    if language is not None and not _LANGUAGE.fullmatch(language):
+        problems.append(("language", "context.language", "not a BCP 47 language tag"))
+    if timezone is not None and timezone not in _timezones():
+        problems.append(("timezone", "context.timezone", "not an IANA time zone name"))
+    return tuple(problems)
+
+
+def _context(ctx: Context, index: int, plain: bool, notes: list[dict[str, Any]]) -> Context:
+    changes: dict[str, Any] = {}
+    for attr, field, why in _context_problems(ctx.screen, ctx.language, ctx.timezone):
+        notes.append(_note(index, field, why))
+        changes[attr] = None
+    if not plain and ctx.ip is not None and has_control_chars(ctx.ip):
+        changes["ip"] = None  # not an address: the request's own is used
+    return msgspec.structs.replace(ctx, **changes) if changes else ctx
+
+
+def check_event(
+    event: Event, index: int, plain: bool = False
+) -> tuple[Event, list[dict[str, Any]]]:
+    """The event as it may be stored, and notes on the fields dropped from it.
+
+    Raises :class:`InvalidEvent` when a rule rejects the whole event (see the module
+    docstring for the rules and which fields are dropped rather than rejected).
+    ``plain`` says the event's JSON was ASCII without a backslash or DEL, so none of
+    its strings can hold a control character (JSON spells the others as escapes):
+    the per-string scans are skipped, the hot path's usual case.
+    """
+    notes: list[dict[str, Any]] = []
+    changes: dict[str, Any] = {}
+    for name in _ID_FIELDS:
+        value = getattr(event, name)
+        if value is None:
+            if name in _REQUIRED:
+                raise InvalidEvent(f"{name} is required")
+        elif not (plain and value and value[0] != " " and value[-1] != " "):
+            checked = _id(value, name)
+            if checked is not value:
+                changes[name] = checked
+    if event.properties:
+        changes["properties"] = _properties(event.properties)
+    page = event.page
+    needs_look = page is not None and (not plain or parse_page(page.url).dropped)
+    if needs_look and (checked_page := _page(page, index, plain, notes)) is not page:
+        changes["page"] = checked_page
+    if event.revenue is not None:
+        changes["revenue"] = _revenue(event.revenue)
     exp = event.experiment
     if exp is not None:
         changes["experiment"] = msgspec.structs.replace(
@@ -196,19 +264,9 @@ def check_event(event: Event, index: int) -> tuple[Event, list[dict[str, Any]]]:
             variant=_id(exp.variant, "experiment.variant", required=True),
         )
     ctx = event.context
-    if ctx is not None:
-        ctx_changes: dict[str, Any] = {}
-        if ctx.screen is not None and not _SCREEN.fullmatch(ctx.screen):
-            notes.append(_note(index, "context.screen", "not <width>x<height>"))
-            ctx_changes["screen"] = None
-        if ctx.language is not None and not _LANGUAGE.fullmatch(ctx.language):
-            notes.append(_note(index, "context.language", "not a BCP 47 language tag"))
-            ctx_changes["language"] = None
-        if ctx.timezone is not None and ctx.timezone not in _timezones():
-            notes.append(_note(index, "context.timezone", "not an IANA time zone name"))
-            ctx_changes["timezone"] = None
-        if ctx.ip is not None and has_control_chars(ctx.ip):
-            ctx_changes["ip"] = None  # not an address: the request's own is used
-        if ctx_changes:
-            changes["context"] = msgspec.structs.replace(ctx, **ctx_changes)
-    return msgspec.structs.replace(event, **changes), notes
+    needs_look = ctx is not None and (
+        not plain or bool(_context_problems(ctx.screen, ctx.language, ctx.timezone))
+    )
+    if needs_look and (checked_ctx := _context(ctx, index, plain, notes)) is not ctx:
+        changes["context"] = checked_ctx
+    return (msgspec.structs.replace(event, **changes) if changes else event), notes

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from ingest_gateway.intake import MAX_BODY_BYTES, Answer, Intake, Sender
+from ingest_gateway.intake import MAX_BODY_BYTES, Answer, Intake, Sender, plain_json
 
 __all__ = ["read_and_accept", "read_body", "respond", "router", "sender_of"]
 
@@ -58,7 +58,7 @@ async def read_and_accept(request: Request) -> Answer:
     parsed = intake.parse(request.headers.get("content-type", ""), body, sender)
     if isinstance(parsed, Answer):
         return parsed
-    return await intake.accept(parsed, sender)
+    return await intake.accept(parsed, sender, plain_json(body))
 
 
 @router.post("/api/v1/events", status_code=202)
