@@ -420,3 +420,23 @@ def test_good_values_are_normalized_not_refused(gw: TestClient, env: Env) -> Non
         "Europe/Berlin",
     )
     assert orjson.loads(row["properties"]) == {"tags": ["a", 1, True, None], "price": 9.5}
+
+
+def test_a_real_gateway_refuses_a_megabyte_header_and_stays_responsive(env: Env) -> None:
+    import httpx
+
+    from tests.conftest import LiveGateway
+
+    live = LiveGateway(env)
+    try:
+        with httpx.Client(base_url=live.url, timeout=30) as client:
+            normal = _median_seconds(lambda: client.get("/healthz"))
+            r = client.post("/api/v1/events", json=BASE, headers={"User-Agent": "a" * 1_000_000})
+            assert 400 <= r.status_code < 500
+            started = time.perf_counter()
+            r = client.post("/api/v1/events", json=BASE, headers={"User-Agent": "a" * 12_000})
+            assert r.status_code == 202  # cut to 512 characters for parsing, not refused
+            assert time.perf_counter() - started < max(50 * normal, 1.0)  # before: ~15 s
+            assert client.get("/healthz").status_code == 200
+    finally:
+        live.stop()
