@@ -3,19 +3,33 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LOCK := requirements.lock
+# uv installs the locked versions; it is itself installed from PyPI when missing.
+UV_VERSION := 0.13.8
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 
-.PHONY: demo test lint browser dagster clean
+.PHONY: demo test lint lock browser dagster clean
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+.tools/bin/uv:
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(STAMP): pyproject.toml $(LOCK) | $(UV)
+	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(VENV)
+	VIRTUAL_ENV=$(VENV) $(UV) pip sync --quiet $(LOCK)
+	VIRTUAL_ENV=$(VENV) $(UV) pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+# Re-resolve the pinned versions after changing dependencies in pyproject.toml.
+lock: | $(UV)
+	$(UV) pip compile --quiet pyproject.toml --extra dev --python-version 3.11 -o $(LOCK)
 
 demo: $(STAMP)
 	$(BIN)/strata demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
