@@ -1,124 +1,153 @@
 """The one settings object: every knob Strata reads from the environment.
 
-Values come from ``STRATA_*`` environment variables with embedded defaults, so a
-fresh machine runs everything under ``./.strata`` and production differs by
-values only.  Read once in factories (``create_app``, Dagster resources, the CLI),
-never at import time.
+Each setting is written once, as a field of :class:`Settings` with its default and
+its documentation; the environment variable is ``STRATA_`` + the field name in upper
+case.  :meth:`Settings.from_env` and the settings table of ``docs/operations.md``
+(:func:`settings_markdown`, printed by ``python -m lake.settings``) are generated from
+the fields.  Values come from the environment with embedded defaults, so a fresh
+machine runs everything under ``./.strata`` and production differs by values only.
+Read once in factories (``create_app``, Dagster resources, the CLI), never at import
+time.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass
+import typing
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-__all__ = ["SETTINGS_DOC", "Settings"]
+__all__ = ["Settings", "env_var", "settings_markdown"]
 
-#: Every setting, its environment variable and what it means (the README renders this).
-SETTINGS_DOC: dict[str, str] = {
-    "STRATA_HOME": "Directory for all local state (default `./.strata`).",
-    "STRATA_LAKE_URI": "Lake root: a local path or `s3://bucket/prefix` "
-    "(default `$STRATA_HOME/lake`).",
-    "STRATA_CLICKHOUSE_URL": "Hot tier: `chdb:///abs/path` (embedded) or "
-    "`http(s)://user:pass@host:8123/db` (default `chdb://$STRATA_HOME/clickhouse`).",
-    "STRATA_METADATA_URL": "SQLAlchemy URL of the metadata store, SQLite or PostgreSQL "
-    "(default `sqlite:///$STRATA_HOME/metadata.db`).",
-    "STRATA_WAL_DIR": "Gateway write-ahead log directory (default `$STRATA_HOME/wal`).",
-    "STRATA_GATEWAY_ID": "Name of this gateway instance, part of landing file names "
-    "(default `gw1`).",
-    "STRATA_WAL_FSYNC": "`true` (default): fsync the WAL before acknowledging, with group "
-    "commit; `false` trades crash safety of the last moments for speed.",
-    "STRATA_WAL_MAX_BYTES": "WAL disk budget; past it the gateway answers 503 + Retry-After "
-    "(default 1073741824, 1 GiB).",
-    "STRATA_RATE_LIMIT_EPS": "Events per second each tracking id may send, unless its site "
-    "sets its own (default 1000).",
-    "STRATA_GEOIP_CITY_MMDB": "Path of a MaxMind GeoIP2/GeoLite2 City `.mmdb` for region and "
-    "city (optional; country works without it).",
-    "STRATA_FLUSH_EVENTS": "Gateway lands its WAL after this many events (default 20000).",
-    "STRATA_FLUSH_SECONDS": "… or after this many seconds, whichever comes first (default 2).",
-    "STRATA_ALLOWED_LATENESS_HOURS": "Events arriving later than this after they happened go to "
-    "quarantine instead of bronze, unless their site allows more (default 72).",
-    "STRATA_LANDING_RETENTION_HOURS": "Landing files are deleted this long after bronze consumed "
-    "them (default 72).",
-    "STRATA_VACUUM_RETENTION_HOURS": "Delta files no longer referenced are vacuumed after this "
-    "long (default 168).",
-    "STRATA_SESSION_TIMEOUT_MINUTES": "Inactivity gap that ends a session, at most 1440 "
-    "(default 30).",
-    "STRATA_PARTITIONS_START": "First day of the daily partitions of sessions, rollups and the "
-    "hot tier; older events go to quarantine (default `2020-01-01`).",
-    "STRATA_CLICKHOUSE_LOCK_TIMEOUT_SECONDS": "Embedded mode: how long a process waits for "
-    "the chdb data path before giving up (default 60).",
-    "STRATA_CLICKHOUSE_IDLE_RELEASE_SECONDS": "Embedded mode: an idle process keeps the chdb "
-    "engine open this long for its next query, unless another process asks (default 5).",
-    "STRATA_S3_ENDPOINT_URL": "S3 endpoint for a non-AWS S3 API such as MinIO (optional).",
-    "STRATA_S3_REGION": "S3 region (default `us-east-1`).",
-}
+#: A default that depends on ``STRATA_HOME`` (the lake, the WAL … live under it).
+HomeDefault = Callable[[Path], Any]
+
+
+def _setting(default: Any, doc: str, shown: str | None = None) -> Any:
+    """A settings field: ``default`` (a value or a function of the home directory),
+    ``doc`` (one sentence for the docs table) and how the default reads there."""
+    meta = {"doc": doc, "shown": shown}
+    if callable(default):
+        return field(default=None, metadata={**meta, "home_default": default})
+    return field(default=default, metadata=meta)
+
+
+def _truthy(text: str) -> bool:
+    return text.strip().lower() not in ("0", "false", "no", "off")
+
+
+def _parser(annotation: Any) -> Callable[[str], Any]:
+    kinds = [a for a in typing.get_args(annotation) if a is not type(None)] or [annotation]
+    kind = kinds[0]
+    parsers: dict[Any, Callable[[str], Any]] = {
+        bool: _truthy,
+        int: int,
+        float: float,
+        dt.date: dt.date.fromisoformat,
+        Path: lambda text: Path(text).resolve(),
+    }
+    return parsers.get(kind, str)
+
+
+def env_var(name: str) -> str:
+    """The environment variable of the setting ``name`` (a field of :class:`Settings`)."""
+    return f"STRATA_{name.upper()}"
 
 
 @dataclass(frozen=True)
 class Settings:
     """Resolved configuration; build it with :meth:`from_env` or construct it in tests."""
 
-    home: Path
-    lake_uri: str
-    clickhouse_url: str
-    metadata_url: str
-    wal_dir: Path
-    gateway_id: str = "gw1"
-    wal_fsync: bool = True
-    wal_max_bytes: int = 1 << 30
-    rate_limit_eps: int = 1000
-    geoip_city_mmdb: str | None = None
-    flush_events: int = 20_000
-    flush_seconds: float = 2.0
-    session_timeout_minutes: int = 30
-    allowed_lateness_hours: float = 72.0
-    landing_retention_hours: float = 72.0
-    partitions_start: dt.date = dt.date(2020, 1, 1)
-    vacuum_retention_hours: float = 168.0
-    clickhouse_lock_timeout_seconds: float = 60.0
-    clickhouse_idle_release_seconds: float = 5.0
-    s3_endpoint_url: str | None = None
-    s3_region: str = "us-east-1"
+    home: Path = _setting(lambda home: home, "Directory for all local state.", shown="`./.strata`")
+    lake_uri: str = _setting(
+        lambda home: str(home / "lake"),
+        "Lake root: a local path or `s3://bucket/prefix`.",
+        shown="`$STRATA_HOME/lake`",
+    )
+    clickhouse_url: str = _setting(
+        lambda home: f"chdb://{home / 'clickhouse'}",
+        "Hot tier: `chdb:///abs/path` (embedded) or `http(s)://user:pass@host:8123/db`.",
+        shown="`chdb://$STRATA_HOME/clickhouse`",
+    )
+    metadata_url: str = _setting(
+        lambda home: f"sqlite:///{home / 'metadata.db'}",
+        "SQLAlchemy URL of the metadata store, SQLite or PostgreSQL "
+        "(`postgresql+psycopg://user:pass@host/db`).",
+        shown="`sqlite:///$STRATA_HOME/metadata.db`",
+    )
+    wal_dir: Path = _setting(
+        lambda home: home / "wal",
+        "Gateway write-ahead log directory.",
+        shown="`$STRATA_HOME/wal`",
+    )
+    gateway_id: str = _setting("gw1", "Name of this gateway instance, part of landing file names.")
+    wal_fsync: bool = _setting(
+        True,
+        "`true`: fsync the WAL before acknowledging, with group commit; `false` trades "
+        "crash safety of the last moments for speed.",
+    )
+    wal_max_bytes: int = _setting(
+        1 << 30, "WAL disk budget; past it the gateway answers 503 + Retry-After.", "1 GiB"
+    )
+    rate_limit_eps: int = _setting(
+        1000,
+        "Events per second each tracking id may send, unless its site sets its own "
+        "(`strata sites add --rate-limit`).",
+    )
+    geoip_city_mmdb: str | None = _setting(
+        None,
+        "Path of a MaxMind GeoIP2/GeoLite2 City `.mmdb` for region and city (country "
+        "works without it).",
+    )
+    flush_events: int = _setting(20_000, "The gateway lands its WAL after this many events …")
+    flush_seconds: float = _setting(2.0, "… or after this many seconds, whichever comes first.")
+    session_timeout_minutes: int = _setting(30, "Inactivity gap that ends a session, at most 1440.")
+    allowed_lateness_hours: float = _setting(
+        72.0,
+        "Events arriving later than this after they happened go to quarantine instead of "
+        "bronze, unless their site allows more (`strata sites add --allowed-lateness-hours`).",
+    )
+    landing_retention_hours: float = _setting(
+        72.0, "Landing files are deleted this long after bronze consumed them."
+    )
+    partitions_start: dt.date = _setting(
+        dt.date(2020, 1, 1),
+        "First day of the daily partitions of sessions, rollups and the hot tier; older "
+        "events go to quarantine.",
+    )
+    vacuum_retention_hours: float = _setting(
+        168.0, "Delta files no longer referenced are vacuumed after this long."
+    )
+    clickhouse_lock_timeout_seconds: float = _setting(
+        60.0, "Embedded mode: how long a process waits for the chdb data path."
+    )
+    clickhouse_idle_release_seconds: float = _setting(
+        5.0,
+        "Embedded mode: an idle process keeps the chdb engine open this long for its next "
+        "query, unless another process asks.",
+    )
+    s3_endpoint_url: str | None = _setting(None, "S3 endpoint for a non-AWS S3 API such as MinIO.")
+    s3_region: str = _setting("us-east-1", "S3 region.")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Read every ``STRATA_*`` variable once and fill in the embedded defaults."""
         env = os.environ if environ is None else environ
-
-        def get(name: str, default: str) -> str:
-            return env.get(name) or default
-
-        home = Path(get("STRATA_HOME", "./.strata")).resolve()
-        return cls(
-            home=home,
-            lake_uri=get("STRATA_LAKE_URI", str(home / "lake")),
-            clickhouse_url=get("STRATA_CLICKHOUSE_URL", f"chdb://{home / 'clickhouse'}"),
-            metadata_url=get("STRATA_METADATA_URL", f"sqlite:///{home / 'metadata.db'}"),
-            wal_dir=Path(get("STRATA_WAL_DIR", str(home / "wal"))).resolve(),
-            gateway_id=get("STRATA_GATEWAY_ID", "gw1"),
-            wal_fsync=get("STRATA_WAL_FSYNC", "true").lower() not in ("0", "false", "no", "off"),
-            wal_max_bytes=int(get("STRATA_WAL_MAX_BYTES", str(1 << 30))),
-            rate_limit_eps=int(get("STRATA_RATE_LIMIT_EPS", "1000")),
-            geoip_city_mmdb=env.get("STRATA_GEOIP_CITY_MMDB") or None,
-            flush_events=int(get("STRATA_FLUSH_EVENTS", "20000")),
-            flush_seconds=float(get("STRATA_FLUSH_SECONDS", "2")),
-            session_timeout_minutes=int(get("STRATA_SESSION_TIMEOUT_MINUTES", "30")),
-            allowed_lateness_hours=float(get("STRATA_ALLOWED_LATENESS_HOURS", "72")),
-            landing_retention_hours=float(get("STRATA_LANDING_RETENTION_HOURS", "72")),
-            partitions_start=dt.date.fromisoformat(get("STRATA_PARTITIONS_START", "2020-01-01")),
-            vacuum_retention_hours=float(get("STRATA_VACUUM_RETENTION_HOURS", "168")),
-            clickhouse_lock_timeout_seconds=float(
-                get("STRATA_CLICKHOUSE_LOCK_TIMEOUT_SECONDS", "60")
-            ),
-            clickhouse_idle_release_seconds=float(
-                get("STRATA_CLICKHOUSE_IDLE_RELEASE_SECONDS", "5")
-            ),
-            s3_endpoint_url=env.get("STRATA_S3_ENDPOINT_URL") or None,
-            s3_region=get("STRATA_S3_REGION", "us-east-1"),
-        )
+        hints = typing.get_type_hints(cls)
+        home = Path(env.get(env_var("home")) or "./.strata").resolve()
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            text = env.get(env_var(f.name))
+            if text:
+                values[f.name] = _parser(hints[f.name])(text)
+            elif "home_default" in f.metadata:
+                values[f.name] = f.metadata["home_default"](home)
+        values["home"] = home
+        return cls(**values)
 
     @property
     def is_embedded_clickhouse(self) -> bool:
@@ -131,3 +160,27 @@ class Settings:
         self.wal_dir.mkdir(parents=True, exist_ok=True)
         if "://" not in self.lake_uri:
             Path(self.lake_uri).mkdir(parents=True, exist_ok=True)
+
+
+def _shown_default(f: dataclasses.Field) -> str:
+    if f.metadata.get("shown"):
+        return str(f.metadata["shown"])
+    if f.default is None:
+        return "none"
+    if isinstance(f.default, bool):
+        return f"`{str(f.default).lower()}`"
+    if isinstance(f.default, float) and f.default.is_integer():
+        return f"`{int(f.default)}`"
+    return f"`{f.default}`"
+
+
+def settings_markdown() -> str:
+    """The settings table of the docs: variable, meaning, default (generated, never edited)."""
+    rows = ["| variable | meaning | default |", "| --- | --- | --- |"]
+    for f in dataclasses.fields(Settings):
+        rows.append(f"| `{env_var(f.name)}` | {f.metadata['doc']} | {_shown_default(f)} |")
+    return "\n".join(rows) + "\n"
+
+
+if __name__ == "__main__":
+    print(settings_markdown(), end="")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from pathlib import Path
 
-from lake.settings import SETTINGS_DOC, Settings
+from lake.settings import Settings, env_var, settings_markdown
 
 
 def test_defaults_put_everything_under_strata_home(tmp_path: Path) -> None:
@@ -35,6 +36,23 @@ def test_each_piece_can_be_pointed_elsewhere(tmp_path: Path) -> None:
     assert not s.is_embedded_clickhouse
 
 
-def test_every_field_has_a_documented_variable() -> None:
-    names = {f"STRATA_{f.name.upper()}" for f in dataclasses.fields(Settings)}
-    assert names == set(SETTINGS_DOC)
+def test_values_are_parsed_by_the_field_type(tmp_path: Path) -> None:
+    s = Settings.from_env(
+        {
+            "STRATA_HOME": str(tmp_path),
+            "STRATA_WAL_FSYNC": "off",
+            "STRATA_FLUSH_SECONDS": "0.5",
+            "STRATA_PARTITIONS_START": "2024-02-01",
+            "STRATA_WAL_DIR": str(tmp_path / "w"),
+            "STRATA_GEOIP_CITY_MMDB": "",
+        }
+    )
+    assert (s.wal_fsync, s.flush_seconds, s.partitions_start) == (False, 0.5, dt.date(2024, 2, 1))
+    assert (s.wal_dir, s.geoip_city_mmdb) == (tmp_path / "w", None)
+
+
+def test_every_field_has_a_variable_and_a_row_in_the_docs_table() -> None:
+    table = settings_markdown()
+    for f in dataclasses.fields(Settings):
+        assert f.metadata["doc"]
+        assert f"| `{env_var(f.name)}` |" in table
