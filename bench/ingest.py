@@ -107,7 +107,7 @@ def main() -> None:
     home = Path(tempfile.mkdtemp(prefix="strata-ingest-"))
     env = {**os.environ, "STRATA_HOME": str(home)}
     sys.path.insert(0, str(HERE.parent))
-    from lake.metadata import MetadataStore
+    from lake.catalog import MetadataStore
     from lake.settings import Settings
 
     settings = Settings.from_env(env)

@@ -49,26 +49,17 @@ def _landing(events: int, days: int, home: Path) -> None:
     import orjson
     import polars as pl
 
+    from cli.generate import generate_traffic
     from ingest_gateway.contract import event_decoder
-    from ingest_gateway.enrich.rows import WAL_COLUMNS, enrich
-    from ingest_gateway.flusher import _WAL_SCHEMA
-    from lake.generate import generate_traffic
-    from lake.io import Lake
-    from lake.paths import LakePaths
-    from lake.schemas import EVENT_SCHEMA
+    from ingest_gateway.enrich.rows import enrich
+    from ingest_gateway.flusher import rows_frame
     from lake.settings import Settings
+    from lake.storage import Lake, LakePaths
 
     base_n = min(events, 100_000)
     traffic = generate_traffic("ST-BENCH", days=1, events=base_n, end=dt.date(2026, 3, 1))
     rows = [enrich(event_decoder.decode(orjson.dumps(e)), 0, None, None) for e in traffic.events]
-    base = (
-        pl.DataFrame(
-            dict(zip(WAL_COLUMNS, zip(*rows, strict=True), strict=True)), schema=_WAL_SCHEMA
-        )
-        .with_columns(pl.col("event_at", "received_at").cast(pl.Datetime("us", "UTC")))
-        .with_columns(event_date=pl.col("event_at").dt.date(), received_at=pl.col("event_at"))
-        .select(list(EVENT_SCHEMA))
-    )
+    base = rows_frame(rows).with_columns(received_at=pl.col("event_at"))
     settings = Settings.from_env()
     lake, paths = Lake(settings), LakePaths(settings.lake_uri)
     tiles = -(-events // base.height)
@@ -108,9 +99,9 @@ def main() -> None:
             f"(rss {_rss_mb()} MB)",
             flush=True,
         )
-        from lake.metadata import MetadataStore
-        from lake.paths import LakePaths
+        from lake.catalog import MetadataStore
         from lake.settings import Settings
+        from lake.storage import LakePaths
         from orchestration.lib.runner import run_pipeline
 
         settings = Settings.from_env()

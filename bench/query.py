@@ -38,11 +38,11 @@ def main() -> None:
     import duckdb_extensions
     from fastapi.testclient import TestClient
 
+    from cli.generate import generate_traffic
     from ingest_gateway.app import create_app as create_gateway
-    from lake.generate import generate_traffic
-    from lake.metadata import MetadataStore
-    from lake.paths import LakePaths
+    from lake.catalog import MetadataStore
     from lake.settings import Settings
+    from lake.storage import LakePaths
     from orchestration.lib.runner import run_pipeline
     from serving.app import create_app as create_api
 

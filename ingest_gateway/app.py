@@ -16,7 +16,7 @@ from ingest_gateway.ratelimit import RateLimiter
 from ingest_gateway.routes import beacon, compat, events, tracker
 from ingest_gateway.sites import SiteCache
 from ingest_gateway.wal import WriteAheadLog
-from lake.metadata import MetadataStore
+from lake.catalog import MetadataStore
 from lake.settings import Settings
 
 __all__ = ["create_app"]

@@ -20,12 +20,10 @@ import polars as pl
 
 from ingest_gateway.enrich.rows import WAL_COLUMNS
 from ingest_gateway.wal import WriteAheadLog, read_segment, sealed_segments
-from lake.io import Lake
-from lake.paths import LakePaths
-from lake.schemas import EVENT_SCHEMA
 from lake.settings import Settings
+from lake.storage import EVENT_SCHEMA, Lake, LakePaths
 
-__all__ = ["Flusher", "land_all", "land_segment", "run_lander", "segment_frame"]
+__all__ = ["Flusher", "land_all", "land_segment", "rows_frame", "run_lander", "segment_frame"]
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +33,13 @@ _WAL_SCHEMA = {
 
 
 def segment_frame(path: Path) -> pl.DataFrame:
-    """The events of one WAL segment as a frame of :data:`lake.schemas.EVENT_SCHEMA`."""
-    rows = list(read_segment(path))
+    """The events of one WAL segment as a frame of :data:`lake.storage.EVENT_SCHEMA`."""
+    return rows_frame(list(read_segment(path)))
+
+
+def rows_frame(rows: list[list]) -> pl.DataFrame:
+    """WAL rows (what :func:`ingest_gateway.enrich.rows.enrich` makes) as a frame of
+    :data:`lake.storage.EVENT_SCHEMA`, as landing writes them."""
     # Column-wise construction is several times faster than orient="row".
     columns = list(zip(*rows, strict=True)) if rows else [()] * len(_WAL_SCHEMA)
     df = pl.DataFrame(

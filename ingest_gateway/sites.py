@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from lake.metadata import MetadataStore, Site
+from lake.catalog import MetadataStore, Site
 
 __all__ = ["SiteCache"]
 

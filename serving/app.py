@@ -10,8 +10,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from lake.clickhouse import HotTierBusyError
-from lake.metadata import MetadataStore
+from lake.catalog import MetadataStore
+from lake.hot_tier import HotTierBusyError
 from lake.settings import Settings
 from serving.auth import ApiKeyMiddleware
 from serving.backends.clickhouse import prepare_hot_tier

@@ -14,7 +14,7 @@ import orjson
 from fastapi import HTTPException, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from lake.metadata import MetadataStore
+from lake.catalog import MetadataStore
 
 __all__ = ["ApiKeyMiddleware", "authorize", "bearer", "key_site"]
 

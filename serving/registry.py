@@ -6,7 +6,7 @@ as query parameters.
 
 from __future__ import annotations
 
-from lake.clickhouse import DISTINCT_USERS_MERGE
+from lake.hot_tier import DISTINCT_USERS_MERGE
 
 __all__ = ["DIMENSIONS", "FILTERABLE", "METRICS", "dimension_sql"]
 

@@ -17,11 +17,9 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from lake.io import Lake
-from lake.metadata import MetadataStore
-from lake.paths import LakePaths
-from lake.schemas import EVENT_SCHEMA
+from lake.catalog import MetadataStore
 from lake.settings import Settings
+from lake.storage import EVENT_SCHEMA, Lake, LakePaths
 
 #: Allowed lateness for sites whose tests replay old dates (twenty years).
 BACKFILL_H = 24.0 * 365 * 20

@@ -13,7 +13,7 @@ import boto3
 import pytest
 from fastapi.testclient import TestClient
 
-from lake.generate import generate_traffic
+from cli.generate import generate_traffic
 from orchestration.lib.runner import run_pipeline
 from tests.conftest import Env, make_env
 from tests.reference import report
@@ -122,7 +122,7 @@ def test_session_spanning_midnight_utc_is_one_session_end_to_end(env: Env) -> No
     import polars as pl
 
     from ingest_gateway.app import create_app
-    from lake.paths import LakePaths
+    from lake.storage import LakePaths
 
     ua = "Mozilla/5.0 (X11; Linux x86_64; rv:127.0) Gecko/20100101 Firefox/127.0"
     events = [

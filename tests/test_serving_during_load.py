@@ -17,7 +17,7 @@ import time
 import httpx
 from fastapi.testclient import TestClient
 
-from lake.generate import generate_traffic
+from cli.generate import generate_traffic
 from orchestration.lib.runner import run_pipeline
 from tests.conftest import Env
 from tests.reference import report

@@ -12,7 +12,7 @@ from ingest_gateway.enrich.channels import channel_for
 from ingest_gateway.enrich.geo import GeoLocator, anonymize_ip, normalize_ip
 from ingest_gateway.enrich.ua import parse_user_agent
 from ingest_gateway.enrich.urls import parse_page, referrer_host
-from lake.schemas import EVENT_SCHEMA
+from lake.storage import EVENT_SCHEMA
 
 __all__ = ["WAL_COLUMNS", "enrich"]
 

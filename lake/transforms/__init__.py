@@ -1,1 +1,54 @@
-"""Pure Polars transforms: LazyFrame in, LazyFrame out."""
+"""Pure Polars transforms of the lake's tables and the planning of their refreshes."""
+
+from __future__ import annotations
+
+from lake.transforms.bronze import (
+    EVENT_KEY,
+    allowed_lateness,
+    first_copies,
+    only_new_events,
+    split_quarantine,
+)
+from lake.transforms.refresh_plan import RefreshRange, refresh_ranges
+from lake.transforms.rollups import (
+    ROLLUP_EVENT_COLUMNS,
+    ROLLUP_METRIC_COLUMNS,
+    attach_sessions,
+    local_date,
+    merge_client_parts,
+    rollup_daily,
+    rollup_hourly,
+)
+from lake.transforms.sessionize import (
+    MAX_SESSION_TIMEOUT_MINUTES,
+    NOT_SET,
+    SESSION_INPUT_COLUMNS,
+    assign_sessions,
+    build_sessions,
+    client_bucket,
+    sessions_by_day,
+)
+
+__all__ = [
+    "EVENT_KEY",
+    "MAX_SESSION_TIMEOUT_MINUTES",
+    "NOT_SET",
+    "ROLLUP_EVENT_COLUMNS",
+    "ROLLUP_METRIC_COLUMNS",
+    "SESSION_INPUT_COLUMNS",
+    "RefreshRange",
+    "allowed_lateness",
+    "assign_sessions",
+    "attach_sessions",
+    "build_sessions",
+    "client_bucket",
+    "first_copies",
+    "local_date",
+    "merge_client_parts",
+    "only_new_events",
+    "refresh_ranges",
+    "rollup_daily",
+    "rollup_hourly",
+    "sessions_by_day",
+    "split_quarantine",
+]

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 import polars as pl
 
-from lake.schemas import ROLLUP_DIMENSIONS, SESSION_DIMENSIONS
+from lake.storage.schemas import ROLLUP_DIMENSIONS, SESSION_DIMENSIONS
 from lake.transforms.sessionize import NOT_SET
 
 __all__ = [

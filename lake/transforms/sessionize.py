@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Mapping
 
 import polars as pl
 
-from lake.schemas import ENGAGEMENT_EVENT_TYPES, SESSION_DIMENSIONS, SESSION_SCHEMA
+from lake.storage.schemas import ENGAGEMENT_EVENT_TYPES, SESSION_DIMENSIONS, SESSION_SCHEMA
 
 __all__ = [
     "MAX_SESSION_TIMEOUT_MINUTES",
@@ -83,7 +83,7 @@ def assign_sessions(
 
 
 def build_sessions(events_with_sessions: pl.LazyFrame) -> pl.LazyFrame:
-    """One row per session (columns of :data:`lake.schemas.SESSION_SCHEMA`).
+    """One row per session (columns of :data:`lake.storage.SESSION_SCHEMA`).
 
     Attribution dimensions (channel, UTM, device, …) come from the session's first
     event; a bounce is a session with exactly one pageview and no engagement event.

@@ -11,7 +11,7 @@ from dagster import (
 )
 
 from lake.settings import Settings
-from lake.transforms.refresh_plan import RefreshRange
+from lake.transforms import RefreshRange
 
 __all__ = [
     "CHANGED_DAYS_TAG",

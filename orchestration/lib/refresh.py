@@ -4,9 +4,8 @@ import datetime as dt
 
 import polars as pl
 
-from lake.changes import ChangedDays
-from lake.schemas import SESSION_SCHEMA
-from lake.transforms.refresh_plan import RefreshRange, refresh_ranges
+from lake.storage import SESSION_SCHEMA, ChangedDays
+from lake.transforms import RefreshRange, refresh_ranges
 from orchestration.defs.partitions import partition_bounds
 from orchestration.lib.strata_resource import StrataResource
 

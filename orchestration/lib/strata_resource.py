@@ -2,10 +2,9 @@
 
 from dagster import ConfigurableResource
 
-from lake.io import Lake
-from lake.metadata import MetadataStore, Site
-from lake.paths import LakePaths
+from lake.catalog import MetadataStore, Site
 from lake.settings import Settings
+from lake.storage import Lake, LakePaths
 
 __all__ = ["StrataResource"]
 

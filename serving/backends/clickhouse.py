@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lake.clickhouse import ensure_schema, hot_tier
+from lake.hot_tier import ensure_schema, hot_tier
 from lake.settings import Settings
 from serving.planner import Plan
 

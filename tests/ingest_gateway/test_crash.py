@@ -9,10 +9,10 @@ import time
 import httpx
 import polars as pl
 
-from lake.paths import LakePaths
+from lake.storage import LakePaths
 from orchestration.lib.runner import run_pipeline
 from tests.conftest import Env, LiveGateway
-from tests.ingest_gateway.test_events import GOOD
+from tests.samples import GOOD
 
 
 def test_sigkill_under_load_loses_no_acknowledged_event_and_duplicates_none(env: Env) -> None:

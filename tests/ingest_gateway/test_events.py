@@ -5,27 +5,10 @@ from __future__ import annotations
 import polars as pl
 from fastapi.testclient import TestClient
 
-from lake.io import Lake
-from lake.paths import LakePaths
-from lake.schemas import EVENT_SCHEMA
+from lake.storage import EVENT_SCHEMA, Lake, LakePaths
 from orchestration.lib.runner import run_pipeline
 from tests.conftest import Env
-
-GOOD = {
-    "tracking_id": "ST-TEST",
-    "client_id": "c1",
-    "event_type": "pageview",
-    "timestamp": "2026-03-01T10:00:00.000Z",
-    "page": {
-        "url": "https://shop.example/products/x?utm_source=google&utm_medium=cpc&utm_campaign=Brand",
-        "referrer": "https://www.google.com/",
-    },
-    "context": {
-        "user_agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "
-        "(KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1",
-        "ip": "81.2.69.142",
-    },
-}
+from tests.samples import GOOD
 
 
 def _landed(env: Env) -> pl.DataFrame:

@@ -24,9 +24,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lake.io import Lake
-from lake.paths import LakePaths
-from lake.schemas import EVENT_SCHEMA, EVENT_TYPES
+from lake.storage import EVENT_SCHEMA, EVENT_TYPES, Lake, LakePaths
 from orchestration.lib.runner import run_pipeline
 from tests.conftest import make_env
 

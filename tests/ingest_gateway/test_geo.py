@@ -8,11 +8,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ingest_gateway.enrich.geo import GeoLocator, anonymize_ip
-from lake.io import Lake
-from lake.paths import LakePaths
-from lake.schemas import EVENT_SCHEMA
+from lake.storage import EVENT_SCHEMA, Lake, LakePaths
 from tests.conftest import Env, make_env
-from tests.ingest_gateway.test_events import GOOD
+from tests.samples import GOOD
 
 
 def _city_db(path: Path) -> Path:

@@ -16,9 +16,7 @@ from fastapi.testclient import TestClient
 
 from ingest_gateway.enrich import ua as ua_module
 from ingest_gateway.ratelimit import RateLimiter
-from lake.io import Lake
-from lake.paths import LakePaths
-from lake.schemas import EVENT_SCHEMA
+from lake.storage import EVENT_SCHEMA, Lake, LakePaths
 from tests.conftest import Env
 
 BASE = {"tracking_id": "ST-TEST", "client_id": "c1", "timestamp": "2026-03-01T10:00:00Z"}

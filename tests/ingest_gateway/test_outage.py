@@ -9,11 +9,9 @@ import boto3
 import pytest
 from fastapi.testclient import TestClient
 
-from lake.io import Lake
-from lake.paths import LakePaths
-from lake.schemas import EVENT_SCHEMA
+from lake.storage import EVENT_SCHEMA, Lake, LakePaths
 from tests.conftest import make_env
-from tests.ingest_gateway.test_events import GOOD
+from tests.samples import GOOD
 
 
 def test_events_wait_out_a_lake_outage_and_land_exactly_once(

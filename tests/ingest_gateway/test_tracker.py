@@ -14,7 +14,7 @@ import polars as pl
 import pytest
 
 from ingest_gateway.routes.tracker import TRACKER_JS
-from lake.paths import LakePaths
+from lake.storage import LakePaths
 from orchestration.lib.runner import run_pipeline
 from tests.conftest import Env, LiveGateway
 

@@ -11,11 +11,9 @@ import orjson
 import polars as pl
 
 from ingest_gateway.wal import WriteAheadLog, read_segment, sealed_segments
-from lake.io import Lake
-from lake.paths import LakePaths
-from lake.schemas import EVENT_SCHEMA
+from lake.storage import EVENT_SCHEMA, Lake, LakePaths
 from tests.conftest import Env, LiveGateway
-from tests.ingest_gateway.test_events import GOOD
+from tests.samples import GOOD
 
 
 def test_torn_frame_at_the_tail_is_ignored(tmp_path: Path) -> None:

@@ -6,9 +6,7 @@ from __future__ import annotations
 import polars as pl
 from fastapi.testclient import TestClient
 
-from lake.io import Lake
-from lake.paths import LakePaths
-from lake.schemas import EVENT_SCHEMA
+from lake.storage import EVENT_SCHEMA, Lake, LakePaths
 from orchestration.lib.runner import run_pipeline
 from tests.conftest import BACKFILL_H, Env
 

@@ -15,7 +15,7 @@ from orchestration.defs.lake.sensors import landing_sensor
 from orchestration.defs.resources import RESOURCES
 from orchestration.lib.runner import run_pipeline
 from tests.conftest import Env
-from tests.ingest_gateway.test_events import GOOD
+from tests.samples import GOOD
 
 ROOT = Path(__file__).resolve().parents[2]
 

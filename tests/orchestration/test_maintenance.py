@@ -10,15 +10,14 @@ import pytest
 from dagster import build_sensor_context
 from fastapi.testclient import TestClient
 
-from lake.io import Lake
-from lake.paths import LakePaths
+from lake.storage import Lake, LakePaths
 from orchestration.defs.lake.bronze import CONSUMED_SCHEMA
 from orchestration.defs.lake.sensors import landing_sensor
 from orchestration.defs.maintenance.jobs import lake_maintenance
 from orchestration.defs.resources import RESOURCES
 from orchestration.lib.runner import run_pipeline
 from tests.conftest import make_env
-from tests.ingest_gateway.test_events import GOOD
+from tests.samples import GOOD
 
 HOUR = dt.timedelta(hours=1)
 

@@ -15,11 +15,9 @@ from dagster import DagsterInstance, SensorResult, SkipReason, build_sensor_cont
 from deltalake import DeltaTable
 from fastapi.testclient import TestClient
 
-from lake.changes import ChangedDays
-from lake.generate import generate_traffic
-from lake.io import Lake
-from lake.paths import LakePaths
-from lake.transforms.refresh_plan import RefreshRange, refresh_ranges
+from cli.generate import generate_traffic
+from lake.storage import ChangedDays, Lake, LakePaths
+from lake.transforms import RefreshRange, refresh_ranges
 from orchestration.definitions import defs
 from orchestration.defs.lake.sensors import landing_sensor, refresh_sensor
 from orchestration.defs.resources import RESOURCES
@@ -278,7 +276,7 @@ def test_the_run_report_adds_counts_over_ranges_but_never_distinct_counts() -> N
 def test_bronze_partitions_are_landing_hours(env: Env) -> None:
     from dagster import materialize
 
-    from lake.schemas import EVENT_SCHEMA
+    from lake.storage import EVENT_SCHEMA
     from orchestration.definitions import ASSETS
     from orchestration.defs.partitions import landing_hour
 

@@ -7,12 +7,11 @@ import datetime as dt
 import polars as pl
 from fastapi.testclient import TestClient
 
-from lake.io import Lake
-from lake.paths import LakePaths
-from lake.quality import validate
+from lake.storage import Lake, LakePaths
+from orchestration.lib.quality import validate
 from orchestration.lib.runner import run_pipeline
 from tests.conftest import Env
-from tests.ingest_gateway.test_events import GOOD
+from tests.samples import GOOD
 
 
 def test_suites_count_failing_rows_per_property() -> None:

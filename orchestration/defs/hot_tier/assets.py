@@ -5,10 +5,9 @@ import datetime as dt
 import polars as pl
 from dagster import AssetExecutionContext, MaterializeResult, asset
 
-from lake.changes import ChangedDays
-from lake.clickhouse import ensure_schema, hot_tier, replace_partitions
-from lake.schemas import ROLLUP_DIMENSIONS
-from lake.transforms.rollups import ROLLUP_METRIC_COLUMNS
+from lake.hot_tier import ensure_schema, hot_tier, replace_partitions
+from lake.storage import ROLLUP_DIMENSIONS, ChangedDays
+from lake.transforms import ROLLUP_METRIC_COLUMNS
 from orchestration.defs.lake.rollups import gold_rollup_daily, gold_rollup_hourly
 from orchestration.defs.partitions import (
     CHANGED_DAYS_TAG,

@@ -6,15 +6,12 @@ from collections.abc import Iterator
 import polars as pl
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
-from lake.changes import ChangedDays
-from lake.io import Lake
-from lake.known_ids import KnownIds, index_fingerprint
-from lake.quality import MAX_CLOCK_AHEAD_S, CheckOutcome, validate
-from lake.schemas import EVENT_SCHEMA
-from lake.transforms.bronze import allowed_lateness, split_quarantine
+from lake.storage import EVENT_SCHEMA, ChangedDays, KnownIds, Lake, index_fingerprint
+from lake.transforms import allowed_lateness, split_quarantine
 from orchestration.defs.lake.checks import merge_outcomes, suite_results, suite_specs
 from orchestration.defs.partitions import HOURLY, ONE_RUN, landing_hour
 from orchestration.lib.preview import preview
+from orchestration.lib.quality import MAX_CLOCK_AHEAD_S, CheckOutcome, validate
 from orchestration.lib.strata_resource import StrataResource
 
 __all__ = [
@@ -67,7 +64,7 @@ def bronze_events(context: AssetExecutionContext, strata: StrataResource) -> Ite
     """Append newly landed events bronze does not hold yet, a bounded chunk of files at a time.
 
     Each chunk is checked against every event key bronze holds (the id index, read
-    once per run and site, kept as hashes: see :mod:`lake.known_ids`), recorded in the
+    once per run and site, kept as hashes: see :mod:`lake.storage.known_ids`), recorded in the
     index, appended, its dates noted as
     changed (what the refresh of sessions and rollups picks up) and its files marked
     consumed; a crash in between re-reads the chunk, whose events are then known and
@@ -103,7 +100,7 @@ def bronze_events(context: AssetExecutionContext, strata: StrataResource) -> Ite
         chunk_dates = new["event_date"].unique().to_list()
         fresh = known.only_new(new)
         if fresh.height:
-            known.record(fresh)  # before the append: see lake.known_ids
+            known.record(fresh)  # before the append: see lake.storage.known_ids
             lake.append_partitioned(fresh, paths.bronze_events, "event_date")
             last = fresh.head(5)  # for the preview; holding the chunk would double memory
             totals["bots_in_new_events"] += int(fresh["is_bot"].sum())

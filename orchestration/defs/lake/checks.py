@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 
 from dagster import AssetCheckResult, AssetCheckSpec, AssetKey
 
-from lake.quality import SUITES, CheckOutcome
+from orchestration.lib.quality import SUITES, CheckOutcome
 
 __all__ = ["merge_outcomes", "suite_results", "suite_specs"]
 

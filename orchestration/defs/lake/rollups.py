@@ -13,15 +13,15 @@ from dagster import (
     asset,
 )
 
-from lake.schemas import EVENT_SCHEMA, SESSION_SCHEMA
-from lake.transforms.rollups import (
+from lake.storage import EVENT_SCHEMA, SESSION_SCHEMA
+from lake.transforms import (
     ROLLUP_EVENT_COLUMNS,
+    client_bucket,
     local_date,
     merge_client_parts,
     rollup_daily,
     rollup_hourly,
 )
-from lake.transforms.sessionize import client_bucket
 from orchestration.defs.lake.bronze import bronze_events
 from orchestration.defs.lake.sessions import client_buckets, silver_sessions
 from orchestration.defs.partitions import DAILY, ONE_RUN, partition_days

@@ -13,13 +13,13 @@ from dagster import (
     asset,
 )
 
-from lake.quality import CheckOutcome, validate
-from lake.schemas import EVENT_SCHEMA, SESSION_SCHEMA
-from lake.transforms.sessionize import SESSION_INPUT_COLUMNS, sessions_by_day
+from lake.storage import EVENT_SCHEMA, SESSION_SCHEMA
+from lake.transforms import SESSION_INPUT_COLUMNS, sessions_by_day
 from orchestration.defs.lake.bronze import bronze_events
 from orchestration.defs.lake.checks import merge_outcomes, suite_results, suite_specs
 from orchestration.defs.partitions import DAILY, ONE_RUN, partition_days
 from orchestration.lib.preview import preview
+from orchestration.lib.quality import CheckOutcome, validate
 from orchestration.lib.strata_resource import StrataResource
 
 __all__ = ["SESSIONS", "client_buckets", "silver_sessions"]

@@ -5,7 +5,7 @@ import datetime as dt
 import polars as pl
 from dagster import DefaultScheduleStatus, OpExecutionContext, ScheduleDefinition, job, op
 
-from lake.known_ids import index_fingerprint
+from lake.storage import index_fingerprint
 from orchestration.defs.lake.bronze import CONSUMED_SCHEMA
 from orchestration.lib.strata_resource import StrataResource
 

@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from lake.io import Lake
-from lake.schemas import EVENT_SCHEMA
+from lake.storage.io import Lake
+from lake.storage.schemas import EVENT_SCHEMA
 from lake.transforms.bronze import EVENT_KEY, first_copies, only_new_events
 
 __all__ = ["ID_INDEX_SCHEMA", "KnownIds", "event_key_hash", "index_fingerprint"]
@@ -55,7 +55,7 @@ class KnownIds:
     """The id index of one bronze table, loaded a site at a time.
 
     ``bronze_uri`` is the events table; ``index_uri`` its index (see
-    :meth:`lake.paths.LakePaths.event_id_index`).
+    :meth:`lake.storage.LakePaths.event_id_index`).
     """
 
     def __init__(self, lake: Lake, bronze_uri: str, index_uri: str) -> None:

@@ -41,7 +41,7 @@ class LakePaths:
         return f"{self.root}/bronze/events"
 
     def event_id_index(self, fingerprint: str) -> str:
-        """Delta: a hash of every bronze event's key with its date (see ``lake.known_ids``);
+        """Delta: a hash of every bronze event's key with its date (see ``lake.storage.known_ids``);
         ``fingerprint`` names the hash function that built it."""
         return f"{self.root}/bronze/event_id_index/{fingerprint}"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import polars as pl
 
-from lake.metadata import MetadataStore
+from lake.catalog import MetadataStore
 from lake.settings import Settings
 
 STRATA = str(Path(sys.executable).with_name("strata"))
@@ -76,9 +76,7 @@ def test_gateway_and_generate_commands(tmp_path: Path) -> None:
 
     import httpx
 
-    from lake.io import Lake
-    from lake.paths import LakePaths
-    from lake.schemas import EVENT_SCHEMA
+    from lake.storage import EVENT_SCHEMA, Lake, LakePaths
 
     assert (
         _run(

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from lake.chdb_lease import HotTierBusyError, lease_for
+from lake.hot_tier import HotTierBusyError, lease_for
 
 WAITER = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from lake.chdb_lease import lease_for
+    from lake.hot_tier import lease_for
     started = time.monotonic()
     with lease_for(Path(sys.argv[1])).client(timeout_s=30, idle_release_s=0) as c:
         n = c.query("SELECT count() FROM t").result_rows[0][0]

@@ -8,10 +8,10 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from lake.metadata import MetadataStore, SiteError
+from lake.catalog import MetadataStore, SiteError
 from orchestration.lib.runner import run_pipeline
 from tests.conftest import make_env
-from tests.ingest_gateway.test_events import GOOD
+from tests.samples import GOOD
 
 
 def test_sites_and_keys_on_postgresql(postgres_url: str) -> None:

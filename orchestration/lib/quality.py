@@ -13,7 +13,7 @@ import great_expectations as gx
 import polars as pl
 from great_expectations.data_context.types.base import ProgressBarsConfig
 
-from lake.schemas import EVENT_TYPES
+from lake.storage import EVENT_TYPES
 
 __all__ = ["MAX_CLOCK_AHEAD_S", "SUITES", "CheckOutcome", "validate"]
 

@@ -8,10 +8,9 @@ import datetime as dt
 import polars as pl
 from fastapi.testclient import TestClient
 
-from lake.clickhouse import hot_tier
-from lake.generate import generate_traffic
-from lake.paths import LakePaths
-from lake.schemas import ENGAGEMENT_EVENT_TYPES
+from cli.generate import generate_traffic
+from lake.hot_tier import hot_tier
+from lake.storage import ENGAGEMENT_EVENT_TYPES, LakePaths
 from orchestration.lib.runner import run_pipeline
 from tests.conftest import Env
 from tests.reference import SESSION_SUMMARY

@@ -8,9 +8,15 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lake.schemas import EVENT_SCHEMA
-from lake.transforms.rollups import merge_client_parts, rollup_daily, rollup_hourly
-from lake.transforms.sessionize import assign_sessions, build_sessions, client_bucket
+from lake.storage import EVENT_SCHEMA
+from lake.transforms import (
+    assign_sessions,
+    build_sessions,
+    client_bucket,
+    merge_client_parts,
+    rollup_daily,
+    rollup_hourly,
+)
 
 T0 = dt.datetime(2026, 3, 1, 20, tzinfo=dt.UTC)
 

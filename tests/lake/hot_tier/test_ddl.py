@@ -8,8 +8,8 @@ import polars as pl
 import pyarrow as pa
 import pytest
 
-from lake.clickhouse import DISTINCT_USERS_MERGE, ensure_schema, hot_tier, replace_partitions
-from lake.schemas import ROLLUP_DIMENSIONS
+from lake.hot_tier import DISTINCT_USERS_MERGE, ensure_schema, hot_tier, replace_partitions
+from lake.storage import ROLLUP_DIMENSIONS
 from tests.conftest import Env
 
 

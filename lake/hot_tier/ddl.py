@@ -1,32 +1,17 @@
-"""ClickHouse hot tier: the client factory and every table's DDL, in one place.
-
-Embedded mode (``chdb://``) runs the real ClickHouse engine in-process, and only
-one process may hold a data path at a time: :func:`hot_tier` leases it (see
-:mod:`lake.chdb_lease`), so ``strata serve``, ``strata pipeline`` and ``dagster dev``
-take turns instead of failing.  With an ``http(s)://`` server URL there is no
-lease and no limit.
-"""
+"""ClickHouse hot tier: every table's DDL and the partition loads, in one place."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
-import clickhouse_connect
 import pyarrow as pa
 
-from lake.chdb_lease import HotTierBusyError, lease_for
-from lake.schemas import SESSION_DIMENSIONS
-from lake.settings import Settings
+from lake.storage.schemas import SESSION_DIMENSIONS
 
 __all__ = [
     "DISTINCT_USERS_MERGE",
     "ROLLUP_TABLES",
-    "HotTierBusyError",
     "ensure_schema",
-    "hot_tier",
     "replace_partitions",
 ]
 
@@ -37,24 +22,6 @@ _SKETCH, _PRECISION = "uniqCombined64", 20
 _USERS_TYPE = f"AggregateFunction({_SKETCH}({_PRECISION}), String)"
 #: SQL that merges the ``users`` states of a group of rollup rows.
 DISTINCT_USERS_MERGE = f"{_SKETCH}Merge({_PRECISION})(users)"
-
-
-@contextmanager
-def hot_tier(settings: Settings) -> Iterator[Any]:
-    """A ClickHouse client for one unit of work; embedded mode holds the data path meanwhile."""
-    url = settings.clickhouse_url
-    if not settings.is_embedded_clickhouse:
-        client = clickhouse_connect.get_client(dsn=url)
-        try:
-            yield client
-        finally:
-            client.close()
-        return
-    lease = lease_for(Path(url.removeprefix("chdb://")).resolve())
-    with lease.client(
-        settings.clickhouse_lock_timeout_seconds, settings.clickhouse_idle_release_seconds
-    ) as client:
-        yield client
 
 
 _DIMS_DDL = ",\n    ".join(

@@ -6,8 +6,8 @@ import datetime as dt
 
 import polars as pl
 
-from lake.schemas import EVENT_SCHEMA
-from lake.transforms.sessionize import assign_sessions, build_sessions
+from lake.storage import EVENT_SCHEMA
+from lake.transforms import assign_sessions, build_sessions
 
 
 def _events(rows: list[tuple[str, str, str, str]]) -> pl.LazyFrame:

@@ -1,0 +1,1 @@
+"""The ``strata`` command line: thin over the packages, starting services as processes."""

@@ -1,0 +1,170 @@
+"""``strata demo`` and ``strata generate``: synthetic traffic through the real services."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+
+import click
+import httpx
+
+from cli.generate import generate_traffic
+from cli.processes import free_port, start_module, stop, wait_healthy
+from cli.send import send_events
+from lake.catalog import MetadataStore
+from lake.settings import Settings
+
+__all__ = ["DEMO_SITE", "demo", "generate"]
+
+DEMO_SITE = "ST-DEMO"
+DEMO_DOMAIN = "demo.strata.test"
+DEMO_RATE_LIMIT = 1_000_000
+
+
+def _demo_key(settings: Settings, store: MetadataStore) -> str:
+    """The demo site's key from ``demo.key``, issuing a new one if it is missing or stale."""
+    path = settings.home / "demo.key"
+    if path.exists():
+        key = path.read_text().strip()
+        if store.site_for_key(key) == DEMO_SITE:
+            return key
+    key = store.create_key(DEMO_SITE)
+    path.write_text(key + "\n")
+    return key
+
+
+def _demo_end_date(settings: Settings, days: int, events: int) -> dt.date:
+    """Pin the demo's dates on first run so a rerun sends identical events (deduplicated)."""
+    path = settings.home / "demo.json"
+    if path.exists():
+        saved = json.loads(path.read_text())
+        if saved.get("days") == days and saved.get("events") == events:
+            return dt.date.fromisoformat(saved["end"])
+    end = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
+    path.write_text(json.dumps({"end": end.isoformat(), "days": days, "events": events}))
+    return end
+
+
+def _example_queries(start: dt.date, end: dt.date) -> list[tuple[str, dict]]:
+    rng = {"start": start.isoformat(), "end": end.isoformat()}
+    base = {"tracking_id": DEMO_SITE, "date_range": rng}
+    return [
+        (
+            "Totals for the whole range",
+            {**base, "metrics": ["pageviews", "unique_users", "sessions", "bounce_rate"]},
+        ),
+        (
+            "Traffic per day",
+            {**base, "metrics": ["pageviews", "unique_users", "sessions"], "dimensions": ["date"]},
+        ),
+        (
+            "Top channels on mobile",
+            {
+                **base,
+                "metrics": ["sessions", "bounce_rate", "avg_session_duration"],
+                "dimensions": ["channel"],
+                "filters": {"device": ["mobile"]},
+                "order_by": [{"field": "sessions", "direction": "desc"}],
+                "limit": 5,
+            },
+        ),
+    ]
+
+
+def _print_examples(base_url: str, key: str, start: dt.date, end: dt.date) -> None:
+    for title, body in _example_queries(start, end):
+        payload = json.dumps(body)
+        click.echo(f"\n# {title}")
+        click.echo(
+            f"curl -s -X POST {base_url}/api/v1/query -H 'Authorization: Bearer {key}' "
+            f"-H 'Content-Type: application/json' -d '{payload}'"
+        )
+        answer = httpx.post(
+            f"{base_url}/api/v1/query",
+            json=body,
+            headers={"Authorization": f"Bearer {key}"},
+            timeout=60,
+        ).json()
+        for row in answer.get("rows", [])[:8]:
+            click.echo("   " + json.dumps(row))
+
+
+@click.command()
+@click.option("--days", default=7, show_default=True, help="Days of traffic, ending yesterday.")
+@click.option("--events", default=200_000, show_default=True, help="Events to generate.")
+@click.option("--no-serve", is_flag=True, help="Stop after the pipeline instead of serving.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface of the API.")
+@click.option("--port", default=8000, show_default=True, help="Port of the API.")
+def demo(days: int, events: int, no_serve: bool, host: str, port: int) -> None:
+    """Generate traffic through the real gateway, run the pipeline, then serve the API.
+
+    Running it again sends the same events (the dates are pinned on the first run),
+    which bronze deduplicates: nothing doubles.
+    """
+    settings = Settings.from_env()
+    settings.ensure_dirs()
+    store = MetadataStore(settings.metadata_url)
+    # The demo replays past traffic in seconds: lift the rate limit and accept its age.
+    store.add_site(
+        DEMO_SITE,
+        [DEMO_DOMAIN],
+        "UTC",
+        rate_limit_eps=DEMO_RATE_LIMIT,
+        allowed_lateness_hours=24.0 * (days + 30),
+    )
+    key = _demo_key(settings, store)
+    end = _demo_end_date(settings, days, events)
+    start = end - dt.timedelta(days=days - 1)
+
+    click.echo(f"[1/3] generating {events:,} events over {days} days ({start} … {end})")
+    traffic = generate_traffic(DEMO_SITE, days=days, events=events, end=end, host=DEMO_DOMAIN)
+    gw_port = free_port()
+    gw_url = f"http://127.0.0.1:{gw_port}"
+    gateway = start_module("ingest_gateway", "--host", "127.0.0.1", "--port", str(gw_port))
+    try:
+        wait_healthy(gw_url, gateway)
+        accepted, rejected = send_events(gw_url, traffic.events)
+    finally:
+        stop(gateway)  # SIGTERM: the gateway lands its WAL in the lake before exiting
+    click.echo(f"      gateway accepted {accepted:,} events, rejected {rejected:,}")
+
+    click.echo("[2/3] running the pipeline: landing → bronze → sessions → rollups → ClickHouse")
+    sys.stdout.flush()
+    if subprocess.call([sys.executable, "-m", "orchestration"]) != 0:
+        click.echo("pipeline failed", err=True)
+        raise SystemExit(1)
+    if no_serve:
+        click.echo(
+            f"\nDone. Serve it with `strata serve`; your API key is in {settings.home / 'demo.key'}"
+        )
+        return
+
+    click.echo(f"[3/3] serving the query API on http://{host}:{port}")
+    server = start_module("serving", "--host", host, "--port", str(port))
+    base = f"http://{host}:{port}"
+    try:
+        wait_healthy(base, server)
+        _print_examples(base, key, start, end)
+        click.echo(f"\nServing on {base} — press Ctrl-C to stop.")
+        raise SystemExit(server.wait())
+    except KeyboardInterrupt:
+        stop(server)
+
+
+@click.command()
+@click.option("--tracking-id", default=DEMO_SITE, show_default=True, help="Site to send for.")
+@click.option("--days", default=7, show_default=True, help="Days of traffic, ending yesterday.")
+@click.option("--events", default=200_000, show_default=True, help="Events to generate.")
+@click.option("--seed", default=42, show_default=True, help="Random seed (same seed, same events).")
+@click.option(
+    "--gateway-url", default="http://127.0.0.1:8080", show_default=True, help="The gateway."
+)
+def generate(tracking_id: str, days: int, events: int, seed: int, gateway_url: str) -> None:
+    """Send synthetic traffic for a site to a running gateway."""
+    traffic = generate_traffic(tracking_id, days=days, events=events, seed=seed)
+    accepted, rejected = send_events(gateway_url, traffic.events)
+    click.echo(f"accepted {accepted:,} events, rejected {rejected:,}")
+    if not accepted:
+        raise SystemExit(1)

@@ -1,0 +1,35 @@
+"""Storage: lake paths, table schemas, Parquet/Delta I/O, changed days and the event id index."""
+
+from __future__ import annotations
+
+from lake.storage.changes import CHANGES_SCHEMA, ChangedDays
+from lake.storage.io import Lake
+from lake.storage.known_ids import ID_INDEX_SCHEMA, KnownIds, event_key_hash, index_fingerprint
+from lake.storage.paths import LakePaths
+from lake.storage.schemas import (
+    ENGAGEMENT_EVENT_TYPES,
+    EVENT_SCHEMA,
+    EVENT_TYPES,
+    ROLLUP_DIMENSIONS,
+    SESSION_DIMENSIONS,
+    SESSION_SCHEMA,
+    UTC_US,
+)
+
+__all__ = [
+    "CHANGES_SCHEMA",
+    "ENGAGEMENT_EVENT_TYPES",
+    "EVENT_SCHEMA",
+    "EVENT_TYPES",
+    "ID_INDEX_SCHEMA",
+    "ROLLUP_DIMENSIONS",
+    "SESSION_DIMENSIONS",
+    "SESSION_SCHEMA",
+    "UTC_US",
+    "ChangedDays",
+    "KnownIds",
+    "Lake",
+    "LakePaths",
+    "event_key_hash",
+    "index_fingerprint",
+]

@@ -1,0 +1,21 @@
+"""Sample events the tests share (one place, instead of importing from test modules)."""
+
+from __future__ import annotations
+
+IPHONE_UA = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1"
+)
+
+#: One valid contract-v1 pageview of site ST-TEST: a paid-search visit from an iPhone in GB.
+GOOD = {
+    "tracking_id": "ST-TEST",
+    "client_id": "c1",
+    "event_type": "pageview",
+    "timestamp": "2026-03-01T10:00:00.000Z",
+    "page": {
+        "url": "https://shop.example/products/x?utm_source=google&utm_medium=cpc&utm_campaign=Brand",
+        "referrer": "https://www.google.com/",
+    },
+    "context": {"user_agent": IPHONE_UA, "ip": "81.2.69.142"},
+}
