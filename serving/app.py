@@ -14,7 +14,7 @@ from lake.catalog import MetadataStore
 from lake.hot_tier import HotTierBusyError
 from lake.settings import Settings
 from serving.auth import ApiKeyMiddleware
-from serving.backends.clickhouse import prepare_hot_tier
+from serving.backends import ClickHouseBackend
 from serving.routes import query
 
 __all__ = ["create_app"]
@@ -25,14 +25,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     settings.ensure_dirs()
 
+    hot = ClickHouseBackend(settings)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        prepare_hot_tier(settings)
+        hot.prepare()
         yield
 
     app = FastAPI(title="Strata query API", version="1", lifespan=lifespan)
     app.state.settings = settings
     app.state.metadata = MetadataStore(settings.metadata_url)
+    app.state.backend = hot
     app.include_router(query.router)
     app.add_middleware(ApiKeyMiddleware, store=app.state.metadata)
     app.openapi = lambda: _openapi_without_422(app)  # type: ignore[method-assign]

@@ -1,1 +1,7 @@
-"""Query backends (ClickHouse now; DuckDB over the lake later)."""
+"""Engines a report can run on, behind one protocol."""
+
+from serving.backends.base import Backend, Result
+from serving.backends.clickhouse import ClickHouseBackend
+from serving.backends.duckdb import DuckDBBackend
+
+__all__ = ["Backend", "ClickHouseBackend", "DuckDBBackend", "Result"]

@@ -1,29 +1,31 @@
-"""Run a planned report on the ClickHouse hot tier."""
+"""The ClickHouse hot tier (embedded chdb or a server), as a query backend."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from lake.hot_tier import ensure_schema, hot_tier
 from lake.settings import Settings
-from serving.planner import Plan
+from serving.backends.base import Result
+from serving.sql import ClickHouseDialect, RenderedQuery
 
-__all__ = ["prepare_hot_tier", "run_plan"]
-
-
-def prepare_hot_tier(settings: Settings) -> None:
-    """Create the hot-tier tables if the pipeline has not yet, so reports answer zeros."""
-    with hot_tier(settings) as client:
-        ensure_schema(client)
+__all__ = ["ClickHouseBackend"]
 
 
-def run_plan(settings: Settings, plan: Plan) -> tuple[list[dict[str, Any]], int]:
-    """Rows (aliases stripped of their ``d_``/``m_`` prefix) and the ungrouped row count."""
-    with hot_tier(settings) as client:
-        result = client.query(plan.sql, parameters=plan.parameters)
-        names = result.column_names
-        raw = result.result_rows
-    total = int(raw[0][-1]) if raw else 0
-    keys = [n[2:] for n in names[:-1]]
-    rows = [dict(zip(keys, r[:-1], strict=True)) for r in raw]
-    return rows, total
+class ClickHouseBackend:
+    """Queries the hot tier; in embedded mode each query leases the engine briefly."""
+
+    source = "clickhouse"
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.dialect = ClickHouseDialect()
+
+    def prepare(self) -> None:
+        """Create the hot-tier tables if the pipeline has not yet, so reports answer zeros."""
+        with hot_tier(self.settings) as client:
+            ensure_schema(client)
+
+    def run(self, query: RenderedQuery) -> Result:
+        """Run ``query`` with its bound parameters."""
+        with hot_tier(self.settings) as client:
+            result = client.query(query.sql, parameters=query.parameters)
+            return Result(list(result.column_names), [tuple(r) for r in result.result_rows])

@@ -3,180 +3,55 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
-import time
 import uuid
 import zoneinfo
-from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Request
-from pydantic import BaseModel, BeforeValidator, Field, field_validator
+from fastapi import APIRouter, HTTPException, Request
 from starlette.concurrency import run_in_threadpool
 
-from serving.auth import authorize, key_site
-from serving.backends.clickhouse import run_plan
+from serving.analyses import run_report
+from serving.deps import KeySite, QueryBackend, site_for
 from serving.errors import ERROR_RESPONSES
-from serving.planner import plan_query
-from serving.registry import DIMENSIONS, FILTERABLE, METRICS
+from serving.models import QueryRequest, QueryResponse
+from serving.reports import ReportError, report_query
 
-__all__ = ["FIRST_DATE", "LAST_DATE", "router"]
+__all__ = ["router"]
 
 router = APIRouter()
 
-#: Reports cover dates in this range (the gateway accepts event times 2000–2100).
-FIRST_DATE, LAST_DATE = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
-
-
-def _iso_date(value: Any) -> Any:
-    """Dates are ``YYYY-MM-DD`` strings only (a number is not read as a Unix time)."""
-    if isinstance(value, dt.date):  # built in Python (the default range), not sent
-        return value
-    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
-        raise ValueError("must be a date written YYYY-MM-DD")
-    return value
-
-
-ReportDate = Annotated[dt.date, BeforeValidator(_iso_date)]
-
-
-def _text(value: str) -> str:
-    if _SURROGATE.search(value):
-        raise ValueError("must be valid Unicode text (it holds a lone surrogate)")
-    return value
-
-
-class DateRange(BaseModel):
-    """Inclusive dates (``YYYY-MM-DD``) in the site's time zone, 2000-01-01 to 2100-12-31."""
-
-    start: ReportDate
-    end: ReportDate
-
-    @field_validator("start", "end")
-    @classmethod
-    def _in_range(cls, value: dt.date) -> dt.date:
-        if not FIRST_DATE <= value <= LAST_DATE:
-            raise ValueError(f"must be between {FIRST_DATE} and {LAST_DATE}")
-        return value
-
-
-class OrderBy(BaseModel):
-    """Sort key: a requested metric or dimension."""
-
-    field: str = Field(
-        description="A requested metric or dimension.",
-        json_schema_extra={"enum": [*METRICS, *DIMENSIONS]},
-    )
-    direction: Literal["asc", "desc"] = "desc"
-
-
-class QueryRequest(BaseModel):
-    """A custom report request (shape of the reference design's ``/api/v1/query``)."""
-
-    tracking_id: str = Field(description="The site, e.g. `ST-DEMO`; the key must be its key.")
-    date_range: DateRange | None = Field(
-        default=None, description="Default: the last 7 days, today included."
-    )
-    metrics: list[str] = Field(
-        min_length=1,
-        description="What to compute.",
-        json_schema_extra={"items": {"type": "string", "enum": list(METRICS)}},
-    )
-    dimensions: list[str] = Field(
-        default_factory=list,
-        description="What to group by; none gives one totals row.",
-        json_schema_extra={"items": {"type": "string", "enum": list(DIMENSIONS)}},
-    )
-    filters: dict[str, str | list[str]] = Field(
-        default_factory=dict,
-        description='Dimension -> value or values to keep, e.g. `{"device": ["mobile"]}`.',
-        json_schema_extra={"propertyNames": {"enum": list(FILTERABLE)}},
-    )
-    order_by: list[OrderBy] = Field(default_factory=list)
-    limit: int = Field(default=100, ge=1, le=10_000)
-
-    @field_validator("filters")
-    @classmethod
-    def _filter_text(cls, value: dict[str, str | list[str]]) -> dict[str, str | list[str]]:
-        for values in value.values():
-            for item in [values] if isinstance(values, str) else values:
-                _text(item)
-        return value
-
-
-class QueryResponse(BaseModel):
-    """A report: one row per combination of the requested dimensions."""
-
-    query_id: str = Field(description="Id of this answer, for support requests.")
-    rows: list[dict[str, Any]] = Field(
-        description="Rows keyed by dimension and metric names; metrics are numbers."
-    )
-    total_rows: int = Field(description="Rows the report has before `limit`.")
-    is_sampled: bool = Field(description="True only when the answer was computed on a sample.")
-    execution_time_ms: float
-    source: str = Field(
-        description="The tier and table that answered, e.g. `clickhouse.rollup_daily`."
-    )
-
-
-def _check(names: list[str], allowed: tuple[str, ...] | dict, kind: str) -> None:
-    unknown = [n for n in names if n not in allowed]
-    if unknown:
-        raise HTTPException(
-            400, f"unknown {kind} {', '.join(map(repr, unknown))}; allowed: {', '.join(allowed)}"
-        )
-    if len(set(names)) != len(names):
-        raise HTTPException(400, f"{kind} listed twice")
-
 
 @router.post("/api/v1/query", response_model=QueryResponse, responses=ERROR_RESPONSES)
-async def query(body: QueryRequest, request: Request, site_of_key: str = Depends(key_site)) -> dict:
+async def query(
+    body: QueryRequest, request: Request, key_site: KeySite, backend: QueryBackend
+) -> QueryResponse:
     """Answer a custom report from the ClickHouse hot tier (bots excluded).
 
     ``dimensions: []`` gives one totals row; distinct users, bounce rate and session
     duration are computed over the whole range and filter, never added up per day.
     """
-    state = request.app.state
-    authorize(site_of_key, body.tracking_id)
-    site = state.metadata.sites().get(body.tracking_id)
-    if site is None:
-        raise HTTPException(404, f"unknown site {body.tracking_id!r}")
-    _check(body.metrics, METRICS, "metric")
-    _check(body.dimensions, DIMENSIONS, "dimension")
-    _check(list(body.filters), FILTERABLE, "filter dimension")
-    requested = {*body.metrics, *body.dimensions}
-    for o in body.order_by:
-        if o.field not in requested:
-            raise HTTPException(
-                400, f"order_by field {o.field!r} must be a requested metric or dimension"
-            )
+    site = site_for(body.tracking_id, request, key_site)
     today = dt.datetime.now(zoneinfo.ZoneInfo(site.timezone)).date()
-    rng = body.date_range or DateRange(start=today - dt.timedelta(days=6), end=today)
-    if rng.end < rng.start:
-        raise HTTPException(400, "date_range.end is before date_range.start")
-    filters = {k: [v] if isinstance(v, str) else v for k, v in body.filters.items()}
-    order = [(o.field, o.direction) for o in body.order_by]
-    if not order and body.dimensions and body.dimensions[0] not in ("date", "hour"):
-        order = [(body.metrics[0], "desc")]
-    plan = plan_query(
-        tracking_id=body.tracking_id,
-        timezone=site.timezone,
-        start=rng.start,
-        end=rng.end,
-        metrics=body.metrics,
-        dimensions=body.dimensions,
-        filters=filters,
-        order_by=order,
-        limit=body.limit,
+    rng = body.date_range
+    try:
+        report = report_query(
+            tracking_id=site.tracking_id,
+            timezone=site.timezone,
+            start=rng.start if rng else today - dt.timedelta(days=6),
+            end=rng.end if rng else today,
+            metrics=body.metrics,
+            dimensions=body.dimensions,
+            filters=body.filters,
+            order_by=[(o.field, o.direction) for o in body.order_by],
+            limit=body.limit,
+        )
+    except ReportError as exc:
+        raise HTTPException(400, str(exc)) from None
+    answer = await run_in_threadpool(run_report, report, backend)
+    return QueryResponse(
+        query_id=f"q_{uuid.uuid4().hex[:12]}",
+        rows=answer.rows,
+        total_rows=answer.total_rows,
+        is_sampled=False,
+        execution_time_ms=answer.execution_time_ms,
+        source=answer.source,
     )
-    started = time.perf_counter()
-    rows, total = await run_in_threadpool(run_plan, state.settings, plan)
-    return {
-        "query_id": f"q_{uuid.uuid4().hex[:12]}",
-        "rows": rows,
-        "total_rows": total,
-        "is_sampled": False,
-        "execution_time_ms": round((time.perf_counter() - started) * 1000, 2),
-        "source": f"clickhouse.{plan.table}",
-    }

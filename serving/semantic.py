@@ -1,0 +1,85 @@
+"""The semantic layer: what a report can ask for, described once and engine-neutral.
+
+*Measures* are aggregates over rollup rows (a sum of a count column, or the distinct
+members of the visitor lists, merged, never added up).  *Metrics* are what a report
+asks for: a measure, or the ratio of two.  *Dimensions* are what a report groups and
+filters by: a rollup column, or a time bucket in the site's zone.  The SQL dialects
+(:mod:`serving.sql`) render these for ClickHouse and DuckDB; nothing here names an
+engine.  Request text never reaches SQL: names are looked up here and values are bound
+as parameters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+__all__ = ["DIMENSIONS", "FILTERABLE", "MEASURES", "METRICS", "Dimension", "Measure", "Metric"]
+
+
+@dataclass(frozen=True)
+class Measure:
+    """An aggregate over rollup rows: ``sum`` of a column, or ``distinct`` members of lists."""
+
+    kind: Literal["sum", "distinct"]
+    column: str
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A measure, or ``numerator / denominator`` (0 when the denominator is 0)."""
+
+    numerator: str
+    denominator: str | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """A rollup column, or a time bucket (``date``/``hour`` in the site's time zone)."""
+
+    column: str | None = None
+    time: Literal["date", "hour"] | None = None
+    description: str = ""
+
+
+MEASURES: dict[str, Measure] = {
+    "pageviews": Measure("sum", "count_pageviews"),
+    "events": Measure("sum", "count_events"),
+    "visitors": Measure("distinct", "users"),
+    "sessions": Measure("sum", "count_sessions"),
+    "bounces": Measure("sum", "count_bounces"),
+    "session_seconds": Measure("sum", "sum_session_duration_s"),
+}
+
+METRICS: dict[str, Metric] = {
+    "pageviews": Metric("pageviews", description="Pageviews where they happened."),
+    "events": Metric("events", description="Events of every type where they happened."),
+    "unique_users": Metric("visitors", description="Distinct clients (merged, never summed)."),
+    "sessions": Metric("sessions", description="Sessions, on the day/hour they started."),
+    "bounce_rate": Metric("bounces", "sessions", "Share of sessions that bounced."),
+    "avg_session_duration": Metric(
+        "session_seconds", "sessions", "Mean session length in seconds."
+    ),
+}
+
+_COLUMNS = (
+    "country",
+    "device",
+    "browser",
+    "os",
+    "page_path",
+    "channel",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+)
+
+DIMENSIONS: dict[str, Dimension] = {
+    "date": Dimension(time="date", description="Day in the site's time zone (YYYY-MM-DD)."),
+    "hour": Dimension(time="hour", description="Hour in the site's time zone (YYYY-MM-DD HH:00)."),
+    **{name: Dimension(column=name) for name in _COLUMNS},
+}
+
+#: Dimensions a filter may name (time is chosen with the date range).
+FILTERABLE: tuple[str, ...] = _COLUMNS
