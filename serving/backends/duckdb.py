@@ -68,7 +68,10 @@ class DuckDBBackend:
             for table in _GOLD:
                 if re.search(rf"\b{table}\b", query.sql):
                     self._view(con, table)
-            cursor = con.execute(query.sql, query.parameters)
+            used = {  # DuckDB refuses parameters the statement does not name
+                k: v for k, v in query.parameters.items() if re.search(rf"\${k}\b", query.sql)
+            }
+            cursor = con.execute(query.sql, used)
             columns = [d[0] for d in cursor.description]
             return Result(columns, cursor.fetchall())
         finally:
