@@ -1,0 +1,84 @@
+"""The report query, the planner and the two dialects, without an engine."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from serving.planner import plan_report
+from serving.reports import ReportError, report_query
+from serving.sql import ClickHouseDialect, DuckDBDialect, render_report
+from serving.sql.base import utc_bounds
+
+
+def _query(**changes: object):
+    args: dict = {
+        "tracking_id": "ST-1",
+        "timezone": "Europe/Berlin",
+        "start": dt.date(2026, 3, 1),
+        "end": dt.date(2026, 3, 2),
+        "metrics": ["pageviews", "bounce_rate"],
+        "dimensions": [],
+        "filters": {},
+        "order_by": [],
+        "limit": 10,
+    }
+    return report_query(**{**args, **changes})
+
+
+def test_hourly_questions_go_to_the_hourly_rollup_and_others_to_the_daily_one() -> None:
+    assert plan_report(_query(dimensions=["hour"])).table == "rollup_hourly"
+    assert plan_report(_query(dimensions=["date", "hour"])).table == "rollup_hourly"
+    assert plan_report(_query(dimensions=["date", "channel"])).table == "rollup_daily"
+    assert plan_report(_query()).table == "rollup_daily"
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"metrics": ["nope"]}, "unknown metric 'nope'; allowed: pageviews"),
+        ({"dimensions": ["date", "date"]}, "dimension listed twice"),
+        ({"filters": {"hour": "1"}}, "unknown filter dimension 'hour'"),
+        ({"order_by": [("sessions", "desc")]}, "order_by field 'sessions'"),
+        ({"end": dt.date(2026, 2, 1)}, "date_range.end is before date_range.start"),
+    ],
+)
+def test_a_report_naming_what_does_not_exist_is_refused(changes: dict, message: str) -> None:
+    with pytest.raises(ReportError, match=message):
+        _query(**changes)
+
+
+def test_default_order_is_the_first_metric_unless_time_comes_first() -> None:
+    assert _query(dimensions=["channel"]).order_by == (("pageviews", "desc"),)
+    assert _query(dimensions=["date", "channel"]).order_by == ()
+    assert _query(filters={"device": "mobile"}).filters == {"device": ("mobile",)}
+
+
+def test_local_days_become_utc_bounds_across_a_daylight_saving_change() -> None:
+    # Berlin moves to summer time on 2026-03-29: that day has 23 hours
+    lo, hi = utc_bounds(dt.date(2026, 3, 29), dt.date(2026, 3, 29), "Europe/Berlin")
+    assert (lo, hi) == (
+        dt.datetime(2026, 3, 28, 23, tzinfo=dt.UTC),
+        dt.datetime(2026, 3, 29, 22, tzinfo=dt.UTC),
+    )
+
+
+def test_both_dialects_bind_every_value_and_name_the_same_columns() -> None:
+    query = _query(
+        dimensions=["hour", "country"],
+        filters={"country": ["US", "x'); DROP TABLE t; --"]},
+        order_by=[("bounce_rate", "asc")],
+    )
+    plan = plan_report(query)
+    ch = render_report(query, plan, ClickHouseDialect())
+    duck = render_report(query, plan, DuckDBDialect())
+    for rendered in (ch, duck):
+        assert "DROP" not in rendered.sql and "ST-1" not in rendered.sql
+        assert rendered.parameters["f0"] == ["US", "x'); DROP TABLE t; --"]
+        assert "AS d_hour" in rendered.sql and "AS m_bounce_rate" in rendered.sql
+        assert "ORDER BY m_bounce_rate ASC, d_hour ASC, d_country ASC" in rendered.sql
+    assert "{f0:Array(String)}" in ch.sql and "uniqCombined64Merge" not in ch.sql
+    assert "list_contains(CAST($f0 AS VARCHAR[]), country)" in duck.sql
+    assert ch.parameters["lo"] == dt.datetime(2026, 2, 28, 23)  # naive UTC for DateTime('UTC')
+    assert duck.parameters["lo"] == dt.datetime(2026, 2, 28, 23, tzinfo=dt.UTC)
