@@ -102,7 +102,7 @@ def main() -> None:
         from lake.catalog import MetadataStore
         from lake.settings import Settings
         from lake.storage import LakePaths
-        from orchestration.lib.runner import run_pipeline
+        from orchestration.runner import run_pipeline
 
         settings = Settings.from_env()
         MetadataStore(settings.metadata_url).add_site(

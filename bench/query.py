@@ -43,7 +43,7 @@ def main() -> None:
     from lake.catalog import MetadataStore
     from lake.settings import Settings
     from lake.storage import LakePaths
-    from orchestration.lib.runner import run_pipeline
+    from orchestration.runner import run_pipeline
     from serving.app import create_app as create_api
 
     settings = Settings.from_env()

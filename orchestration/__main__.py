@@ -1,6 +1,6 @@
 """``python -m orchestration``: materialize everything due, once (``strata pipeline``)."""
 
-from orchestration.lib.runner import run_pipeline
+from orchestration.runner import run_pipeline
 
 if __name__ == "__main__":
     run_pipeline()

@@ -1,25 +1,18 @@
 """Strata's Dagster code location: ``dagster dev -w workspace.yaml`` loads ``defs``."""
 
-from dagster import Definitions, load_assets_from_modules
+from dagster import Definitions, definitions
 
-from orchestration.defs.hot_tier import assets as hot_tier_assets
-from orchestration.defs.lake import bronze, rollups, sessions
-from orchestration.defs.lake.sensors import (
-    ingest_job,
-    landing_sensor,
-    refresh_job,
-    refresh_schedule,
-    refresh_sensor,
-)
-from orchestration.defs.maintenance.jobs import lake_maintenance, lake_maintenance_schedule
+from lake.settings import Settings
+from orchestration.defs.hot_tier.definitions import hot_tier_definitions
+from orchestration.defs.lake.definitions import lake_definitions
+from orchestration.defs.maintenance.definitions import maintenance_definitions
+from orchestration.defs.partitions import pipeline_partitions
 from orchestration.defs.resources import RESOURCES
 
-ASSETS = load_assets_from_modules([bronze, sessions, rollups, hot_tier_assets])
 
-defs = Definitions(
-    assets=ASSETS,
-    jobs=[ingest_job, refresh_job, lake_maintenance],
-    sensors=[landing_sensor, refresh_sensor],
-    schedules=[refresh_schedule, lake_maintenance_schedule],
-    resources=RESOURCES,
-)
+@definitions
+def defs() -> Definitions:
+    """Every domain's definitions, over partitions from the settings read at load time."""
+    parts = pipeline_partitions(Settings.from_env().partitions_start)
+    domains = [lake_definitions(parts), hot_tier_definitions(parts), maintenance_definitions()]
+    return Definitions.merge(*domains, Definitions(resources=RESOURCES))

@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from cli.generate import generate_traffic
-from orchestration.lib.runner import run_pipeline
+from orchestration.runner import run_pipeline
 from tests.conftest import Env, make_env
 from tests.reference import report
 

@@ -18,7 +18,7 @@ import httpx
 from fastapi.testclient import TestClient
 
 from cli.generate import generate_traffic
-from orchestration.lib.runner import run_pipeline
+from orchestration.runner import run_pipeline
 from tests.conftest import Env
 from tests.reference import report
 

@@ -1,7 +1,10 @@
-"""Daily partitions shared by sessions, rollups and the hot tier, and how runs address them."""
+"""Partitions: daily for sessions, rollups and the hot tier, hourly (landing hours) for
+bronze; and how runs address them.  Built from the settings when the definitions load
+(:func:`pipeline_partitions`), never at import."""
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 
 from dagster import (
     AssetExecutionContext,
@@ -10,34 +13,47 @@ from dagster import (
     HourlyPartitionsDefinition,
 )
 
-from lake.settings import Settings
 from lake.transforms import RefreshRange
 
 __all__ = [
     "CHANGED_DAYS_TAG",
-    "DAILY",
-    "HOURLY",
     "NOTED_UNTIL_TAG",
     "ONE_RUN",
+    "PipelinePartitions",
     "landing_hour",
-    "partition_bounds",
     "partition_days",
+    "pipeline_partitions",
     "range_tags",
     "span_tags",
 ]
 
-#: One partition per UTC day (site-local days for the daily rollup), from
-#: STRATA_PARTITIONS_START (read when the code location loads) to two days ahead, so a
-#: site east of UTC can have "tomorrow" already.
-DAILY = DailyPartitionsDefinition(
-    start_date=Settings.from_env().partitions_start.isoformat(), end_offset=2
-)
 
-#: Bronze ingests landing files by the UTC hour they landed in (their
-#: ``date=…/hour=…`` folder): re-materializing an hour re-reads whatever of it is left.
-HOURLY = HourlyPartitionsDefinition(
-    start_date=f"{Settings.from_env().partitions_start.isoformat()}-00:00", end_offset=1
-)
+@dataclass(frozen=True)
+class PipelinePartitions:
+    """The two partitionings of the pipeline."""
+
+    daily: DailyPartitionsDefinition
+    hourly: HourlyPartitionsDefinition
+
+    def bounds(self) -> tuple[dt.date, dt.date]:
+        """First and last day that exist as daily partitions right now."""
+        keys = self.daily.get_partition_keys()
+        return dt.date.fromisoformat(keys[0]), dt.date.fromisoformat(keys[-1])
+
+
+def pipeline_partitions(start: dt.date) -> PipelinePartitions:
+    """Partitions from ``start`` (``STRATA_PARTITIONS_START``).
+
+    Daily: one per UTC day (site-local days for the daily rollup), up to two days
+    ahead, so a site east of UTC can have "tomorrow" already.  Hourly: bronze ingests
+    landing files by the UTC hour they landed in (their ``date=…/hour=…`` folder);
+    re-materializing an hour re-reads whatever of it is left.
+    """
+    return PipelinePartitions(
+        daily=DailyPartitionsDefinition(start_date=start.isoformat(), end_offset=2),
+        hourly=HourlyPartitionsDefinition(start_date=f"{start.isoformat()}-00:00", end_offset=1),
+    )
+
 
 _LANDING_HOUR = re.compile(r"/date=(\d{4}-\d{2}-\d{2})/hour=(\d{2})/")
 
@@ -51,12 +67,6 @@ CHANGED_DAYS_TAG, NOTED_UNTIL_TAG = "strata/changed_days", "strata/noted_until"
 def partition_days(context: AssetExecutionContext) -> list[dt.date]:
     """The days this run materializes, in order (one for a single partition, or a range)."""
     return [dt.date.fromisoformat(k) for k in context.partition_keys]
-
-
-def partition_bounds() -> tuple[dt.date, dt.date]:
-    """First and last day that exist as partitions right now."""
-    keys = DAILY.get_partition_keys()
-    return dt.date.fromisoformat(keys[0]), dt.date.fromisoformat(keys[-1])
 
 
 def landing_hour(uri: str) -> str | None:

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-from orchestration.lib.strata_resource import StrataResource
+from typing import Any
+
+from orchestration.lib.resources import CatalogResource, HotTierResource, LakeResource
 
 __all__ = ["RESOURCES"]
 
-RESOURCES = {"strata": StrataResource()}
+#: Unset fields read the ``STRATA_*`` settings when a run starts.
+RESOURCES: dict[str, Any] = {
+    "lake": LakeResource(),
+    "hot_tier": HotTierResource(),
+    "catalog": CatalogResource(),
+}

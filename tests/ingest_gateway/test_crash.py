@@ -10,7 +10,7 @@ import httpx
 import polars as pl
 
 from lake.storage import LakePaths
-from orchestration.lib.runner import run_pipeline
+from orchestration.runner import run_pipeline
 from tests.conftest import Env, LiveGateway
 from tests.samples import GOOD
 

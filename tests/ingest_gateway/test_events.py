@@ -6,7 +6,7 @@ import polars as pl
 from fastapi.testclient import TestClient
 
 from lake.storage import EVENT_SCHEMA, Lake, LakePaths
-from orchestration.lib.runner import run_pipeline
+from orchestration.runner import run_pipeline
 from tests.conftest import Env
 from tests.samples import GOOD
 

@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lake.storage import EVENT_SCHEMA, EVENT_TYPES, Lake, LakePaths
-from orchestration.lib.runner import run_pipeline
+from orchestration.runner import run_pipeline
 from tests.conftest import make_env
 
 EXAMPLES = 2500

@@ -15,7 +15,7 @@ import pytest
 
 from ingest_gateway.routes.tracker import TRACKER_JS
 from lake.storage import LakePaths
-from orchestration.lib.runner import run_pipeline
+from orchestration.runner import run_pipeline
 from tests.conftest import Env, LiveGateway
 
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")

@@ -11,9 +11,8 @@ from dagster import build_sensor_context
 from fastapi.testclient import TestClient
 
 from orchestration.definitions import defs
-from orchestration.defs.lake.sensors import landing_sensor
 from orchestration.defs.resources import RESOURCES
-from orchestration.lib.runner import run_pipeline
+from orchestration.runner import run_pipeline
 from tests.conftest import Env
 from tests.samples import GOOD
 
@@ -25,12 +24,13 @@ GRAPH = {
     "silver/sessions": ("lake", ["bronze/events"]),
     "gold/rollup_hourly": ("lake", ["bronze/events", "silver/sessions"]),
     "gold/rollup_daily": ("lake", ["bronze/events", "silver/sessions"]),
-    "clickhouse/hot_tier": ("serving", ["gold/rollup_daily", "gold/rollup_hourly"]),
+    "clickhouse/rollup_hourly": ("serving", ["gold/rollup_hourly"]),
+    "clickhouse/rollup_daily": ("serving", ["gold/rollup_daily"]),
 }
 
 
 def test_asset_graph_snapshot() -> None:
-    graph = defs.resolve_asset_graph()
+    graph = defs().resolve_asset_graph()
     got = {
         key.to_user_string(): (
             graph.get(key).group_name,
@@ -63,7 +63,7 @@ def test_sensor_requests_a_run_for_new_landing_files_only(env: Env) -> None:
 
     def evaluate():
         with build_sensor_context(resources=RESOURCES) as ctx:
-            return landing_sensor(ctx)
+            return defs().resolve_sensor_def("landing_sensor")(ctx)
 
     assert "no new landing files" in str(evaluate())
     with TestClient(create_app(env.settings)) as gw:

@@ -11,11 +11,11 @@ from dagster import build_sensor_context
 from fastapi.testclient import TestClient
 
 from lake.storage import Lake, LakePaths
+from orchestration.definitions import defs
 from orchestration.defs.lake.bronze import CONSUMED_SCHEMA
-from orchestration.defs.lake.sensors import landing_sensor
 from orchestration.defs.maintenance.jobs import lake_maintenance
 from orchestration.defs.resources import RESOURCES
-from orchestration.lib.runner import run_pipeline
+from orchestration.runner import run_pipeline
 from tests.conftest import make_env
 from tests.samples import GOOD
 
@@ -59,6 +59,6 @@ def test_maintenance_compacts_vacuums_and_removes_consumed_landing(
     assert pl.read_delta(paths.bronze_events).sort("event_id").equals(bronze_before)
     assert pl.read_delta(paths.silver_sessions).sort("session_id").equals(sessions_before)
     with build_sensor_context(resources=RESOURCES) as ctx:
-        assert "no new landing files" in str(landing_sensor(ctx))
+        assert "no new landing files" in str(defs().resolve_sensor_def("landing_sensor")(ctx))
     run_pipeline(echo=False)  # and the pipeline still runs, changing nothing
     assert pl.read_delta(paths.bronze_events).height == 30

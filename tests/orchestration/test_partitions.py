@@ -19,9 +19,8 @@ from cli.generate import generate_traffic
 from lake.storage import ChangedDays, Lake, LakePaths
 from lake.transforms import RefreshRange, refresh_ranges
 from orchestration.definitions import defs
-from orchestration.defs.lake.sensors import landing_sensor, refresh_sensor
 from orchestration.defs.resources import RESOURCES
-from orchestration.lib.runner import run_pipeline
+from orchestration.runner import run_pipeline
 from tests.conftest import Env, make_env
 from tests.reference import report
 
@@ -177,7 +176,9 @@ def test_refresh_sensor_runs_bring_every_partition_up_to_date(env: Env) -> None:
     _send(env, traffic.events)
     instance = DagsterInstance.ephemeral()
     with build_sensor_context(resources=RESOURCES, instance=instance) as ctx:
-        landed = landing_sensor(ctx)  # the landing hours of the new files, as one run
+        landed = defs().resolve_sensor_def("landing_sensor")(
+            ctx
+        )  # the landing hours of the new files, as one run
     folders = {  # .../landing/events/date=D/hour=HH/<file>
         (Path(f).parent.parent.name[5:], Path(f).parent.name[5:])
         for f in Lake(env.settings).list_files(LakePaths(env.settings.lake_uri).landing_events)
@@ -185,14 +186,16 @@ def test_refresh_sensor_runs_bring_every_partition_up_to_date(env: Env) -> None:
     hours = sorted(f"{d}-{h}:00" for d, h in folders)
     assert landed.tags["dagster/asset_partition_range_start"] == hours[0]
     assert landed.tags["dagster/asset_partition_range_end"] == hours[-1]
-    ingest = defs.resolve_job_def("strata_ingest").execute_in_process(
-        instance=instance, tags=landed.tags
+    ingest = (
+        defs()
+        .resolve_job_def("strata_ingest")
+        .execute_in_process(instance=instance, tags=landed.tags)
     )
     assert ingest.success
 
     def evaluate():
         with build_sensor_context(resources=RESOURCES, instance=instance) as ctx:
-            return refresh_sensor(ctx)
+            return defs().resolve_sensor_def("refresh_sensor")(ctx)
 
     result = evaluate()
     assert isinstance(result, SensorResult)
@@ -201,8 +204,10 @@ def test_refresh_sensor_runs_bring_every_partition_up_to_date(env: Env) -> None:
     two = dt.timedelta(days=2)  # no silver yet: each day's neighbours, padded by one
     assert request.tags["dagster/asset_partition_range_start"] == str(days[0] - two)
     assert request.tags["dagster/asset_partition_range_end"] == str(days[-1] + two)
-    refresh = defs.resolve_job_def("strata_refresh").execute_in_process(
-        instance=instance, tags=request.tags
+    refresh = (
+        defs()
+        .resolve_job_def("strata_refresh")
+        .execute_in_process(instance=instance, tags=request.tags)
     )
     assert refresh.success
     assert _by_date(env) == _expected(traffic, traffic.events, "UTC")
@@ -229,7 +234,7 @@ def test_backfill_a_date_range_from_the_dagster_cli(env: Env) -> None:
             "-m",
             "orchestration.definitions",
             "--select",
-            "silver/sessions,gold/rollup_hourly,gold/rollup_daily,clickhouse/hot_tier",
+            "silver/sessions,gold/rollup_hourly,gold/rollup_daily,clickhouse/rollup_hourly,clickhouse/rollup_daily",
             "--partition-range",
             "2026-03-06...2026-03-11",
         ],
@@ -246,16 +251,14 @@ def test_backfill_a_date_range_from_the_dagster_cli(env: Env) -> None:
 def test_nightly_refresh_rebuilds_yesterday() -> None:
     from dagster import build_schedule_context
 
-    from orchestration.defs.lake.sensors import refresh_schedule
-
     at = dt.datetime(2026, 3, 10, 1, 7, tzinfo=dt.UTC)
     with build_schedule_context(scheduled_execution_time=at) as ctx:
-        request = refresh_schedule(ctx)
+        request = defs().resolve_schedule_def("nightly_refresh")(ctx)
     assert request.partition_key == "2026-03-09"
 
 
 def test_the_run_report_adds_counts_over_ranges_but_never_distinct_counts() -> None:
-    from orchestration.lib.runner import _finish, _merge
+    from orchestration.runner import _finish, _merge
 
     report: dict[str, dict] = {}
     _merge(
@@ -277,7 +280,6 @@ def test_bronze_partitions_are_landing_hours(env: Env) -> None:
     from dagster import materialize
 
     from lake.storage import EVENT_SCHEMA
-    from orchestration.definitions import ASSETS
     from orchestration.defs.partitions import landing_hour
 
     lake, paths = Lake(env.settings), LakePaths(env.settings.lake_uri)
@@ -299,7 +301,10 @@ def test_bronze_partitions_are_landing_hours(env: Env) -> None:
         lake.write_parquet(pl.DataFrame([row], schema=EVENT_SCHEMA).to_arrow(), uri)
 
     one_hour = materialize(
-        ASSETS, selection=["bronze/events"], partition_key="2026-03-01-09:00", resources=RESOURCES
+        list(defs().assets or []),
+        selection=["bronze/events"],
+        partition_key="2026-03-01-09:00",
+        resources=RESOURCES,
     )
     assert one_hour.success
     assert pl.read_delta(paths.bronze_events)["client_id"].to_list() == ["early"]

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from lake.storage import Lake, LakePaths
 from orchestration.lib.quality import validate
-from orchestration.lib.runner import run_pipeline
+from orchestration.runner import run_pipeline
 from tests.conftest import Env
 from tests.samples import GOOD
 

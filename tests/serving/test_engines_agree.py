@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from cli.generate import generate_traffic
-from orchestration.lib.runner import run_pipeline
+from orchestration.runner import run_pipeline
 from serving.backends import DuckDBBackend
 from serving.deps import backend
 from tests.conftest import Env, make_env

@@ -1,76 +1,102 @@
-"""ClickHouse hot tier: gold rollups loaded a day partition at a time, idempotently."""
+"""The ClickHouse hot tier: gold rollups loaded a day partition at a time, idempotently."""
 
 import datetime as dt
+from collections.abc import Iterator
 
 import polars as pl
-from dagster import AssetExecutionContext, MaterializeResult, asset
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    AssetSpec,
+    MaterializeResult,
+    multi_asset,
+)
 
-from lake.hot_tier import ensure_schema, hot_tier, replace_partitions
+from lake.hot_tier import ensure_schema, replace_partitions
 from lake.storage import ROLLUP_DIMENSIONS, ChangedDays
 from lake.transforms import ROLLUP_METRIC_COLUMNS
-from orchestration.defs.lake.rollups import gold_rollup_daily, gold_rollup_hourly
 from orchestration.defs.partitions import (
     CHANGED_DAYS_TAG,
-    DAILY,
     NOTED_UNTIL_TAG,
     ONE_RUN,
+    PipelinePartitions,
     partition_days,
 )
-from orchestration.lib.strata_resource import StrataResource
+from orchestration.lib.resources import HotTierResource, LakeResource
 
-__all__ = ["clickhouse_hot_tier"]
+__all__ = ["HOT_TABLES", "hot_tier_assets"]
 
-_TABLES = {"rollup_hourly": ("hour", "utc_date"), "rollup_daily": ("date", "date")}
+#: Hot-tier table -> (its time column, the gold partition column of a day).
+HOT_TABLES = {"rollup_hourly": ("hour", "utc_date"), "rollup_daily": ("date", "date")}
 
 
-@asset(
-    key=["clickhouse", "hot_tier"],
-    deps=[gold_rollup_hourly, gold_rollup_daily],
-    partitions_def=DAILY,
-    backfill_policy=ONE_RUN,
-    group_name="serving",
-    kinds={"clickhouse"},
-    pool="clickhouse",
-    description="rollup_hourly and rollup_daily in ClickHouse (AggregatingMergeTree, "
-    "uniqCombined64(20) states for distinct users); each day partition is replaced atomically.",
-)
-def clickhouse_hot_tier(
-    context: AssetExecutionContext, strata: StrataResource
-) -> MaterializeResult:
-    """Load this run's days of both gold rollups into ClickHouse, one day per lock hold.
+def hot_tier_assets(parts: PipelinePartitions) -> AssetsDefinition:
+    """``clickhouse/rollup_hourly`` and ``clickhouse/rollup_daily``, made by one load."""
+    specs = [
+        AssetSpec(
+            ["clickhouse", name],
+            deps=[AssetKey(["gold", name])],
+            group_name="serving",
+            kinds={"clickhouse"},
+            description=f"{name} in ClickHouse (AggregatingMergeTree, uniqCombined64(20) "
+            "states for distinct users); each day partition is replaced atomically.",
+        )
+        for name in HOT_TABLES
+    ]
 
-    A day gold no longer holds is dropped, so the hot tier equals the lake for every
-    day loaded.  A refresh run (tags set by the sensor or ``strata pipeline``) then
-    marks the bronze changes it covered as done.
-    """
-    settings, lake, paths = strata.settings(), strata.lake(), strata.paths()
-    with hot_tier(settings) as client:
+    @multi_asset(
+        specs=specs,
+        name="clickhouse_rollups",
+        partitions_def=parts.daily,
+        backfill_policy=ONE_RUN,
+        pool="clickhouse",
+    )
+    def clickhouse_rollups(
+        context: AssetExecutionContext, lake: LakeResource, hot_tier: HotTierResource
+    ) -> Iterator[MaterializeResult]:
+        """Load this run's days of both gold rollups into ClickHouse, one day per lock hold.
+
+        A day gold no longer holds is dropped, so the hot tier equals the lake for every
+        day loaded.  A refresh run (tags set by the sensor or ``strata pipeline``) then
+        marks the bronze changes it covered as done.
+        """
+        yield from _load(context, lake, hot_tier)
+
+    return clickhouse_rollups
+
+
+def _load(
+    context: AssetExecutionContext, lake_res: LakeResource, hot: HotTierResource
+) -> Iterator[MaterializeResult]:
+    lake, paths = lake_res.lake, lake_res.paths
+    with hot.client() as client:
         ensure_schema(client)
-    loaded = dict.fromkeys(_TABLES, 0)
     days = partition_days(context)
-    for name, (time_col, part_col) in _TABLES.items():
+    for name, (time_col, part_col) in HOT_TABLES.items():
         columns = ["tracking_id", time_col, *ROLLUP_DIMENSIONS, *ROLLUP_METRIC_COLUMNS]
         gold = lake.scan_delta(paths.gold(name), {})  # the table's log read once, not per day
         exists = bool(gold.collect_schema().names())
+        loaded = 0
         for day in days:
             rows = (
                 gold.filter(pl.col(part_col) == day).select(columns).collect() if exists else None
             )
-            with hot_tier(settings) as client:
+            with hot.client() as client:
                 replace_partitions(
                     client,
                     name,
                     rows.to_arrow() if rows is not None and rows.height else None,
                     [day.isoformat()],
                 )
-            loaded[name] += rows.height if rows is not None else 0
-        context.log.info(f"{name}: {loaded[name]} rows over {len(days)} days")
+            loaded += rows.height if rows is not None else 0
+        context.log.info(f"{name}: {loaded} rows over {len(days)} days")
+        yield MaterializeResult(
+            asset_key=AssetKey(["clickhouse", name]), metadata={"days": len(days), "rows": loaded}
+        )
     tags = context.run.tags
     if CHANGED_DAYS_TAG in tags and NOTED_UNTIL_TAG in tags:
         ChangedDays(lake, paths).mark_done(
             [dt.date.fromisoformat(d) for d in tags[CHANGED_DAYS_TAG].split(",")],
             dt.datetime.fromisoformat(tags[NOTED_UNTIL_TAG]),
         )
-    return MaterializeResult(
-        metadata={"days": len(days), **{f"{k}_rows": v for k, v in loaded.items()}}
-    )

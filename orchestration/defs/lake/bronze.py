@@ -4,20 +4,27 @@ import datetime as dt
 from collections.abc import Iterator
 
 import polars as pl
-from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
 
 from lake.storage import EVENT_SCHEMA, ChangedDays, KnownIds, Lake, index_fingerprint
 from lake.transforms import allowed_lateness, split_quarantine
 from orchestration.defs.lake.checks import merge_outcomes, suite_results, suite_specs
-from orchestration.defs.partitions import HOURLY, ONE_RUN, landing_hour
+from orchestration.defs.partitions import ONE_RUN, PipelinePartitions, landing_hour
 from orchestration.lib.preview import preview
 from orchestration.lib.quality import MAX_CLOCK_AHEAD_S, CheckOutcome, validate
-from orchestration.lib.strata_resource import StrataResource
+from orchestration.lib.resources import CatalogResource, LakeResource
 
 __all__ = [
     "BRONZE",
     "CONSUMED_SCHEMA",
-    "bronze_events",
+    "bronze_events_asset",
     "new_landing_hours",
     "unconsumed_landing_files",
 ]
@@ -35,9 +42,9 @@ def _consumed(files: list[str]) -> pl.DataFrame:
     return pl.DataFrame({"path": files, "consumed_at": [now] * len(files)}, schema=CONSUMED_SCHEMA)
 
 
-def unconsumed_landing_files(strata: StrataResource) -> list[str]:
+def unconsumed_landing_files(lake_res: LakeResource) -> list[str]:
     """Landing files not yet merged into bronze (what the sensor and bronze look for)."""
-    lake, paths = strata.lake(), strata.paths()
+    lake, paths = lake_res.lake, lake_res.paths
     consumed = lake.scan_delta(paths.landing_consumed, CONSUMED_SCHEMA).select("path").collect()
     done = set(consumed["path"].to_list())
     return [f for f in lake.list_files(paths.landing_events) if f not in done]
@@ -48,19 +55,34 @@ def new_landing_hours(files: list[str]) -> list[str]:
     return sorted({h for h in map(landing_hour, files) if h is not None})
 
 
-@asset(
-    key=BRONZE,
-    partitions_def=HOURLY,
-    backfill_policy=ONE_RUN,
-    group_name="lake",
-    kinds={"delta", "polars"},
-    check_specs=suite_specs("bronze_events", BRONZE),
-    description="Every landed event once (dedup by tracking_id + event_id across all of "
-    "bronze, through the event id index), "
-    "partitioned by event_date; bots kept with is_bot.  Dagster partitions are the hours "
-    "events landed in: a run ingests the not yet consumed landing files of its hours.",
-)
-def bronze_events(context: AssetExecutionContext, strata: StrataResource) -> Iterator:
+def bronze_events_asset(parts: PipelinePartitions) -> AssetsDefinition:
+    """The ``bronze/events`` asset over the landing-hour partitions."""
+
+    @asset(
+        key=BRONZE,
+        partitions_def=parts.hourly,
+        backfill_policy=ONE_RUN,
+        group_name="lake",
+        kinds={"delta", "polars"},
+        check_specs=suite_specs("bronze_events", BRONZE),
+    )
+    def bronze_events(
+        context: AssetExecutionContext, lake: LakeResource, catalog: CatalogResource
+    ) -> Iterator:
+        """Every landed event once (dedup by tracking_id + event_id across all of bronze,
+        through the event id index), partitioned by event_date; bots kept with is_bot.
+
+        Dagster partitions are the hours events landed in: a run ingests the landing
+        files of its hours bronze has not consumed yet.
+        """
+        yield from _ingest(context, lake, catalog)
+
+    return bronze_events
+
+
+def _ingest(
+    context: AssetExecutionContext, lake_res: LakeResource, catalog: CatalogResource
+) -> Iterator:
     """Append newly landed events bronze does not hold yet, a bounded chunk of files at a time.
 
     Each chunk is checked against every event key bronze holds (the id index, read
@@ -71,14 +93,14 @@ def bronze_events(context: AssetExecutionContext, strata: StrataResource) -> Ite
     skipped but noted again.
     The bronze_events suite validates the new events of each chunk.
     """
-    lake, paths = strata.lake(), strata.paths()
+    lake, paths = lake_res.lake, lake_res.paths
     hours = set(context.partition_keys)
-    files = [f for f in unconsumed_landing_files(strata) if landing_hour(f) in hours]
+    files = [f for f in unconsumed_landing_files(lake_res) if landing_hour(f) in hours]
     totals = {"new_files": len(files), "new_events": 0, "duplicates": 0}
     totals |= {"quarantined_events": 0, "bots_in_new_events": 0}
     dates: set[dt.date] = set()
     last: pl.DataFrame | None = None
-    settings, lateness_by_site = strata.settings(), strata.allowed_lateness()
+    settings, lateness_by_site = lake_res.settings, catalog.allowed_lateness()
     changes = ChangedDays(lake, paths)
     outcomes: dict[str, CheckOutcome] = {}
     known = KnownIds(lake, paths.bronze_events, paths.event_id_index(index_fingerprint()))

@@ -22,12 +22,12 @@ from lake.transforms import (
     rollup_daily,
     rollup_hourly,
 )
-from orchestration.defs.lake.bronze import bronze_events
-from orchestration.defs.lake.sessions import client_buckets, silver_sessions
-from orchestration.defs.partitions import DAILY, ONE_RUN, partition_days
-from orchestration.lib.strata_resource import StrataResource
+from orchestration.defs.lake.bronze import BRONZE
+from orchestration.defs.lake.sessions import SESSIONS, client_buckets
+from orchestration.defs.partitions import ONE_RUN, PipelinePartitions, partition_days
+from orchestration.lib.resources import CatalogResource, LakeResource
 
-__all__ = ["gold_rollup_daily", "gold_rollup_hourly"]
+__all__ = ["rollup_assets"]
 
 _DAY = dt.timedelta(days=1)
 
@@ -51,7 +51,11 @@ def _sessions_around(
 
 
 def _build(
-    context: AssetExecutionContext, strata: StrataResource, name: str, daily: bool
+    context: AssetExecutionContext,
+    lake_res: LakeResource,
+    catalog: CatalogResource,
+    name: str,
+    daily: bool,
 ) -> MaterializeResult:
     """Rebuild rollup ``name`` for this run's days, replacing one day partition at a time.
 
@@ -60,14 +64,14 @@ def _build(
     on D-2..D+1.  Session measures land on the day a session started, so rows of
     other days (from sessions passed only for their events) are filtered out.
     """
-    lake, paths = strata.lake(), strata.paths()
+    lake, paths = lake_res.lake, lake_res.paths
     events = lake.scan_delta(paths.bronze_events, EVENT_SCHEMA)
     sessions = lake.scan_delta(paths.silver_sessions, SESSION_SCHEMA)
     long = _long_sessions(sessions)
-    tz = strata.timezones()
+    tz = catalog.timezones()
     part_col = "date" if daily else "utc_date"
     days = partition_days(context)
-    buckets = client_buckets(strata, days)  # very large days: a group of clients at a time
+    buckets = client_buckets(lake, paths, days)  # very large days: a group of clients at a time
     rows = pageviews = 0
     for day in days:
         if daily:
@@ -96,7 +100,7 @@ def _build(
 
 
 def _rollup_asset(
-    name: str, sessions_window: tuple[int, int], description: str
+    parts: PipelinePartitions, name: str, sessions_window: tuple[int, int], doc: str
 ) -> AssetsDefinition:
     """A gold rollup asset over daily partitions; ``sessions_window`` are the offsets of
     the silver days its days read (a partition mapping Dagster's UI shows)."""
@@ -106,32 +110,40 @@ def _rollup_asset(
     @asset(
         key=["gold", name],
         deps=[
-            AssetDep(bronze_events, partition_mapping=AllPartitionMapping()),
-            AssetDep(silver_sessions, partition_mapping=mapping),
+            AssetDep(BRONZE, partition_mapping=AllPartitionMapping()),
+            AssetDep(SESSIONS, partition_mapping=mapping),
         ],
-        partitions_def=DAILY,
+        partitions_def=parts.daily,
         backfill_policy=ONE_RUN,
         group_name="lake",
         kinds={"delta", "polars"},
-        description=description,
+        description=doc,  # one factory, two assets: the text differs per asset
     )
-    def rollup(context: AssetExecutionContext, strata: StrataResource) -> MaterializeResult:
-        return _build(context, strata, name, daily=name == "rollup_daily")
+    def rollup(
+        context: AssetExecutionContext, lake: LakeResource, catalog: CatalogResource
+    ) -> MaterializeResult:
+        return _build(context, lake, catalog, name, daily=name == "rollup_daily")
 
     return rollup
 
 
-#: A UTC day's events belong to sessions started that day or the one before.
-gold_rollup_hourly = _rollup_asset(
-    "rollup_hourly",
-    (-1, 0),
-    "Per UTC hour × page × session attributes: pageviews, events, distinct users "
-    "(exact key lists), sessions started, bounces, session seconds; a partition per UTC day.",
-)
-
-#: A site-local day's sessions started within UTC D-2..D+1.
-gold_rollup_daily = _rollup_asset(
-    "rollup_daily",
-    (-2, 1),
-    "Per site-local date × page × session attributes; same measures as hourly.",
-)
+def rollup_assets(parts: PipelinePartitions) -> list[AssetsDefinition]:
+    """``gold/rollup_hourly`` (a UTC day's events belong to sessions started that day or
+    the one before) and ``gold/rollup_daily`` (a site-local day's sessions started within
+    UTC D-2..D+1)."""
+    return [
+        _rollup_asset(
+            parts,
+            "rollup_hourly",
+            (-1, 0),
+            "Per UTC hour × page × session attributes: pageviews, events, distinct users "
+            "(exact key lists), sessions started, bounces, session seconds; a partition "
+            "per UTC day.",
+        ),
+        _rollup_asset(
+            parts,
+            "rollup_daily",
+            (-2, 1),
+            "Per site-local date × page × session attributes; same measures as hourly.",
+        ),
+    ]

@@ -9,20 +9,21 @@ from dagster import (
     AssetDep,
     AssetExecutionContext,
     AssetKey,
+    AssetsDefinition,
     MaterializeResult,
     asset,
 )
 
-from lake.storage import EVENT_SCHEMA, SESSION_SCHEMA
+from lake.storage import EVENT_SCHEMA, SESSION_SCHEMA, Lake, LakePaths
 from lake.transforms import SESSION_INPUT_COLUMNS, sessions_by_day
-from orchestration.defs.lake.bronze import bronze_events
+from orchestration.defs.lake.bronze import BRONZE
 from orchestration.defs.lake.checks import merge_outcomes, suite_results, suite_specs
-from orchestration.defs.partitions import DAILY, ONE_RUN, partition_days
+from orchestration.defs.partitions import ONE_RUN, PipelinePartitions, partition_days
 from orchestration.lib.preview import preview
 from orchestration.lib.quality import CheckOutcome, validate
-from orchestration.lib.strata_resource import StrataResource
+from orchestration.lib.resources import CatalogResource, LakeResource
 
-__all__ = ["SESSIONS", "client_buckets", "silver_sessions"]
+__all__ = ["SESSIONS", "client_buckets", "silver_sessions_asset"]
 
 SESSIONS = AssetKey(["silver", "sessions"])
 
@@ -30,42 +31,58 @@ SESSIONS = AssetKey(["silver", "sessions"])
 SESSION_BUCKET_ROWS = 2_000_000
 
 
-def client_buckets(strata: StrataResource, days: list[dt.date]) -> int:
+def client_buckets(lake: Lake, paths: LakePaths, days: list[dt.date]) -> int:
     """In how many client buckets to process days (and their neighbours) of bronze:
     enough that none holds more than SESSION_BUCKET_ROWS events (read from the log)."""
-    day_rows = strata.lake().partition_rows(strata.paths().bronze_events, "event_date")
+    day_rows = lake.partition_rows(paths.bronze_events, "event_date")
     one = dt.timedelta(days=1)
     around = [days[0] - one, *days, days[-1] + one]
     biggest = max(day_rows.get(str(d), 0) for d in around)
     return max(1, -(-biggest // SESSION_BUCKET_ROWS))
 
 
-@asset(
-    key=SESSIONS,
-    deps=[AssetDep(bronze_events, partition_mapping=AllPartitionMapping())],
-    partitions_def=DAILY,
-    backfill_policy=ONE_RUN,
-    group_name="lake",
-    kinds={"delta", "polars"},
-    check_specs=suite_specs("silver_sessions", SESSIONS),
-    description="One row per session (30-minute inactivity gap, whole across hour and day "
-    "boundaries), in the daily partition of the UTC date of its first event.  Any landing "
-    "hour of bronze may hold events of any day (late data), hence 'all' upstream.",
-)
-def silver_sessions(context: AssetExecutionContext, strata: StrataResource) -> Iterator:
+def silver_sessions_asset(parts: PipelinePartitions) -> AssetsDefinition:
+    """The ``silver/sessions`` asset over the daily partitions."""
+
+    @asset(
+        key=SESSIONS,
+        deps=[AssetDep(BRONZE, partition_mapping=AllPartitionMapping())],
+        partitions_def=parts.daily,
+        backfill_policy=ONE_RUN,
+        group_name="lake",
+        kinds={"delta", "polars"},
+        check_specs=suite_specs("silver_sessions", SESSIONS),
+    )
+    def silver_sessions(
+        context: AssetExecutionContext, lake: LakeResource, catalog: CatalogResource
+    ) -> Iterator:
+        """One row per session (30-minute inactivity gap, whole across hour and day
+        boundaries), in the daily partition of the UTC date of its first event.
+
+        Any landing hour of bronze may hold events of any day (late data), hence 'all'
+        upstream.
+        """
+        yield from _build_sessions(context, lake, catalog)
+
+    return silver_sessions
+
+
+def _build_sessions(
+    context: AssetExecutionContext, lake_res: LakeResource, catalog: CatalogResource
+) -> Iterator:
     """Rebuild the session partitions of this run's days from bronze, one day in memory.
 
     Each partition is replaced atomically and validated by the silver_sessions suite
     as it is written.
     """
-    lake, paths, settings = strata.lake(), strata.paths(), strata.settings()
+    lake, paths, settings = lake_res.lake, lake_res.paths, lake_res.settings
     days = partition_days(context)
     bronze = lake.scan_delta(paths.bronze_events, EVENT_SCHEMA)
 
     def load_day(day: dt.date) -> pl.LazyFrame:  # one day of bronze, the columns needed
         return bronze.filter(pl.col("event_date") == day).select(SESSION_INPUT_COLUMNS)
 
-    buckets = client_buckets(strata, days)
+    buckets = client_buckets(lake, paths, days)
     total, last = 0, None
     outcomes: dict[str, CheckOutcome] = {}
     for day, sessions in sessions_by_day(
@@ -73,7 +90,7 @@ def silver_sessions(context: AssetExecutionContext, strata: StrataResource) -> I
         days[0],
         days[-1],
         settings.session_timeout_minutes,
-        strata.session_timeouts(),
+        catalog.session_timeouts(),
         buckets,
     ):
         lake.replace_partition(sessions, paths.silver_sessions, "session_date", day)

@@ -5,15 +5,14 @@ import datetime as dt
 import polars as pl
 from dagster import DefaultScheduleStatus, OpExecutionContext, ScheduleDefinition, job, op
 
-from lake.storage import index_fingerprint
+from lake.storage import LakePaths, index_fingerprint
 from orchestration.defs.lake.bronze import CONSUMED_SCHEMA
-from orchestration.lib.strata_resource import StrataResource
+from orchestration.lib.resources import LakeResource
 
 __all__ = ["lake_maintenance", "lake_maintenance_schedule"]
 
 
-def _delta_tables(strata: StrataResource) -> dict[str, str]:
-    paths = strata.paths()
+def _delta_tables(paths: LakePaths) -> dict[str, str]:
     return {
         "bronze/events": paths.bronze_events,
         "bronze/event_id_index": paths.event_id_index(index_fingerprint()),
@@ -26,35 +25,36 @@ def _delta_tables(strata: StrataResource) -> dict[str, str]:
 
 
 @op
-def compact_and_vacuum(context: OpExecutionContext, strata: StrataResource) -> None:
+def compact_and_vacuum(context: OpExecutionContext, lake: LakeResource) -> None:
     """Merge small files of every Delta table, then vacuum files past the retention period."""
-    lake, hours = strata.lake(), strata.settings().vacuum_retention_hours
-    for name, uri in _delta_tables(strata).items():
-        stats = lake.compact(uri)
-        deleted = lake.vacuum(uri, hours)
+    hours = lake.settings.vacuum_retention_hours
+    for name, uri in _delta_tables(lake.paths).items():
+        stats = lake.lake.compact(uri)
+        deleted = lake.lake.vacuum(uri, hours)
         context.log.info(f"{name}: compacted {stats}, vacuumed {deleted} files")
 
 
 @op
-def remove_consumed_landing(context: OpExecutionContext, strata: StrataResource) -> None:
+def remove_consumed_landing(context: OpExecutionContext, lake: LakeResource) -> None:
     """Delete landing files bronze consumed longer ago than the landing retention.
 
     Bronze dedups by event id, so a file consumed twice changes nothing; deleting only
     consumed files means nothing that has not reached bronze is ever dropped.
     """
-    lake, paths = strata.lake(), strata.paths()
-    cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(hours=strata.settings().landing_retention_hours)
-    consumed = lake.scan_delta(paths.landing_consumed, CONSUMED_SCHEMA)
+    paths, retention_h = lake.paths, lake.settings.landing_retention_hours
+    cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(hours=retention_h)
+    consumed = lake.lake.scan_delta(paths.landing_consumed, CONSUMED_SCHEMA)
     old = consumed.filter(pl.col("consumed_at") <= cutoff).select("path").unique().collect()
-    deleted = lake.delete_files(old["path"].to_list())
+    deleted = lake.lake.delete_files(old["path"].to_list())
     if old.height:  # a transaction of its own: cursor rows bronze appends meanwhile stay
-        lake.delete_rows_before(paths.landing_consumed, "consumed_at", cutoff)
+        lake.lake.delete_rows_before(paths.landing_consumed, "consumed_at", cutoff)
     context.log.info(f"deleted {deleted} landing files consumed before {cutoff:%Y-%m-%d %H:%M}")
 
 
-@job(description="Compact and vacuum the lake's Delta tables; delete consumed landing files.")
+@job
 def lake_maintenance() -> None:
-    """Nightly upkeep of the lake."""
+    """Nightly upkeep of the lake: compact and vacuum its Delta tables, delete consumed
+    landing files."""
     remove_consumed_landing()
     compact_and_vacuum()
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from lake.catalog import MetadataStore, SiteError
-from orchestration.lib.runner import run_pipeline
+from orchestration.runner import run_pipeline
 from tests.conftest import make_env
 from tests.samples import GOOD
 

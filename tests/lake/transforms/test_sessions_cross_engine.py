@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from cli.generate import generate_traffic
 from lake.hot_tier import hot_tier
 from lake.storage import ENGAGEMENT_EVENT_TYPES, LakePaths
-from orchestration.lib.runner import run_pipeline
+from orchestration.runner import run_pipeline
 from tests.conftest import Env
 from tests.reference import SESSION_SUMMARY
 

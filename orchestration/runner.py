@@ -3,42 +3,59 @@
 import os
 import resource
 import time
+from typing import Any
 
 from dagster import AssetKey, DagsterInstance, materialize
 
-from orchestration.definitions import ASSETS
+from lake.settings import Settings
+from orchestration.definitions import defs
 from orchestration.defs.lake.bronze import BRONZE, new_landing_hours, unconsumed_landing_files
-from orchestration.defs.partitions import range_tags, span_tags
+from orchestration.defs.lake.refresh import pending_refreshes
+from orchestration.defs.partitions import pipeline_partitions, range_tags, span_tags
 from orchestration.defs.resources import RESOURCES
-from orchestration.lib.refresh import pending_refreshes
-from orchestration.lib.strata_resource import StrataResource
+from orchestration.lib.resources import LakeResource
 
-__all__ = ["REFRESH_ORDER", "run_pipeline"]
+__all__ = ["REFRESH_STEPS", "run_pipeline"]
 
-#: Topological order of the partitioned assets a refresh rebuilds.
-REFRESH_ORDER: tuple[AssetKey, ...] = (
-    AssetKey(["silver", "sessions"]),
-    AssetKey(["gold", "rollup_hourly"]),
-    AssetKey(["gold", "rollup_daily"]),
-    AssetKey(["clickhouse", "hot_tier"]),
+#: What a refresh rebuilds, in order: each step's name (as reported) and asset keys.
+REFRESH_STEPS: tuple[tuple[str, tuple[AssetKey, ...]], ...] = (
+    ("silver/sessions", (AssetKey(["silver", "sessions"]),)),
+    ("gold/rollup_hourly", (AssetKey(["gold", "rollup_hourly"]),)),
+    ("gold/rollup_daily", (AssetKey(["gold", "rollup_daily"]),)),
+    (
+        "clickhouse/rollups",
+        (AssetKey(["clickhouse", "rollup_hourly"]), AssetKey(["clickhouse", "rollup_daily"])),
+    ),
 )
 
 
-def _step(instance: DagsterInstance, key: AssetKey, tags: dict[str, str], echo: bool) -> dict:
-    """Materialize one asset (for the partitions ``tags`` name); its metadata and checks."""
-    by_key = {a.key: a for a in ASSETS}
+def _step(
+    instance: DagsterInstance,
+    assets: list[Any],
+    keys: tuple[AssetKey, ...],
+    tags: dict[str, str],
+    echo: bool,
+) -> dict:
+    """Materialize ``keys`` (for the partitions ``tags`` name); their metadata and checks.
+
+    Several keys (one load making several tables) report ``<table>_<figure>``.
+    """
     level = "WARNING" if echo else "INFO"
     result = materialize(
-        ASSETS,
-        selection=[key],
+        assets,
+        selection=list(keys),
         resources=RESOURCES,
         instance=instance,
         tags=tags,
         run_config={"loggers": {"console": {"config": {"log_level": level}}}},
     )
-    node = by_key[key].node_def.name
-    mats = result.asset_materializations_for_node(node)
-    meta = {k: getattr(v, "value", v) for k, v in (mats[-1].metadata.items() if mats else [])}
+    meta: dict = {}
+    for event in result.get_asset_materialization_events():
+        mat = event.event_specific_data.materialization  # type: ignore[union-attr]
+        prefix = f"{mat.asset_key.path[-1]}_" if len(keys) > 1 else ""
+        for k, v in mat.metadata.items():
+            name = k if (len(keys) == 1 or k == "days") else prefix + k
+            meta[name] = getattr(v, "value", v)
     checks = result.get_asset_check_evaluations()
     meta["_checks"] = (len(checks), [c.check_name for c in checks if not c.passed])
     return meta
@@ -98,12 +115,11 @@ def run_pipeline(echo: bool = True) -> dict[str, dict]:
     instance = instance or DagsterInstance.ephemeral()
     report: dict[str, dict] = {}
 
-    def run(key: AssetKey, tags: dict[str, str], label: str) -> None:
-        name = key.to_user_string()
+    def run(name: str, keys: tuple[AssetKey, ...], tags: dict[str, str], label: str) -> None:
         if echo:
             print(f"{label} {name} ...", flush=True)
         started = time.perf_counter()
-        meta = _step(instance, key, tags, echo)
+        meta = _step(instance, assets, keys, tags, echo)
         seconds = time.perf_counter() - started
         if echo:
             shown = [f"{k}={v}" for k, v in meta.items() if k[0] != "_" and "\n" not in str(v)]
@@ -114,18 +130,20 @@ def run_pipeline(echo: bool = True) -> dict[str, dict]:
             print(f"      done in {seconds:.1f}s  {', '.join(shown)}", flush=True)
         _merge(report, name, meta, seconds)
 
-    strata = StrataResource()
-    hours = new_landing_hours(unconsumed_landing_files(strata))
+    assets = list(defs().assets or [])
+    lake = LakeResource()
+    parts = pipeline_partitions(Settings.from_env().partitions_start)
+    hours = new_landing_hours(unconsumed_landing_files(lake))
     if hours:
-        run(BRONZE, span_tags(hours), "[bronze]")
+        run(BRONZE.to_user_string(), (BRONZE,), span_tags(hours), "[bronze]")
     elif echo:
         print("no new landing files", flush=True)
-    refreshes = pending_refreshes(strata)
+    refreshes = pending_refreshes(lake, parts)
     if echo and not refreshes:
         print("every partition is up to date with bronze", flush=True)
     for i, refresh in enumerate(refreshes, 1):
         label = f"[{i}/{len(refreshes)}: {refresh.first}..{refresh.last}]"
-        for key in REFRESH_ORDER:
-            run(key, range_tags(refresh), label)
+        for name, keys in REFRESH_STEPS:
+            run(name, keys, range_tags(refresh), label)
     _finish(report)
     return report

@@ -6,15 +6,15 @@ import polars as pl
 
 from lake.storage import SESSION_SCHEMA, ChangedDays
 from lake.transforms import RefreshRange, refresh_ranges
-from orchestration.defs.partitions import partition_bounds
-from orchestration.lib.strata_resource import StrataResource
+from orchestration.defs.partitions import PipelinePartitions
+from orchestration.lib.resources import LakeResource
 
 __all__ = ["pending_refreshes"]
 
 
-def pending_refreshes(strata: StrataResource) -> list[RefreshRange]:
+def pending_refreshes(lake_res: LakeResource, parts: PipelinePartitions) -> list[RefreshRange]:
     """Partition ranges whose sessions, rollups and hot tier lag behind bronze."""
-    lake, paths = strata.lake(), strata.paths()
+    lake, paths = lake_res.lake, lake_res.paths
     pending = ChangedDays(lake, paths).pending()
     if not pending:
         return []
@@ -28,4 +28,4 @@ def pending_refreshes(strata: StrataResource) -> list[RefreshRange]:
         .filter(pl.col("end_date") > pl.col("session_date"))
         .collect()
     )
-    return refresh_ranges(pending, crossing, partition_bounds())
+    return refresh_ranges(pending, crossing, parts.bounds())

@@ -1,0 +1,22 @@
+"""The lake domain: bronze, sessions and rollups, with their jobs, sensors and schedule."""
+
+from dagster import Definitions
+
+from orchestration.defs.lake.bronze import bronze_events_asset
+from orchestration.defs.lake.rollups import rollup_assets
+from orchestration.defs.lake.sensors import lake_automation
+from orchestration.defs.lake.sessions import silver_sessions_asset
+from orchestration.defs.partitions import PipelinePartitions
+
+__all__ = ["lake_definitions"]
+
+
+def lake_definitions(parts: PipelinePartitions) -> Definitions:
+    """Assets of the lake over ``parts``, and what keeps them current."""
+    auto = lake_automation(parts)
+    return Definitions(
+        assets=[bronze_events_asset(parts), silver_sessions_asset(parts), *rollup_assets(parts)],
+        jobs=[auto.ingest_job, auto.refresh_job],
+        sensors=[auto.landing_sensor, auto.refresh_sensor],
+        schedules=[auto.refresh_schedule],
+    )
