@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from lake.storage.bronze import (
+    CONSUMED_SCHEMA,
+    BronzeChunk,
+    ingest_landing,
+    unconsumed_landing_files,
+)
 from lake.storage.changes import CHANGES_SCHEMA, ChangedDays
 from lake.storage.io import Lake
 from lake.storage.known_ids import ID_INDEX_SCHEMA, KnownIds, event_key_hash, index_fingerprint
@@ -18,6 +24,7 @@ from lake.storage.schemas import (
 
 __all__ = [
     "CHANGES_SCHEMA",
+    "CONSUMED_SCHEMA",
     "ENGAGEMENT_EVENT_TYPES",
     "EVENT_SCHEMA",
     "EVENT_TYPES",
@@ -26,10 +33,13 @@ __all__ = [
     "SESSION_DIMENSIONS",
     "SESSION_SCHEMA",
     "UTC_US",
+    "BronzeChunk",
     "ChangedDays",
     "KnownIds",
     "Lake",
     "LakePaths",
     "event_key_hash",
     "index_fingerprint",
+    "ingest_landing",
+    "unconsumed_landing_files",
 ]

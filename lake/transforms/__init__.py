@@ -15,8 +15,10 @@ from lake.transforms.rollups import (
     ROLLUP_METRIC_COLUMNS,
     attach_sessions,
     local_date,
+    long_sessions,
     merge_client_parts,
     rollup_daily,
+    rollup_day,
     rollup_hourly,
 )
 from lake.transforms.sessionize import (
@@ -44,10 +46,12 @@ __all__ = [
     "client_bucket",
     "first_copies",
     "local_date",
+    "long_sessions",
     "merge_client_parts",
     "only_new_events",
     "refresh_ranges",
     "rollup_daily",
+    "rollup_day",
     "rollup_hourly",
     "sessions_by_day",
     "split_quarantine",

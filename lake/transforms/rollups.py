@@ -10,20 +10,23 @@ duration).  Each session sits on exactly one row, so session counts add up.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 
 import polars as pl
 
 from lake.storage.schemas import ROLLUP_DIMENSIONS, SESSION_DIMENSIONS
-from lake.transforms.sessionize import NOT_SET
+from lake.transforms.sessionize import NOT_SET, client_bucket
 
 __all__ = [
     "ROLLUP_EVENT_COLUMNS",
     "ROLLUP_METRIC_COLUMNS",
     "attach_sessions",
     "local_date",
+    "long_sessions",
     "merge_client_parts",
     "rollup_daily",
+    "rollup_day",
     "rollup_hourly",
 ]
 
@@ -155,3 +158,63 @@ def merge_client_parts(parts: list[pl.DataFrame]) -> pl.DataFrame:
         .agg(*(pl.col(c).sum() for c in summed), users=users)
         .select(whole.columns)
     )
+
+
+_DAY = dt.timedelta(days=1)
+
+
+def long_sessions(sessions: pl.LazyFrame) -> pl.DataFrame:
+    """Sessions spanning two or more midnights (rare): the only ones a window of
+    neighbouring start days misses."""
+    span = pl.col("ended_at").dt.date() - pl.col("session_date")
+    return sessions.filter(span >= pl.duration(days=2)).collect()
+
+
+def _sessions_around(
+    sessions: pl.LazyFrame, long: pl.DataFrame, first: dt.date, last: dt.date
+) -> pl.LazyFrame:
+    return pl.concat(
+        [
+            sessions.filter(pl.col("session_date").is_between(first, last)),
+            long.lazy().filter(pl.col("session_date") < first),
+        ]
+    )
+
+
+def rollup_day(
+    events: pl.LazyFrame,
+    sessions: pl.LazyFrame,
+    long: pl.DataFrame,
+    day: dt.date,
+    tz_by_site: Mapping[str, str],
+    daily: bool,
+    buckets: int = 1,
+) -> pl.DataFrame:
+    """One day partition of the daily (site-local days) or hourly (a UTC day) rollup.
+
+    ``events`` and ``sessions`` are all of bronze and silver (lazy; only the days
+    needed are read); ``long`` is :func:`long_sessions` of silver.  A UTC day D needs
+    its events and the sessions they belong to (started on D-1 or D, or long ones); a
+    site-local day D lies within UTC D-1..D+1, its sessions started on D-2..D+1.
+    Session measures land on the day a session started, so rows of other days (from
+    sessions passed only for their events) are dropped.  Very large days go
+    ``buckets`` groups of clients at a time (see ``client_bucket``), merged exactly.
+    """
+    if daily:
+        day_events = events.filter(pl.col("event_date").is_between(day - _DAY, day + _DAY)).filter(
+            local_date("event_at", tz_by_site) == day
+        )
+        around = _sessions_around(sessions, long, day - 2 * _DAY, day + _DAY)
+    else:
+        day_events = events.filter(pl.col("event_date") == day)
+        around = _sessions_around(sessions, long, day - _DAY, day)
+    part_col = "date" if daily else "utc_date"
+    parts = []
+    for b in range(buckets):
+        ev, ss = day_events.select(ROLLUP_EVENT_COLUMNS), around
+        if buckets > 1:
+            mine = client_bucket(buckets) == b
+            ev, ss = ev.filter(mine), ss.filter(mine)
+        df = rollup_daily(ev, ss, tz_by_site) if daily else rollup_hourly(ev, ss)
+        parts.append(df.filter(pl.col(part_col) == day).collect())
+    return merge_client_parts(parts)

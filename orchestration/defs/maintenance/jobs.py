@@ -5,8 +5,7 @@ import datetime as dt
 import polars as pl
 from dagster import DefaultScheduleStatus, OpExecutionContext, ScheduleDefinition, job, op
 
-from lake.storage import LakePaths, index_fingerprint
-from orchestration.defs.lake.bronze import CONSUMED_SCHEMA
+from lake.storage import CONSUMED_SCHEMA, LakePaths, index_fingerprint
 from orchestration.lib.resources import LakeResource
 
 __all__ = ["lake_maintenance", "lake_maintenance_schedule"]
