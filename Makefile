@@ -41,7 +41,7 @@ browser:
 	  echo "warning: chromium/chromedriver missing and not installable here: the browser test will skip"
 
 test: $(STAMP) lint browser
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2  # two workers: the two cores CI has
 
 dagster: $(STAMP)
 	mkdir -p .strata/dagster && cp orchestration/dagster.yaml .strata/dagster/dagster.yaml
