@@ -10,6 +10,7 @@ import msgspec
 __all__ = [
     "MAX_BATCH",
     "Context",
+    "Engagement",
     "Event",
     "Page",
     "PropertyValue",
@@ -21,7 +22,15 @@ __all__ = [
 MAX_BATCH = 500
 
 EventType = Literal[
-    "pageview", "event", "click", "transaction", "purchase", "identify", "web_vital", "error"
+    "pageview",
+    "event",
+    "click",
+    "transaction",
+    "purchase",
+    "identify",
+    "web_vital",
+    "error",
+    "engagement",
 ]
 ShortStr = Annotated[str, msgspec.Meta(max_length=256)]
 Id = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
@@ -45,6 +54,14 @@ class Revenue(msgspec.Struct, frozen=True):
     amount: float
     currency: Annotated[str, msgspec.Meta(min_length=3, max_length=3)] = "USD"
     transaction_id: ShortStr | None = None
+
+
+class Engagement(msgspec.Struct, frozen=True):
+    """What an ``engagement`` record reports about the page view it follows: time the
+    page was visible and focused since the last report, and the deepest scroll so far."""
+
+    engaged_ms: Annotated[int, msgspec.Meta(ge=0, le=86_400_000)] = 0
+    scroll_depth: Annotated[int, msgspec.Meta(ge=0, le=100)] | None = None
 
 
 class Experiment(msgspec.Struct, frozen=True):
@@ -81,6 +98,7 @@ class Event(msgspec.Struct, frozen=True):
     revenue: Revenue | None = None
     experiment: Experiment | None = None
     context: Context | None = None
+    engagement: Engagement | None = None
 
 
 event_decoder = msgspec.json.Decoder(Event)

@@ -40,6 +40,9 @@ def segment_frame(path: Path) -> pl.DataFrame:
 def rows_frame(rows: list[list]) -> pl.DataFrame:
     """WAL rows (what :func:`ingest_gateway.enrich.rows.enrich` makes) as a frame of
     :data:`lake.storage.EVENT_SCHEMA`, as landing writes them."""
+    width = len(_WAL_SCHEMA)
+    if rows and len(rows[0]) < width:  # written before the last columns existed
+        rows = [[*r, *([None] * (width - len(r)))] for r in rows]
     # Column-wise construction is several times faster than orient="row".
     columns = list(zip(*rows, strict=True)) if rows else [()] * len(_WAL_SCHEMA)
     df = pl.DataFrame(

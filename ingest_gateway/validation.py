@@ -250,6 +250,8 @@ def check_event(
                 changes[name] = checked
     if event.properties:
         changes["properties"] = _properties(event.properties)
+    if event.event_type == "engagement" and event.engagement is None:
+        raise InvalidEvent("engagement is required for an engagement record")
     page = event.page
     needs_look = page is not None and (not plain or parse_page(page.url).dropped)
     if needs_look and (checked_page := _page(page, index, plain, notes)) is not page:

@@ -10,7 +10,7 @@ import orjson
 
 from ingest_gateway.validation import InvalidEvent
 
-__all__ = ["anonymous_client_id", "flat_properties", "map_safely", "text"]
+__all__ = ["anonymous_client_id", "count", "flat_properties", "map_safely", "text"]
 
 Mapped = dict[str, Any] | InvalidEvent
 
@@ -36,6 +36,17 @@ def text(value: Any) -> str | None:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)
     return None
+
+
+def count(value: Any, field: str) -> int:
+    """A non-negative whole number a sender may send as a number or a string of digits."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    if isinstance(value, float) and value >= 0 and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 12:
+        return int(value)
+    raise InvalidEvent(f"{field} must be a whole number ≥ 0")
 
 
 def _scalar(value: Any) -> bool:

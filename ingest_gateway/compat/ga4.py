@@ -3,7 +3,8 @@
 The site is the ``measurement_id``.  Each of the body's ``events`` becomes one
 event: ``page_view`` a pageview (``page_location``, ``page_title``,
 ``page_referrer``), ``purchase`` a purchase (``value``, ``currency``,
-``transaction_id``), anything else a custom event named as sent.
+``transaction_id``), ``user_engagement`` an engagement record
+(``engagement_time_msec``), anything else a custom event named as sent.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import hashlib
 import math
 from typing import Any
 
-from ingest_gateway.compat.common import Mapped, flat_properties, map_safely, text
+from ingest_gateway.compat.common import Mapped, count, flat_properties, map_safely, text
 from ingest_gateway.validation import InvalidEvent
 
 __all__ = ["ga4_events"]
@@ -80,6 +81,11 @@ def _one(body: dict[str, Any], raw: Any, index: int, measurement_id: str | None)
     value = params.get("value")
     if name == "page_view":
         event["event_type"] = "pageview"
+    elif name == "user_engagement":  # GA4's time-on-page report: telemetry, not an action
+        ms = params.get("engagement_time_msec", 0)
+        event["event_type"] = "engagement"
+        event["engagement"] = {"engaged_ms": count(ms, f"events[{index}].engagement_time_msec")}
+        return {k: v for k, v in event.items() if v is not None}
     elif name == "purchase" and isinstance(value, int | float) and not isinstance(value, bool):
         event.update(event_type="purchase", event_name="purchase")
         currency = params.get("currency")

@@ -2,7 +2,9 @@
 
 Body: ``{"name"|"n", "url"|"u", "domain"|"d", "referrer"|"r", "props"|"p",
 "revenue"}``; the site is the one listing ``domain`` (Plausible sends a
-comma-separated list; the first known one wins).  The visitor is identified like
+comma-separated list; the first known one wins).  The ``engagement`` pings Plausible's
+tracker sends when a page is left (``e``: engaged ms, ``sd``: scroll depth %) become
+engagement records, not custom events.  The visitor is identified like
 Plausible does, by a hash of site, IP and user agent.
 """
 
@@ -10,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ingest_gateway.compat.common import anonymous_client_id, flat_properties, text
+from ingest_gateway.compat.common import anonymous_client_id, count, flat_properties, text
 from ingest_gateway.validation import InvalidEvent
 
 __all__ = ["plausible_event"]
@@ -39,6 +41,14 @@ def plausible_event(
     }
     if name == "pageview":
         event["event_type"] = "pageview"
+    elif name == "engagement":  # sent when the visitor leaves a page: telemetry, not an action
+        event.pop("properties", None)
+        depth = body.get("sd")
+        event["event_type"] = "engagement"
+        event["engagement"] = {
+            "engaged_ms": count(body.get("e", 0), "e"),
+            "scroll_depth": None if depth is None else min(count(depth, "sd"), 100),
+        }
     elif isinstance(revenue, dict) and "amount" in revenue:
         event.update(event_type="purchase", event_name=name)
         try:

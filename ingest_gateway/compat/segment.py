@@ -60,9 +60,11 @@ def _one(msg: dict[str, Any], write_key: str | None, kind: str | None) -> dict[s
     }
     if any(page.values()):
         event["page"] = {k: v for k, v in page.items() if isinstance(v, str)}
-    if kind == "page":
+    if kind in ("page", "screen"):  # a screen is an app's page view
         event["event_type"] = "pageview"
         event["properties"] = flat_properties(props)
+        if kind == "screen" and isinstance(msg.get("name"), str):
+            event.setdefault("page", {}).setdefault("title", msg["name"])
     elif kind == "identify":
         event["event_type"] = "identify"
         event["properties"] = flat_properties(msg.get("traits"))

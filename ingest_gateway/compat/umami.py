@@ -1,6 +1,7 @@
 """Umami's collector (``POST /api/send``): ``{"type": "event", "payload": {…}}``.
 
-The site is ``payload.website``; a payload without ``name`` is a pageview;
+The site is ``payload.website``; ``type: "identify"`` is an identify record (Umami's
+``umami.identify``), otherwise a payload without ``name`` is a pageview;
 ``payload.id`` (Umami's distinct id) is the user, and the visitor is a hash of site,
 IP and user agent as Umami does.  ``url`` may be a path: it is joined to
 ``hostname``.
@@ -43,7 +44,9 @@ def umami_event(body: Any, ip: str | None, user_agent: str | None) -> dict[str, 
         },
         "properties": flat_properties(p.get("data")),
     }
-    if name:
+    if body.get("type") == "identify":  # who the visitor is: not a view, not an action
+        event["event_type"] = "identify"
+    elif name:
         event.update(event_type="event", event_name=name)
     else:
         event["event_type"] = "pageview"

@@ -92,6 +92,7 @@ def enrich(
     ip = (ctx.ip if ctx else None) or header_ip
     rev = e.revenue
     exp = e.experiment
+    eng = e.engagement if e.event_type == "engagement" else None
     return [
         e.event_id or _event_id(e, event_us, url, None if stamped else index),
         e.tracking_id,
@@ -131,4 +132,6 @@ def enrich(
         ua.os,
         ua.os_version,
         ua.is_bot,
+        eng.engaged_ms if eng else None,
+        eng.scroll_depth if eng else None,
     ]

@@ -115,6 +115,12 @@ async def segment_identify(request: Request) -> Response:
     return await _segment(request, "identify")
 
 
+@router.post("/v1/screen")
+async def segment_screen(request: Request) -> Response:
+    """Segment ``screen`` call (a mobile app's page view)."""
+    return await _segment(request, "screen")
+
+
 @router.post("/v1/batch")
 async def segment_batch(request: Request) -> Response:
     """Segment ``batch`` call (what Segment's server libraries send)."""

@@ -19,6 +19,7 @@ from lake.storage.schemas import (
     ROLLUP_DIMENSIONS,
     SESSION_DIMENSIONS,
     SESSION_SCHEMA,
+    TELEMETRY_EVENT_TYPES,
     UTC_US,
 )
 
@@ -32,6 +33,7 @@ __all__ = [
     "ROLLUP_DIMENSIONS",
     "SESSION_DIMENSIONS",
     "SESSION_SCHEMA",
+    "TELEMETRY_EVENT_TYPES",
     "UTC_US",
     "BronzeChunk",
     "ChangedDays",

@@ -16,6 +16,7 @@ __all__ = [
     "ROLLUP_DIMENSIONS",
     "SESSION_DIMENSIONS",
     "SESSION_SCHEMA",
+    "TELEMETRY_EVENT_TYPES",
     "UTC_US",
 ]
 
@@ -31,7 +32,13 @@ EVENT_TYPES: tuple[str, ...] = (
     "identify",
     "web_vital",
     "error",
+    "engagement",
 )
+
+#: Records a sender emits about a page rather than a visitor's action (Plausible's and
+#: our tracker's engagement pings): kept in bronze with their measures, but never
+#: events, never sessions, never visitors, never a reason a session is no bounce.
+TELEMETRY_EVENT_TYPES: tuple[str, ...] = ("engagement",)
 
 #: Event types that mean the visitor engaged: a session with one of these is no bounce.
 ENGAGEMENT_EVENT_TYPES: tuple[str, ...] = ("event", "click", "transaction", "purchase")
@@ -79,6 +86,9 @@ EVENT_SCHEMA: dict[str, pl.DataType] = {
     "os": pl.String(),
     "os_version": pl.String(),
     "is_bot": pl.Boolean(),
+    # engagement records only (last, so WAL rows written before they existed still fit)
+    "engaged_ms": pl.Int64(),
+    "scroll_depth": pl.Int16(),
 }
 
 #: Session attributes copied onto every rollup row (taken from a session's first event).

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 
 import polars as pl
 
-from lake.storage.schemas import ROLLUP_DIMENSIONS, SESSION_DIMENSIONS
+from lake.storage.schemas import ROLLUP_DIMENSIONS, SESSION_DIMENSIONS, TELEMETRY_EVENT_TYPES
 from lake.transforms.sessionize import NOT_SET, client_bucket
 
 __all__ = [
@@ -75,9 +75,10 @@ def _rollup(
 ) -> pl.LazyFrame:
     human = sessions.filter(~pl.col("is_bot"))
     keys = ["tracking_id", time_key, *ROLLUP_DIMENSIONS]
+    actions = events.filter(~pl.col("event_type").is_in(TELEMETRY_EVENT_TYPES))
     event_side = (
         attach_sessions(
-            events.select(
+            actions.select(
                 "tracking_id",
                 "client_id",
                 "event_type",

@@ -12,7 +12,12 @@ from collections.abc import Callable, Iterator, Mapping
 
 import polars as pl
 
-from lake.storage.schemas import ENGAGEMENT_EVENT_TYPES, SESSION_DIMENSIONS, SESSION_SCHEMA
+from lake.storage.schemas import (
+    ENGAGEMENT_EVENT_TYPES,
+    SESSION_DIMENSIONS,
+    SESSION_SCHEMA,
+    TELEMETRY_EVENT_TYPES,
+)
 
 __all__ = [
     "MAX_SESSION_TIMEOUT_MINUTES",
@@ -151,7 +156,8 @@ def sessions_by_day(
     for days too big to sort at once.  The day before ``first`` is read only to know
     which early events continue an older session; days after ``last`` only until the
     sessions started by ``last`` have ended.  The result equals sessionizing all
-    events at once (sessions are whole across midnights).
+    events at once (sessions are whole across midnights).  Telemetry records
+    (engagement pings) are left out: they neither start nor extend a session.
     """
     if timeout_minutes > MAX_SESSION_TIMEOUT_MINUTES or any(
         m > MAX_SESSION_TIMEOUT_MINUTES for m in (timeout_by_site or {}).values()
@@ -162,7 +168,7 @@ def sessions_by_day(
     bucket = client_bucket(buckets)
 
     def load(day: dt.date, b: int) -> pl.LazyFrame:
-        scan = load_day(day)
+        scan = load_day(day).filter(~pl.col("event_type").is_in(TELEMETRY_EVENT_TYPES))
         return scan if buckets == 1 else scan.filter(bucket == b)
 
     done: dict[dt.date, list[pl.DataFrame]] = defaultdict(list)
