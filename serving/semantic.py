@@ -27,11 +27,13 @@ class Measure:
 
 @dataclass(frozen=True)
 class Metric:
-    """A measure, or ``numerator / denominator`` (0 when the denominator is 0)."""
+    """A measure, or ``numerator / denominator`` (0 when the denominator is 0), times
+    ``scale`` (a unit change, e.g. milliseconds to seconds)."""
 
     numerator: str
     denominator: str | None = None
     description: str = ""
+    scale: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,11 @@ MEASURES: dict[str, Measure] = {
     "sessions": Measure("sum", "count_sessions"),
     "bounces": Measure("sum", "count_bounces"),
     "session_seconds": Measure("sum", "sum_session_duration_s"),
+    "engaged_ms": Measure("sum", "sum_engaged_ms"),
+    "engaged_pageviews": Measure("sum", "count_engaged_pageviews"),
+    "scroll_depth_sum": Measure("sum", "sum_scroll_depth"),
+    "scrolled_pageviews": Measure("sum", "count_scrolled_pageviews"),
+    "session_engaged_ms": Measure("sum", "sum_session_engaged_ms"),
 }
 
 METRICS: dict[str, Metric] = {
@@ -60,6 +67,23 @@ METRICS: dict[str, Metric] = {
     "bounce_rate": Metric("bounces", "sessions", "Share of sessions that bounced."),
     "avg_session_duration": Metric(
         "session_seconds", "sessions", "Mean session length in seconds."
+    ),
+    "avg_time_on_page": Metric(
+        "engaged_ms",
+        "engaged_pageviews",
+        "Mean engaged seconds of the page views that reported engagement.",
+        scale=0.001,
+    ),
+    "avg_scroll_depth": Metric(
+        "scroll_depth_sum",
+        "scrolled_pageviews",
+        "Mean deepest scroll (percent) of the page views that reported one.",
+    ),
+    "avg_engaged_time": Metric(
+        "session_engaged_ms",
+        "sessions",
+        "Mean engaged seconds per session (its page views' engaged time).",
+        scale=0.001,
     ),
 }
 

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from lake.hot_tier.client import hot_tier
-from lake.hot_tier.ddl import DISTINCT_USERS_MERGE, ROLLUP_TABLES, ensure_schema, replace_partitions
+from lake.hot_tier.ddl import (
+    DISTINCT_USERS_MERGE,
+    ENGAGEMENT_COLUMNS,
+    ROLLUP_TABLES,
+    ensure_schema,
+    replace_partitions,
+)
 from lake.hot_tier.lease import ChdbLease, HotTierBusyError, lease_for
 
 __all__ = [
     "DISTINCT_USERS_MERGE",
+    "ENGAGEMENT_COLUMNS",
     "ROLLUP_TABLES",
     "ChdbLease",
     "HotTierBusyError",

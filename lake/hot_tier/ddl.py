@@ -7,9 +7,11 @@ from typing import Any
 import pyarrow as pa
 
 from lake.storage.schemas import SESSION_DIMENSIONS
+from lake.transforms.rollups import ENGAGEMENT_MEASURES
 
 __all__ = [
     "DISTINCT_USERS_MERGE",
+    "ENGAGEMENT_COLUMNS",
     "ROLLUP_TABLES",
     "ensure_schema",
     "replace_partitions",
@@ -43,6 +45,15 @@ _RAW_METRICS_DDL = """
     count_bounces UInt64,
     sum_session_duration_s Float64"""
 
+#: Engagement measures, added after the first release: appended to every rollup table
+#: (``ALTER … ADD COLUMN IF NOT EXISTS`` upgrades an existing one), so they keep their
+#: place at the end of the column list.
+ENGAGEMENT_COLUMNS: tuple[str, ...] = ENGAGEMENT_MEASURES
+_ENGAGEMENT_DDL = "".join(
+    f",\n    {c} SimpleAggregateFunction(sum, UInt64)" for c in ENGAGEMENT_COLUMNS
+)
+_RAW_ENGAGEMENT_DDL = "".join(f",\n    {c} UInt64" for c in ENGAGEMENT_COLUMNS)
+
 #: Rollup tables of the hot tier: name -> (time column DDL, partition column).
 ROLLUP_TABLES: dict[str, tuple[str, str]] = {
     "rollup_hourly": ("hour DateTime('UTC')", "toDate(hour)"),
@@ -56,11 +67,11 @@ def _rollup_ddl(name: str, raw: bool) -> str:
     if raw:
         return (
             f"CREATE TABLE IF NOT EXISTS {name}__raw (tracking_id String, {time_col},\n"
-            f"    {_DIMS_DDL},{_RAW_METRICS_DDL}\n) ENGINE = Memory"
+            f"    {_DIMS_DDL},{_RAW_METRICS_DDL}{_RAW_ENGAGEMENT_DDL}\n) ENGINE = Memory"
         )
     return (
         f"CREATE TABLE IF NOT EXISTS {name} (tracking_id LowCardinality(String), {time_col},\n"
-        f"    {_DIMS_DDL},{_METRICS_DDL}\n) ENGINE = AggregatingMergeTree\n"
+        f"    {_DIMS_DDL},{_METRICS_DDL}{_ENGAGEMENT_DDL}\n) ENGINE = AggregatingMergeTree\n"
         f"PARTITION BY {partition}\nORDER BY (tracking_id, {time_name}, {_DIM_NAMES})"
     )
 
@@ -81,7 +92,14 @@ def ensure_schema(client: Any) -> None:
             for table in (name, f"{name}__staging"):
                 client.command(f"DROP TABLE IF EXISTS {table}")
         client.command(_rollup_ddl(name, raw=False))
-        client.command(f"CREATE TABLE IF NOT EXISTS {name}__staging AS {name}")
+        for column in ENGAGEMENT_COLUMNS:  # tables of an older Strata gain the new measures
+            client.command(
+                f"ALTER TABLE {name} ADD COLUMN IF NOT EXISTS {column} "
+                "SimpleAggregateFunction(sum, UInt64)"
+            )
+        for transient in (f"{name}__staging", f"{name}__raw"):  # empty between loads
+            client.command(f"DROP TABLE IF EXISTS {transient}")
+        client.command(f"CREATE TABLE {name}__staging AS {name}")
         client.command(_rollup_ddl(name, raw=True))
 
 
@@ -105,7 +123,8 @@ def replace_partitions(
         client.command(
             f"INSERT INTO {name}__staging SELECT tracking_id, {time_col}, {_DIM_NAMES}, "
             f"count_pageviews, count_events, arrayReduce('{_SKETCH}State({_PRECISION})', users), "
-            f"count_sessions, count_bounces, sum_session_duration_s FROM {name}__raw"
+            f"count_sessions, count_bounces, sum_session_duration_s, "
+            f"{', '.join(ENGAGEMENT_COLUMNS)} FROM {name}__raw"
         )
     present = {
         str(r[0])

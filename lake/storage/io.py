@@ -116,10 +116,17 @@ class Lake:
             return None
 
     def scan_delta(self, uri: str, schema: dict[str, pl.DataType]) -> pl.LazyFrame:
-        """Lazy scan of a Delta table; an empty frame of ``schema`` when it does not exist yet."""
+        """Lazy scan of a Delta table; an empty frame of ``schema`` when it does not exist yet.
+
+        Columns of ``schema`` the table does not have yet (added to the contract after it
+        was written) read as nulls.
+        """
         if self.delta_table(uri) is None:
             return pl.LazyFrame(schema=schema)
-        return pl.scan_delta(uri, storage_options=self.storage_options)
+        scan = pl.scan_delta(uri, storage_options=self.storage_options)
+        have = set(scan.collect_schema().names())
+        missing = [pl.lit(None, dtype).alias(c) for c, dtype in schema.items() if c not in have]
+        return scan.with_columns(missing) if missing else scan
 
     def replace_partition(
         self, df: pl.DataFrame, uri: str, partition_col: str, value: dt.date
@@ -130,6 +137,7 @@ class Lake:
             _arrow(df),
             partition_by=[partition_col],
             mode="overwrite",
+            schema_mode="merge",  # new measures join the table as they appear
             predicate=f"{partition_col} = '{value.isoformat()}'",
             storage_options=self.storage_options,
         )

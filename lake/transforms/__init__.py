@@ -11,12 +11,14 @@ from lake.transforms.bronze import (
 )
 from lake.transforms.refresh_plan import RefreshRange, refresh_ranges
 from lake.transforms.rollups import (
+    ENGAGEMENT_MEASURES,
     ROLLUP_EVENT_COLUMNS,
     ROLLUP_METRIC_COLUMNS,
     attach_sessions,
     local_date,
     long_sessions,
     merge_client_parts,
+    pageview_engagement,
     rollup_daily,
     rollup_day,
     rollup_hourly,
@@ -32,6 +34,7 @@ from lake.transforms.sessionize import (
 )
 
 __all__ = [
+    "ENGAGEMENT_MEASURES",
     "EVENT_KEY",
     "MAX_SESSION_TIMEOUT_MINUTES",
     "NOT_SET",
@@ -49,6 +52,7 @@ __all__ = [
     "long_sessions",
     "merge_client_parts",
     "only_new_events",
+    "pageview_engagement",
     "refresh_ranges",
     "rollup_daily",
     "rollup_day",

@@ -19,19 +19,41 @@ from lake.storage.schemas import ROLLUP_DIMENSIONS, SESSION_DIMENSIONS, TELEMETR
 from lake.transforms.sessionize import NOT_SET, client_bucket
 
 __all__ = [
+    "ENGAGEMENT_MEASURES",
     "ROLLUP_EVENT_COLUMNS",
     "ROLLUP_METRIC_COLUMNS",
     "attach_sessions",
     "local_date",
     "long_sessions",
     "merge_client_parts",
+    "pageview_engagement",
     "rollup_daily",
     "rollup_day",
     "rollup_hourly",
 ]
 
 #: The bronze columns a rollup reads.
-ROLLUP_EVENT_COLUMNS = ("tracking_id", "client_id", "event_type", "event_at", "page_path")
+ROLLUP_EVENT_COLUMNS = (
+    "tracking_id",
+    "client_id",
+    "event_id",
+    "event_type",
+    "event_at",
+    "page_path",
+    "engaged_ms",
+    "scroll_depth",
+)
+
+#: Engagement measures (in the order the hot tier appends them): engaged ms of the row's
+#: page views, how many page views reported engagement, the sum of their deepest scroll
+#: and how many reported one; and the engaged ms of the sessions started on the row.
+ENGAGEMENT_MEASURES = (
+    "sum_engaged_ms",
+    "count_engaged_pageviews",
+    "sum_scroll_depth",
+    "count_scrolled_pageviews",
+    "sum_session_engaged_ms",
+)
 
 ROLLUP_METRIC_COLUMNS = (
     "count_pageviews",
@@ -40,6 +62,7 @@ ROLLUP_METRIC_COLUMNS = (
     "count_sessions",
     "count_bounces",
     "sum_session_duration_s",
+    *ENGAGEMENT_MEASURES,
 )
 
 
@@ -66,6 +89,40 @@ def attach_sessions(events: pl.LazyFrame, sessions: pl.LazyFrame) -> pl.LazyFram
     ).filter(pl.col("event_at").is_between(pl.col("started_at"), pl.col("ended_at")))
 
 
+def pageview_engagement(events: pl.LazyFrame) -> pl.LazyFrame:
+    """Each page view's engagement, keyed ``(tracking_id, event_id)`` of the page view.
+
+    An engagement record belongs to the client's latest page view of the same path at
+    or before it (a tracker reports a page when it is left, maybe more than once: after
+    a tab was hidden and shown again); a page view's engaged time is the sum of its
+    records' ``engaged_ms``, its scroll depth the deepest ``scroll_depth`` reported.
+    """
+    by = ["tracking_id", "client_id", "page_path"]
+    path = pl.col("page_path").fill_null(NOT_SET)
+    views = (
+        events.filter(pl.col("event_type") == "pageview")
+        .select("tracking_id", "client_id", "event_at", page_path=path, view_id="event_id")
+        .sort("event_at")
+    )
+    records = (
+        events.filter(pl.col("event_type").is_in(TELEMETRY_EVENT_TYPES))
+        .select(
+            "tracking_id", "client_id", "event_at", "engaged_ms", "scroll_depth", page_path=path
+        )
+        .sort("event_at")
+    )
+    return (
+        records.join_asof(views, on="event_at", by=by, strategy="backward")
+        .filter(pl.col("view_id").is_not_null())
+        .group_by("tracking_id", "view_id")
+        .agg(
+            view_engaged_ms=pl.col("engaged_ms").fill_null(0).sum(),
+            view_scroll_depth=pl.col("scroll_depth").max().cast(pl.Int64),
+        )
+        .rename({"view_id": "event_id"})
+    )
+
+
 def _rollup(
     events: pl.LazyFrame,
     sessions: pl.LazyFrame,
@@ -75,37 +132,52 @@ def _rollup(
 ) -> pl.LazyFrame:
     human = sessions.filter(~pl.col("is_bot"))
     keys = ["tracking_id", time_key, *ROLLUP_DIMENSIONS]
-    actions = events.filter(~pl.col("event_type").is_in(TELEMETRY_EVENT_TYPES))
-    event_side = (
-        attach_sessions(
-            actions.select(
-                "tracking_id",
-                "client_id",
-                "event_type",
-                "event_at",
-                page_path=pl.col("page_path").fill_null(NOT_SET),
-            ),
-            human,
+    actions = (
+        events.filter(~pl.col("event_type").is_in(TELEMETRY_EVENT_TYPES))
+        .select(
+            "tracking_id",
+            "client_id",
+            "event_id",
+            "event_type",
+            "event_at",
+            page_path=pl.col("page_path").fill_null(NOT_SET),
         )
-        .with_columns(event_time.alias(time_key))
+        .join(pageview_engagement(events), on=["tracking_id", "event_id"], how="left")
+    )
+    attached = attach_sessions(actions, human)
+    by_session = attached.group_by("tracking_id", "client_id", "started_at").agg(
+        session_engaged_ms=pl.col("view_engaged_ms").sum()
+    )
+    event_side = (
+        attached.with_columns(event_time.alias(time_key))
         .group_by(keys)
         .agg(
             count_pageviews=(pl.col("event_type") == "pageview").sum().cast(pl.UInt64),
             count_events=pl.len().cast(pl.UInt64),
             users=pl.col("client_id").unique().sort(),
+            sum_engaged_ms=pl.col("view_engaged_ms").sum().cast(pl.UInt64),
+            count_engaged_pageviews=pl.col("view_engaged_ms").is_not_null().sum().cast(pl.UInt64),
+            sum_scroll_depth=pl.col("view_scroll_depth").sum().cast(pl.UInt64),
+            count_scrolled_pageviews=pl.col("view_scroll_depth")
+            .is_not_null()
+            .sum()
+            .cast(pl.UInt64),
         )
     )
     session_side = (
-        human.with_columns(session_time.alias(time_key), page_path=pl.col("entry_page"))
+        human.join(by_session, on=["tracking_id", "client_id", "started_at"], how="left")
+        .with_columns(session_time.alias(time_key), page_path=pl.col("entry_page"))
         .group_by(keys)
         .agg(
             count_sessions=pl.len().cast(pl.UInt64),
             count_bounces=pl.col("is_bounce").sum().cast(pl.UInt64),
             sum_session_duration_s=pl.col("duration_s").sum(),
+            sum_session_engaged_ms=pl.col("session_engaged_ms").sum().cast(pl.UInt64),
         )
     )
+    counts = [c for c in ROLLUP_METRIC_COLUMNS if c not in ("users", "sum_session_duration_s")]
     return event_side.join(session_side, on=keys, how="full", coalesce=True).with_columns(
-        pl.col("count_pageviews", "count_events", "count_sessions", "count_bounces").fill_null(0),
+        pl.col(counts).fill_null(0),
         pl.col("sum_session_duration_s").fill_null(0.0),
         pl.col("users").fill_null(pl.lit([], pl.List(pl.String))),
     )

@@ -73,7 +73,8 @@ def _metric_sql(name: str, dialect: Dialect) -> str:
     numerator = dialect.measure(MEASURES[metric.numerator])
     if metric.denominator is None:
         return numerator
-    return dialect.ratio(numerator, dialect.measure(MEASURES[metric.denominator]))
+    ratio = dialect.ratio(numerator, dialect.measure(MEASURES[metric.denominator]))
+    return ratio if metric.scale == 1.0 else f"({ratio}) * {metric.scale!r}"
 
 
 def render_report(query: ReportQuery, plan: Plan, dialect: Dialect) -> RenderedQuery:

@@ -15,7 +15,7 @@ from dagster import (
 
 from lake.hot_tier import ensure_schema, replace_partitions
 from lake.storage import ROLLUP_DIMENSIONS, ChangedDays
-from lake.transforms import ROLLUP_METRIC_COLUMNS
+from lake.transforms import ENGAGEMENT_MEASURES, ROLLUP_METRIC_COLUMNS
 from orchestration.defs.partitions import (
     CHANGED_DAYS_TAG,
     NOTED_UNTIL_TAG,
@@ -76,7 +76,16 @@ def _load(
     for name, (time_col, part_col) in HOT_TABLES.items():
         columns = ["tracking_id", time_col, *ROLLUP_DIMENSIONS, *ROLLUP_METRIC_COLUMNS]
         gold = lake.scan_delta(paths.gold(name), {})  # the table's log read once, not per day
-        exists = bool(gold.collect_schema().names())
+        have = gold.collect_schema().names()
+        exists = bool(have)
+        # days built before a measure existed have none: 0
+        gold = (
+            gold.with_columns(
+                [pl.lit(0, pl.UInt64).alias(c) for c in ENGAGEMENT_MEASURES if c not in have]
+            ).with_columns(pl.col(c).fill_null(0) for c in ENGAGEMENT_MEASURES)
+            if exists
+            else gold
+        )
         loaded = 0
         for day in days:
             rows = (
