@@ -112,7 +112,7 @@ def pageview_engagement(events: pl.LazyFrame) -> pl.LazyFrame:
         .sort("event_at")
     )
     return (
-        records.join_asof(views, on="event_at", by=by, strategy="backward")
+        records.join_asof(views, on="event_at", by=by, strategy="backward", check_sortedness=False)
         .filter(pl.col("view_id").is_not_null())
         .group_by("tracking_id", "view_id")
         .agg(
