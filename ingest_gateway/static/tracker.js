@@ -1,4 +1,5 @@
-/* Strata tracker: pageviews (incl. SPA), strata.track(), purchases; batched, retried, no cookies.
+/* Strata tracker: pageviews (incl. SPA), strata.track(), purchases, engagement (time visible,
+   deepest scroll, sent when a page is left or hidden); batched, retried, no cookies.
    <script defer src="https://GATEWAY/tracker.js" data-site="ST-XXXX"
            [data-api="https://GATEWAY"] [data-respect-dnt] [data-persist]></script> */
 (function (w, d, n) {
@@ -8,6 +9,7 @@
   var dnt = s.hasAttribute("data-respect-dnt") && (n.doNotTrack == "1" || w.doNotTrack == "1");
   var store = s.hasAttribute("data-persist") ? w.localStorage : w.sessionStorage;
   var q = [], timer = 0, delay = 1000, last = null, K = "strata_cid", cid;
+  var on = 0, acc = 0, depth = 0, de = d.documentElement;
   function uid() {
     return w.crypto && crypto.randomUUID ? crypto.randomUUID()
       : Date.now().toString(36) + Math.random().toString(36).slice(2);
@@ -25,12 +27,12 @@
     if (q.length) { var b = q.splice(0, 50); send(b, beacon); if (q.length) schedule(0); }
   }
   function schedule(ms) { if (!timer) timer = setTimeout(flush, ms); }
-  function push(type, extra) {
+  function push(type, extra, url) {
     if (dnt) return;
     var e = {
       tracking_id: site, client_id: cid, event_id: uid(), event_type: type,
       timestamp: new Date().toISOString(),
-      page: { url: location.href, title: d.title, referrer: last === null ? d.referrer : last },
+      page: { url: url || location.href, title: d.title, referrer: last === null ? d.referrer : last },
       context: { screen: screen.width + "x" + screen.height, language: n.language,
         timezone: Intl.DateTimeFormat().resolvedOptions().timeZone }
     };
@@ -38,17 +40,34 @@
     q.push(e);
     q.length >= 10 ? flush() : schedule(1000);
   }
+  function tick() { // visible time adds up while the page is shown
+    if (on) acc += Date.now() - on;
+    on = d.visibilityState == "visible" ? Date.now() : 0;
+  }
+  function scrolled() {
+    var h = de.scrollHeight || 1;
+    depth = Math.max(depth, Math.min(100, Math.round((w.scrollY + w.innerHeight) / h * 100)));
+  }
+  function engage(url) { // report the page being left (or hidden) since its last report
+    tick();
+    if (acc > 0) push("engagement", { engagement: { engaged_ms: Math.min(acc, 864e5), scroll_depth: depth } }, url);
+    acc = 0;
+  }
   function pageview() {
     if (last === location.href) return;
-    push("pageview"); last = location.href;
+    if (last !== null) engage(last);
+    push("pageview"); last = location.href; depth = 0; scrolled(); tick();
   }
+  w.addEventListener("scroll", scrolled, { passive: true });
   ["pushState", "replaceState"].forEach(function (m) {
     var orig = history[m];
     history[m] = function () { var r = orig.apply(this, arguments); pageview(); return r; };
   });
   w.addEventListener("popstate", pageview);
-  w.addEventListener("pagehide", function () { flush(true); });
-  d.addEventListener("visibilitychange", function () { if (d.visibilityState == "hidden") flush(true); });
+  w.addEventListener("pagehide", function () { engage(); flush(true); });
+  d.addEventListener("visibilitychange", function () {
+    if (d.visibilityState == "hidden") { engage(); flush(true); } else tick();
+  });
   w.strata = {
     track: function (name, props, revenue) {
       push(revenue ? "purchase" : "event",

@@ -136,7 +136,20 @@ def test_clicks_in_a_real_browser_reach_the_lake_once_each(env: Env) -> None:
         gateway.stop()
 
     run_pipeline(echo=False)
-    bronze = pl.read_delta(LakePaths(env.settings.lake_uri).bronze_events).sort("event_at")
+    everything = pl.read_delta(LakePaths(env.settings.lake_uri).bronze_events).sort("event_at")
+    engagement = everything.filter(pl.col("event_type") == "engagement")
+    bronze = everything.filter(pl.col("event_type") != "engagement")
+    # leaving "/" (the SPA navigation) and "/pricing" (the link) each report the page:
+    # time it was visible and the deepest scroll
+    left = engagement.group_by("page_path").agg(
+        pl.col("engaged_ms").sum(), pl.col("scroll_depth").max()
+    )
+    reported = {r["page_path"]: r for r in left.to_dicts()}
+    assert {"/", "/pricing"} <= set(reported)
+    for path in ("/", "/pricing"):
+        assert reported[path]["engaged_ms"] >= 100
+        assert 0 < reported[path]["scroll_depth"] <= 100
+    assert engagement["client_id"].unique().to_list() == bronze["client_id"].unique().to_list()
     got = bronze.select("event_type", "event_name", "page_path").rows()
     assert got == [
         ("pageview", None, "/"),
@@ -192,7 +205,7 @@ def test_events_queued_while_the_gateway_is_down_arrive_once_it_is_back(env: Env
         site.shutdown()
         if gateway is not None:
             gateway.stop()
-    rows = gateway.landed() if gateway else []
+    rows = [r for r in (gateway.landed() if gateway else []) if r["event_type"] != "engagement"]
     assert sorted((r["event_type"], r["event_name"]) for r in rows) == [
         ("event", "while_down"),
         ("pageview", None),
