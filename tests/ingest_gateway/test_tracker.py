@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import gzip
-import shutil
-import tempfile
 import threading
 import time
-from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import polars as pl
@@ -16,13 +13,8 @@ import pytest
 from ingest_gateway.routes.tracker import TRACKER_JS
 from lake.storage import LakePaths
 from orchestration.runner import run_pipeline
+from tests.browser import CHROMEDRIVER, CHROMIUM, browser
 from tests.conftest import Env, LiveGateway
-
-CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
-DESKTOP_CHROME = (
-    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/156.0.0.0 Safari/537.36"
-)
 
 PAGE = """<!doctype html><html><head><title>Home</title>
 <script defer src="{gateway}/tracker.js" data-site="ST-TEST" {attrs}></script></head><body>
@@ -68,38 +60,6 @@ def _site(gateway_url: str, attrs: str, host_tracker: bool = False) -> Threading
     return server
 
 
-def _browser(dnt: bool = False) -> Iterator:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    profile = tempfile.mkdtemp(prefix="strata-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={profile}",
-    ):
-        options.add_argument(flag)
-    # Headless Chromium says "HeadlessChrome", which the gateway rightly flags as a bot;
-    # present it as the desktop Chrome a real visitor would use.
-    options.add_argument(f"--user-agent={DESKTOP_CHROME}")
-    if dnt:
-        options.add_experimental_option("prefs", {"enable_do_not_track": True})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
-
-
 @pytest.mark.skipif(
     not (CHROMIUM and CHROMEDRIVER),
     reason="needs Debian chromium + chromium-driver (make test installs them)",
@@ -114,7 +74,7 @@ def test_clicks_in_a_real_browser_reach_the_lake_once_each(env: Env) -> None:
     dnt_site = _site(gateway.url, "data-respect-dnt")
     page = f"http://127.0.0.1:{site.server_address[1]}"
     try:
-        for driver in _browser():
+        for driver in browser():
             driver.get(f"{page}/")
             WebDriverWait(driver, 10).until(lambda d: d.execute_script("return !!window.strata"))
             driver.find_element(By.ID, "signup").click()
@@ -125,7 +85,7 @@ def test_clicks_in_a_real_browser_reach_the_lake_once_each(env: Env) -> None:
             WebDriverWait(driver, 10).until(lambda d: d.current_url.endswith("/other"))
             time.sleep(2.5)  # the new page's batch timer (1 s) fires
             assert driver.get_cookies() == []
-        for driver in _browser(dnt=True):  # Do-Not-Track, and the site asks to respect it
+        for driver in browser(dnt=True):  # Do-Not-Track, and the site asks to respect it
             driver.get(f"http://127.0.0.1:{dnt_site.server_address[1]}/")
             WebDriverWait(driver, 10).until(lambda d: d.execute_script("return !!window.strata"))
             driver.execute_script("strata.track('ignored')")
@@ -191,7 +151,7 @@ def test_events_queued_while_the_gateway_is_down_arrive_once_it_is_back(env: Env
     site = _site(gateway_url, "", host_tracker=True)
     gateway = None
     try:
-        for driver in _browser():
+        for driver in browser():
             driver.get(f"http://127.0.0.1:{site.server_address[1]}/")
             WebDriverWait(driver, 10).until(lambda d: d.execute_script("return !!window.strata"))
             driver.execute_script("strata.track('while_down')")
