@@ -129,25 +129,33 @@ def _rollup(
     time_key: str,
     event_time: pl.Expr,
     session_time: pl.Expr,
+    engagement: bool = True,
 ) -> pl.LazyFrame:
     human = sessions.filter(~pl.col("is_bot"))
     keys = ["tracking_id", time_key, *ROLLUP_DIMENSIONS]
-    actions = (
-        events.filter(~pl.col("event_type").is_in(TELEMETRY_EVENT_TYPES))
-        .select(
-            "tracking_id",
-            "client_id",
-            "event_id",
-            "event_type",
-            "event_at",
-            page_path=pl.col("page_path").fill_null(NOT_SET),
+    actions = events.filter(~pl.col("event_type").is_in(TELEMETRY_EVENT_TYPES)).select(
+        "tracking_id",
+        "client_id",
+        "event_id",
+        "event_type",
+        "event_at",
+        page_path=pl.col("page_path").fill_null(NOT_SET),
+    )
+    if engagement:
+        on = ["tracking_id", "event_id"]
+        actions = actions.join(pageview_engagement(events), on=on, how="left")
+    else:  # no engagement records in these events: skip the as-of join
+        actions = actions.with_columns(
+            view_engaged_ms=pl.lit(None, pl.Int64), view_scroll_depth=pl.lit(None, pl.Int64)
         )
-        .join(pageview_engagement(events), on=["tracking_id", "event_id"], how="left")
-    )
     attached = attach_sessions(actions, human)
-    by_session = attached.group_by("tracking_id", "client_id", "started_at").agg(
-        session_engaged_ms=pl.col("view_engaged_ms").sum()
-    )
+    if engagement:
+        by_session = attached.group_by("tracking_id", "client_id", "started_at").agg(
+            session_engaged_ms=pl.col("view_engaged_ms").sum()
+        )
+        human = human.join(by_session, on=["tracking_id", "client_id", "started_at"], how="left")
+    else:
+        human = human.with_columns(session_engaged_ms=pl.lit(None, pl.Int64))
     event_side = (
         attached.with_columns(event_time.alias(time_key))
         .group_by(keys)
@@ -165,8 +173,7 @@ def _rollup(
         )
     )
     session_side = (
-        human.join(by_session, on=["tracking_id", "client_id", "started_at"], how="left")
-        .with_columns(session_time.alias(time_key), page_path=pl.col("entry_page"))
+        human.with_columns(session_time.alias(time_key), page_path=pl.col("entry_page"))
         .group_by(keys)
         .agg(
             count_sessions=pl.len().cast(pl.UInt64),
@@ -183,7 +190,9 @@ def _rollup(
     )
 
 
-def rollup_hourly(events: pl.LazyFrame, sessions: pl.LazyFrame) -> pl.LazyFrame:
+def rollup_hourly(
+    events: pl.LazyFrame, sessions: pl.LazyFrame, engagement: bool = True
+) -> pl.LazyFrame:
     """Hourly rollup keyed by the UTC hour; ``utc_date`` is its partition column.
 
     ``events`` are bronze rows; ``sessions`` must hold every session they belong to.
@@ -196,6 +205,7 @@ def rollup_hourly(events: pl.LazyFrame, sessions: pl.LazyFrame) -> pl.LazyFrame:
         "hour",
         pl.col("event_at").dt.truncate("1h"),
         pl.col("started_at").dt.truncate("1h"),
+        engagement,
     ).with_columns(utc_date=pl.col("hour").dt.date())
 
 
@@ -203,14 +213,19 @@ def rollup_daily(
     events: pl.LazyFrame,
     sessions: pl.LazyFrame,
     tz_by_site: Mapping[str, str],
+    engagement: bool = True,
 ) -> pl.LazyFrame:
-    """Daily rollup keyed by the date in each site's time zone (reports are in that zone)."""
+    """Daily rollup keyed by the date in each site's time zone (reports are in that zone).
+
+    ``engagement=False`` says ``events`` hold no engagement records (a faster plan).
+    """
     return _rollup(
         events,
         sessions,
         "date",
         local_date("event_at", tz_by_site),
         local_date("started_at", tz_by_site),
+        engagement,
     )
 
 
@@ -282,12 +297,18 @@ def rollup_day(
         day_events = events.filter(pl.col("event_date") == day)
         around = _sessions_around(sessions, long, day - _DAY, day)
     part_col = "date" if daily else "utc_date"
+    telemetry = day_events.filter(pl.col("event_type").is_in(TELEMETRY_EVENT_TYPES))
+    engagement = telemetry.select(pl.len()).collect().item() > 0
     parts = []
     for b in range(buckets):
         ev, ss = day_events.select(ROLLUP_EVENT_COLUMNS), around
         if buckets > 1:
             mine = client_bucket(buckets) == b
             ev, ss = ev.filter(mine), ss.filter(mine)
-        df = rollup_daily(ev, ss, tz_by_site) if daily else rollup_hourly(ev, ss)
+        df = (
+            rollup_daily(ev, ss, tz_by_site, engagement)
+            if daily
+            else rollup_hourly(ev, ss, engagement)
+        )
         parts.append(df.filter(pl.col(part_col) == day).collect())
     return merge_client_parts(parts)
