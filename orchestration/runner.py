@@ -23,8 +23,11 @@ REFRESH_STEPS: tuple[tuple[str, tuple[AssetKey, ...]], ...] = (
     ("gold/rollup_hourly", (AssetKey(["gold", "rollup_hourly"]),)),
     ("gold/rollup_daily", (AssetKey(["gold", "rollup_daily"]),)),
     (
-        "clickhouse/rollups",
-        (AssetKey(["clickhouse", "rollup_hourly"]), AssetKey(["clickhouse", "rollup_daily"])),
+        "clickhouse/tables",
+        tuple(
+            AssetKey(["clickhouse", t])
+            for t in ("events", "sessions", "rollup_hourly", "rollup_daily")
+        ),
     ),
 )
 
@@ -75,6 +78,8 @@ _ADDITIVE = {
     "pageviews",
     "rollup_hourly_rows",
     "rollup_daily_rows",
+    "events_rows",
+    "sessions_rows",
 }
 
 

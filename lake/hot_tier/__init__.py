@@ -6,20 +6,36 @@ from lake.hot_tier.client import hot_tier
 from lake.hot_tier.ddl import (
     DISTINCT_USERS_MERGE,
     ENGAGEMENT_COLUMNS,
+    ROLLUP_DOCS,
     ROLLUP_TABLES,
     ensure_schema,
     replace_partitions,
+    rollup_comments,
 )
 from lake.hot_tier.lease import ChdbLease, HotTierBusyError, lease_for
+from lake.hot_tier.raw_tables import (
+    RAW_TABLES,
+    RawTable,
+    ensure_raw_tables,
+    raw_table_ddl,
+    replace_raw_day,
+)
 
 __all__ = [
     "DISTINCT_USERS_MERGE",
     "ENGAGEMENT_COLUMNS",
+    "RAW_TABLES",
+    "ROLLUP_DOCS",
     "ROLLUP_TABLES",
     "ChdbLease",
     "HotTierBusyError",
+    "RawTable",
+    "ensure_raw_tables",
     "ensure_schema",
     "hot_tier",
     "lease_for",
+    "raw_table_ddl",
     "replace_partitions",
+    "replace_raw_day",
+    "rollup_comments",
 ]

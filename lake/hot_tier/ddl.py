@@ -12,9 +12,11 @@ from lake.transforms.rollups import ENGAGEMENT_MEASURES
 __all__ = [
     "DISTINCT_USERS_MERGE",
     "ENGAGEMENT_COLUMNS",
+    "ROLLUP_DOCS",
     "ROLLUP_TABLES",
     "ensure_schema",
     "replace_partitions",
+    "rollup_comments",
 ]
 
 #: Distinct users are uniqCombined64 sketches at precision 20 (states ≤ 768 KiB): exact up
@@ -61,6 +63,39 @@ ROLLUP_TABLES: dict[str, tuple[str, str]] = {
 }
 
 
+#: What each rollup column holds (the tables carry these as column comments).
+ROLLUP_DOCS: dict[str, str] = {
+    "tracking_id": "Site",
+    "hour": "UTC hour the row covers (rollup_hourly)",
+    "date": "Day in the site's time zone the row covers (rollup_daily)",
+    "page_path": "Page path (for session measures: the session's entry page)",
+    **{d: f"{d} of the session (its first event)" for d in SESSION_DIMENSIONS},
+    "count_pageviews": "Page views (bots excluded)",
+    "count_events": "Events of every type but engagement records",
+    "users": "Distinct clients, as a mergeable uniqCombined64(20) state: never add them up",
+    "count_sessions": "Sessions that started in this bucket with this entry page",
+    "count_bounces": "Of those, bounces",
+    "sum_session_duration_s": "Of those, summed duration in seconds",
+    "sum_engaged_ms": "Engaged milliseconds of the page views",
+    "count_engaged_pageviews": "Page views that reported engagement",
+    "sum_scroll_depth": "Summed deepest scroll (percent) of the page views that reported one",
+    "count_scrolled_pageviews": "Page views that reported a scroll depth",
+    "sum_session_engaged_ms": "Engaged milliseconds of the sessions counted here",
+}
+
+
+def rollup_comments(name: str) -> list[str]:
+    """``ALTER TABLE … COMMENT COLUMN`` statements for every column of rollup ``name``."""
+    time_name = ROLLUP_TABLES[name][0].split()[0]
+    columns = ["tracking_id", time_name, "page_path", *SESSION_DIMENSIONS]
+    columns += ["count_pageviews", "count_events", "users", "count_sessions", "count_bounces"]
+    columns += ["sum_session_duration_s", *ENGAGEMENT_COLUMNS]
+    return [
+        f"ALTER TABLE {name} COMMENT COLUMN {c} '{ROLLUP_DOCS[c].replace(chr(39), ' ')}'"
+        for c in columns
+    ]
+
+
 def _rollup_ddl(name: str, raw: bool) -> str:
     time_col, partition = ROLLUP_TABLES[name]
     time_name = time_col.split()[0]
@@ -76,7 +111,7 @@ def _rollup_ddl(name: str, raw: bool) -> str:
     )
 
 
-def ensure_schema(client: Any) -> None:
+def ensure_schema(client: Any, aggregate_retention_days: int = 730) -> None:
     """Create the hot-tier tables (idempotent): each rollup, its staging twin and raw input.
 
     A rollup whose distinct-user state has another type (an older Strata) is dropped
@@ -92,6 +127,16 @@ def ensure_schema(client: Any) -> None:
             for table in (name, f"{name}__staging"):
                 client.command(f"DROP TABLE IF EXISTS {table}")
         client.command(_rollup_ddl(name, raw=False))
+        grain = "UTC hours" if name == "rollup_hourly" else "days in each site time zone"
+        client.command(
+            f"ALTER TABLE {name} MODIFY COMMENT 'Traffic per site, {grain}, page and session "
+            "attributes; distinct users as mergeable states'"
+        )
+        time_name = ROLLUP_TABLES[name][0].split()[0]
+        client.command(
+            f"ALTER TABLE {name} MODIFY TTL toDate({time_name}) + "
+            f"INTERVAL {int(aggregate_retention_days)} DAY"
+        )
         for column in ENGAGEMENT_COLUMNS:  # tables of an older Strata gain the new measures
             client.command(
                 f"ALTER TABLE {name} ADD COLUMN IF NOT EXISTS {column} "
@@ -99,6 +144,8 @@ def ensure_schema(client: Any) -> None:
             )
         for transient in (f"{name}__staging", f"{name}__raw"):  # empty between loads
             client.command(f"DROP TABLE IF EXISTS {transient}")
+        for statement in rollup_comments(name):
+            client.command(statement)
         client.command(f"CREATE TABLE {name}__staging AS {name}")
         client.command(_rollup_ddl(name, raw=True))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lake.hot_tier import ensure_schema, hot_tier
+from lake.hot_tier import ensure_raw_tables, ensure_schema, hot_tier
 from lake.settings import Settings
 from serving.backends.base import Result
 from serving.sql import ClickHouseDialect, RenderedQuery
@@ -22,7 +22,8 @@ class ClickHouseBackend:
     def prepare(self) -> None:
         """Create the hot-tier tables if the pipeline has not yet, so reports answer zeros."""
         with hot_tier(self.settings) as client:
-            ensure_schema(client)
+            ensure_schema(client, self.settings.aggregate_retention_days)
+            ensure_raw_tables(client, self.settings.hot_window_days)
 
     def run(self, query: RenderedQuery) -> Result:
         """Run ``query`` with its bound parameters."""

@@ -58,7 +58,7 @@ def test_sites_add_and_keys_create(tmp_path: Path) -> None:
 def test_demo_twice_does_not_double_the_data(tmp_path: Path) -> None:
     first = _run(tmp_path, "demo", "--days", "2", "--events", "3000", "--no-serve")
     assert first.returncode == 0, first.stdout + first.stderr
-    assert "clickhouse/rollups ..." in first.stdout
+    assert "clickhouse/tables ..." in first.stdout
     assert "checks=3/3 passed" in first.stdout  # sessions suite, shown per step
     bronze = tmp_path / "lake" / "bronze" / "events"
     events_once = pl.read_delta(str(bronze)).height

@@ -24,6 +24,8 @@ GRAPH = {
     "silver/sessions": ("lake", ["bronze/events"]),
     "gold/rollup_hourly": ("lake", ["bronze/events", "silver/sessions"]),
     "gold/rollup_daily": ("lake", ["bronze/events", "silver/sessions"]),
+    "clickhouse/events": ("serving", ["bronze/events"]),
+    "clickhouse/sessions": ("serving", ["silver/sessions"]),
     "clickhouse/rollup_hourly": ("serving", ["gold/rollup_hourly"]),
     "clickhouse/rollup_daily": ("serving", ["gold/rollup_daily"]),
 }

@@ -234,7 +234,7 @@ def test_backfill_a_date_range_from_the_dagster_cli(env: Env) -> None:
             "-m",
             "orchestration.definitions",
             "--select",
-            "silver/sessions,gold/rollup_hourly,gold/rollup_daily,clickhouse/rollup_hourly,clickhouse/rollup_daily",
+            "silver/sessions,gold/rollup_hourly,gold/rollup_daily,clickhouse/events,clickhouse/sessions,clickhouse/rollup_hourly,clickhouse/rollup_daily",
             "--partition-range",
             "2026-03-06...2026-03-11",
         ],

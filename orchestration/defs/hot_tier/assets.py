@@ -13,8 +13,8 @@ from dagster import (
     multi_asset,
 )
 
-from lake.hot_tier import ensure_schema, replace_partitions
-from lake.storage import ROLLUP_DIMENSIONS, ChangedDays
+from lake.hot_tier import ensure_raw_tables, ensure_schema, replace_partitions, replace_raw_day
+from lake.storage import EVENT_SCHEMA, ROLLUP_DIMENSIONS, SESSION_SCHEMA, ChangedDays
 from lake.transforms import ENGAGEMENT_MEASURES, ROLLUP_METRIC_COLUMNS
 from orchestration.defs.partitions import (
     CHANGED_DAYS_TAG,
@@ -31,9 +31,27 @@ __all__ = ["HOT_TABLES", "hot_tier_assets"]
 HOT_TABLES = {"rollup_hourly": ("hour", "utc_date"), "rollup_daily": ("date", "date")}
 
 
+#: Raw hot-tier table -> (its upstream lake asset, the lake table's partition column).
+RAW_SOURCES = {
+    "events": (("bronze", "events"), "event_date"),
+    "sessions": (("silver", "sessions"), "session_date"),
+}
+
+
 def hot_tier_assets(parts: PipelinePartitions) -> AssetsDefinition:
-    """``clickhouse/rollup_hourly`` and ``clickhouse/rollup_daily``, made by one load."""
+    """The hot tier's tables (raw ``events``/``sessions`` for the hot window, and the
+    rollups), made by one load."""
     specs = [
+        AssetSpec(
+            ["clickhouse", name],
+            deps=[AssetKey(list(source))],
+            group_name="serving",
+            kinds={"clickhouse"},
+            description=f"{name} of the hot window (STRATA_HOT_WINDOW_DAYS) in ClickHouse, "
+            "for analysts and BI tools; each day partition is replaced atomically.",
+        )
+        for name, (source, _) in RAW_SOURCES.items()
+    ] + [
         AssetSpec(
             ["clickhouse", name],
             deps=[AssetKey(["gold", name])],
@@ -69,10 +87,12 @@ def hot_tier_assets(parts: PipelinePartitions) -> AssetsDefinition:
 def _load(
     context: AssetExecutionContext, lake_res: LakeResource, hot: HotTierResource
 ) -> Iterator[MaterializeResult]:
-    lake, paths = lake_res.lake, lake_res.paths
+    lake, paths, settings = lake_res.lake, lake_res.paths, lake_res.settings
     with hot.client() as client:
-        ensure_schema(client)
+        ensure_schema(client, settings.aggregate_retention_days)
+        ensure_raw_tables(client, settings.hot_window_days)
     days = partition_days(context)
+    yield from _load_raw(context, lake_res, hot, days)
     for name, (time_col, part_col) in HOT_TABLES.items():
         columns = ["tracking_id", time_col, *ROLLUP_DIMENSIONS, *ROLLUP_METRIC_COLUMNS]
         gold = lake.scan_delta(paths.gold(name), {})  # the table's log read once, not per day
@@ -108,4 +128,29 @@ def _load(
         ChangedDays(lake, paths).mark_done(
             [dt.date.fromisoformat(d) for d in tags[CHANGED_DAYS_TAG].split(",")],
             dt.datetime.fromisoformat(tags[NOTED_UNTIL_TAG]),
+        )
+
+
+def _load_raw(
+    context: AssetExecutionContext, lake_res: LakeResource, hot: HotTierResource, days: list
+) -> Iterator[MaterializeResult]:
+    """Bronze's and silver's rows of this run's days into ``events`` and ``sessions``; days
+    older than the hot window are dropped (their TTL would remove them anyway)."""
+    lake, paths, settings = lake_res.lake, lake_res.paths, lake_res.settings
+    oldest = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=settings.hot_window_days)
+    tables = {
+        "events": lake.scan_delta(paths.bronze_events, EVENT_SCHEMA),
+        "sessions": lake.scan_delta(paths.silver_sessions, SESSION_SCHEMA),
+    }
+    for name, scan in tables.items():
+        part_col = RAW_SOURCES[name][1]
+        loaded = 0
+        for day in days:
+            rows = scan.filter(pl.col(part_col) == day).collect() if day >= oldest else None
+            with hot.client() as client:
+                replace_raw_day(client, name, rows if rows is not None else pl.DataFrame(), day)
+            loaded += rows.height if rows is not None else 0
+        context.log.info(f"{name}: {loaded} rows over {len(days)} days")
+        yield MaterializeResult(
+            asset_key=AssetKey(["clickhouse", name]), metadata={"days": len(days), "rows": loaded}
         )

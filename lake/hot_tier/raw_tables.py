@@ -1,0 +1,235 @@
+"""The hot tier's raw tables, ``events`` and ``sessions``: bronze's and silver's rows for
+the hot window, for analysts and BI tools, with a comment on every table and column.
+
+Both are ``MergeTree`` tables partitioned by UTC day and kept ``STRATA_HOT_WINDOW_DAYS``
+by TTL; a day is loaded whole (staging table + ``REPLACE PARTITION``), so a refresh
+replaces exactly the days it rebuilt and a rerun changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import polars as pl
+import pyarrow as pa
+
+from lake.storage.schemas import EVENT_SCHEMA, SESSION_SCHEMA
+
+__all__ = ["RAW_TABLES", "RawTable", "ensure_raw_tables", "raw_table_ddl", "replace_raw_day"]
+
+_EVENT_DOCS: dict[str, str] = {
+    "event_id": "Id of the event, unique within its site (the sender's, or derived)",
+    "tracking_id": "Site the event belongs to",
+    "client_id": "Anonymous device or browser id",
+    "session_hint": "Session id the sender suggested (Strata sessionizes itself)",
+    "user_id": "Logged-in user id, when the site sent one",
+    "event_type": "pageview, event, click, transaction, purchase, identify, web_vital, "
+    "error or engagement",
+    "event_name": "Name of a custom event",
+    "event_at": "When the event happened (UTC, microseconds)",
+    "received_at": "When the gateway received it (UTC, microseconds)",
+    "event_date": "UTC date of event_at (the partition)",
+    "page_url": "Full page URL",
+    "page_title": "Page title",
+    "page_referrer": "Referrer URL",
+    "page_host": "Host of the page URL",
+    "page_path": "Path of the page URL, without query string or trailing slash",
+    "referrer_host": "Host of an external referrer, without www.",
+    "utm_source": "utm_source of the page URL, lower case",
+    "utm_medium": "utm_medium of the page URL, lower case",
+    "utm_campaign": "utm_campaign of the page URL, lower case",
+    "utm_term": "utm_term of the page URL, lower case",
+    "utm_content": "utm_content of the page URL, lower case",
+    "channel": "GA4-style default channel group",
+    "properties": "Custom properties: key to value (non-strings as JSON text)",
+    "properties_json": "Custom properties as sent (a JSON object)",
+    "revenue_amount": "Revenue of a purchase or transaction, in revenue_currency",
+    "revenue_currency": "ISO 4217 currency code of revenue_amount",
+    "transaction_id": "Order or transaction id",
+    "experiment_id": "A/B experiment the visitor was exposed to",
+    "experiment_variant": "Variant of the experiment",
+    "screen": "Screen size, <width>x<height> pixels",
+    "language": "Browser language (BCP 47 tag)",
+    "client_timezone": "Browser time zone (IANA name)",
+    "ip": "IP address, anonymized to /24 (IPv6 /48) unless the site opted in",
+    "country": "ISO 3166-1 alpha-2 country of the IP",
+    "region": "Region of the IP (with a MaxMind City database)",
+    "city": "City of the IP (with a MaxMind City database)",
+    "device": "desktop, mobile, tablet or bot",
+    "browser": "Browser family",
+    "browser_version": "Browser major version",
+    "os": "Operating system family",
+    "os_version": "Operating system major version",
+    "is_bot": "Crawler, monitor or headless browser (excluded from reports)",
+    "engaged_ms": "Engagement records: milliseconds the page was visible since the last record",
+    "scroll_depth": "Engagement records: deepest scroll so far, percent of the page",
+}
+
+_SESSION_DOCS: dict[str, str] = {
+    "session_id": "Id of the session (s_ + its first event's id)",
+    "tracking_id": "Site the session belongs to",
+    "client_id": "Anonymous device or browser id",
+    "user_id": "Last logged-in user id seen in the session",
+    "started_at": "First event (UTC, microseconds)",
+    "ended_at": "Last event (UTC, microseconds)",
+    "session_date": "UTC date of started_at (the partition)",
+    "duration_s": "ended_at - started_at, seconds",
+    "count_pageviews": "Page views in the session",
+    "count_events": "Events in the session (engagement records excluded)",
+    "entry_page": "Path of the first page view",
+    "exit_page": "Path of the last page view",
+    "referrer_host": "External referrer of the first event",
+    "country": "Country of the first event",
+    "device": "Device class of the first event",
+    "browser": "Browser of the first event",
+    "os": "Operating system of the first event",
+    "channel": "Default channel group of the first event",
+    "utm_source": "utm_source of the first event",
+    "utm_medium": "utm_medium of the first event",
+    "utm_campaign": "utm_campaign of the first event",
+    "is_bounce": "One page view and no engagement event",
+    "is_converted": "Has a purchase or transaction",
+    "revenue": "Revenue of the session's purchases and transactions",
+    "is_bot": "Any event of the session came from a bot",
+}
+
+_KEYS = {"event_id", "tracking_id", "client_id", "session_id", "event_type"}
+
+
+class RawTable:
+    """One raw hot-tier table: its columns, partition, order and documentation."""
+
+    def __init__(
+        self,
+        name: str,
+        schema: dict[str, pl.DataType],
+        docs: dict[str, str],
+        date_col: str,
+        order_by: tuple[str, ...],
+        comment: str,
+    ) -> None:
+        self.name, self.schema, self.docs = name, schema, docs
+        self.date_col, self.order_by, self.comment = date_col, order_by, comment
+
+
+def _type(column: str, dtype: pl.DataType) -> str:
+    base = {
+        pl.String: "String",
+        pl.Date: "Date",
+        pl.Float64: "Float64",
+        pl.Boolean: "Bool",
+        pl.Int64: "Int64",
+        pl.Int16: "Int16",
+        pl.UInt32: "UInt32",
+    }
+    if isinstance(dtype, pl.Datetime):
+        return "DateTime64(6, 'UTC')"
+    name = base[type(dtype)]
+    required = column in _KEYS or name in ("Date", "Bool", "UInt32") or column.endswith("_at")
+    return name if required else f"Nullable({name})"
+
+
+RAW_TABLES: dict[str, RawTable] = {
+    "events": RawTable(
+        "events",
+        {
+            **{c: t for c, t in EVENT_SCHEMA.items() if c != "properties"},
+            "properties_json": pl.String(),
+        },
+        _EVENT_DOCS,
+        "event_date",
+        ("tracking_id", "event_date", "client_id", "event_at"),
+        "Every event of the hot window, bots included (is_bot); one row per "
+        "(tracking_id, event_id); times in UTC",
+    ),
+    "sessions": RawTable(
+        "sessions",
+        dict(SESSION_SCHEMA),
+        _SESSION_DOCS,
+        "session_date",
+        ("tracking_id", "session_date", "client_id", "started_at"),
+        "Every session of the hot window, one row per session, on the UTC day it started",
+    ),
+}
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def raw_table_ddl(
+    table: RawTable, hot_window_days: int, cluster: str | None = None, suffix: str = ""
+) -> list[str]:
+    """``CREATE TABLE`` statements of ``table`` (and, for a cluster, its ``Distributed``
+    front: the data lives in ``<name>_local`` on every shard, replicated)."""
+    on = f" ON CLUSTER {_quote(cluster)}" if cluster else ""
+    local = f"{table.name}{suffix}_local" if cluster else f"{table.name}{suffix}"
+    columns = [
+        f"{c} {_type(c, t)} COMMENT {_quote(table.docs[c])}" for c, t in table.schema.items()
+    ]
+    if table.name == "events":
+        columns.insert(
+            columns.index(next(c for c in columns if c.startswith("revenue_amount"))),
+            f"properties Map(String, String) COMMENT {_quote(table.docs['properties'])}",
+        )
+    engine = (
+        f"ReplicatedMergeTree('/clickhouse/tables/{{shard}}/{{database}}/{local}', '{{replica}}')"
+        if cluster
+        else "MergeTree"
+    )
+    ttl = f"TTL {table.date_col} + INTERVAL {int(hot_window_days)} DAY" if not suffix else ""
+    statements = [
+        f"CREATE TABLE IF NOT EXISTS {local}{on} (\n    "
+        + ",\n    ".join(columns)
+        + f"\n) ENGINE = {engine}\nPARTITION BY {table.date_col}\n"
+        f"ORDER BY ({', '.join(table.order_by)})\n{ttl}\nCOMMENT {_quote(table.comment)}"
+    ]
+    if cluster:
+        statements.append(
+            f"CREATE TABLE IF NOT EXISTS {table.name}{suffix}{on} AS {local} ENGINE = "
+            f"Distributed({_quote(cluster)}, currentDatabase(), {_quote(local)}, "
+            "cityHash64(tracking_id, client_id))"
+        )
+    return statements
+
+
+def ensure_raw_tables(client: Any, hot_window_days: int) -> None:
+    """Create ``events`` and ``sessions`` (and their staging twins) if missing."""
+    for table in RAW_TABLES.values():
+        for statement in raw_table_ddl(table, hot_window_days):
+            client.command(statement)
+        client.command(f"DROP TABLE IF EXISTS {table.name}__staging")
+        for statement in raw_table_ddl(table, hot_window_days, suffix="__staging"):
+            client.command(statement)
+        client.command(
+            f"ALTER TABLE {table.name} MODIFY TTL {table.date_col} + "
+            f"INTERVAL {int(hot_window_days)} DAY"
+        )
+
+
+def replace_raw_day(client: Any, name: str, rows: pl.DataFrame, day: dt.date) -> None:
+    """Make day ``day`` of raw table ``name`` hold exactly ``rows`` (none: the day is dropped)."""
+    table = RAW_TABLES[name]
+    client.command(f"TRUNCATE TABLE {name}__staging")
+    if rows.height:
+        if name == "events":
+            rows = rows.rename({"properties": "properties_json"})
+        arrow: pa.Table = rows.select(list(table.schema)).to_arrow()
+        client.insert_arrow(f"{name}__staging", arrow)
+        if name == "events":
+            pairs = "JSONExtractKeysAndValuesRaw(ifNull(properties_json, '{}'))"
+            client.command(  # strings as themselves, other values as their JSON text
+                "ALTER TABLE events__staging UPDATE properties = mapFromArrays("
+                f"arrayMap(kv -> kv.1, {pairs}), arrayMap(kv -> if(JSONType(kv.2) = 'String', "
+                f"JSONExtractString(kv.2), kv.2), {pairs})) "
+                "WHERE properties_json IS NOT NULL SETTINGS mutations_sync = 1"
+            )
+        verb, source = "REPLACE", f" FROM {name}__staging"
+    else:
+        verb, source = "DROP", ""
+    client.command(
+        f"ALTER TABLE {name} {verb} PARTITION {{p:String}}{source}",
+        parameters={"p": day.isoformat()},
+    )
+    client.command(f"TRUNCATE TABLE {name}__staging")
