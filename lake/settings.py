@@ -136,11 +136,6 @@ class Settings:
     aggregate_retention_days: int = _setting(
         730, "Days the hot tier keeps the rollups (ClickHouse TTL)."
     )
-    clickhouse_cluster: str | None = _setting(
-        None,
-        "A ClickHouse cluster name: tables are created `ON CLUSTER` with `Replicated*` "
-        "engines behind `Distributed` ones (see docs/bi-tools.md).",
-    )
     s3_endpoint_url: str | None = _setting(None, "S3 endpoint for a non-AWS S3 API such as MinIO.")
     s3_region: str = _setting("us-east-1", "S3 region.")
 

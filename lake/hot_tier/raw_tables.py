@@ -233,3 +233,18 @@ def replace_raw_day(client: Any, name: str, rows: pl.DataFrame, day: dt.date) ->
         parameters={"p": day.isoformat()},
     )
     client.command(f"TRUNCATE TABLE {name}__staging")
+
+
+if __name__ == "__main__":  # the DDL for a cluster, to run once with clickhouse-client
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="python -m lake.hot_tier.raw_tables",
+        description="Print the CREATE TABLE statements of events and sessions for a cluster.",
+    )
+    parser.add_argument("--cluster", required=True, help="the cluster name in remote_servers")
+    parser.add_argument("--hot-window-days", type=int, default=30, help="TTL in days")
+    args = parser.parse_args()
+    for raw in RAW_TABLES.values():
+        for statement in raw_table_ddl(raw, args.hot_window_days, args.cluster):
+            print(statement + ";\n")

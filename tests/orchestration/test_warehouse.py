@@ -92,12 +92,11 @@ def test_events_and_sessions_of_the_hot_window_equal_bronze_and_silver(
 def test_cluster_mode_renders_replicated_tables_behind_distributed_ones() -> None:
     local, front = raw_table_ddl(RAW_TABLES["events"], 30, cluster="analytics")
     assert local.startswith("CREATE TABLE IF NOT EXISTS events_local ON CLUSTER 'analytics' (")
-    assert (
-        "ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/events_local', '{replica}')"
-        in local
-    )
+    zk_path = "/clickhouse/tables/{shard}/{database}/events_local"
+    assert f"ENGINE = ReplicatedMergeTree('{zk_path}', '{{replica}}')" in local
     assert "TTL event_date + INTERVAL 30 DAY" in local
     assert front == (
         "CREATE TABLE IF NOT EXISTS events ON CLUSTER 'analytics' AS events_local ENGINE = "
-        "Distributed('analytics', currentDatabase(), 'events_local', cityHash64(tracking_id, client_id))"
+        "Distributed('analytics', currentDatabase(), 'events_local', "
+        "cityHash64(tracking_id, client_id))"
     )
