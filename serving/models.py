@@ -10,7 +10,15 @@ from pydantic import BaseModel, BeforeValidator, Field, field_validator
 
 from serving.semantic import DIMENSIONS, FILTERABLE, METRICS
 
-__all__ = ["FIRST_DATE", "LAST_DATE", "DateRange", "OrderBy", "QueryRequest", "QueryResponse"]
+__all__ = [
+    "FIRST_DATE",
+    "LAST_DATE",
+    "DateRange",
+    "FilterItem",
+    "OrderBy",
+    "QueryRequest",
+    "QueryResponse",
+]
 
 #: Reports cover dates in this range (the gateway accepts event times 2000–2100).
 FIRST_DATE, LAST_DATE = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
@@ -60,6 +68,18 @@ class OrderBy(BaseModel):
     direction: Literal["asc", "desc"] = "desc"
 
 
+class FilterItem(BaseModel):
+    """One condition of the list form of ``filters``."""
+
+    field: str = Field(
+        description="A dimension to filter on.", json_schema_extra={"enum": list(FILTERABLE)}
+    )
+    op: Literal["eq", "neq", "in", "not_in", "contains", "not_contains", "starts_with", "regex"]
+    value: str | list[str] = Field(
+        description="A string; a list for `in`/`not_in`; an RE2 pattern for `regex`."
+    )
+
+
 class QueryRequest(BaseModel):
     """A custom report request (shape of the reference design's ``/api/v1/query``)."""
 
@@ -77,21 +97,38 @@ class QueryRequest(BaseModel):
         description="What to group by; none gives one totals row.",
         json_schema_extra={"items": {"type": "string", "enum": list(DIMENSIONS)}},
     )
-    filters: dict[str, str | list[str]] = Field(
+    filters: dict[str, str | list[str]] | list[FilterItem] = Field(
         default_factory=dict,
-        description='Dimension -> value or values to keep, e.g. `{"device": ["mobile"]}`.',
-        json_schema_extra={"propertyNames": {"enum": list(FILTERABLE)}},
+        description="Short form: dimension -> value or values to keep, e.g. "
+        '`{"device": ["mobile"], "country": "US"}`; list form: '
+        '`[{"field": "page_path", "op": "starts_with", "value": "/blog"}]`.',
     )
     order_by: list[OrderBy] = Field(default_factory=list)
     limit: int = Field(default=100, ge=1, le=10_000)
+    offset: int = Field(default=0, ge=0, le=1_000_000, description="Rows to skip (pages).")
 
     @field_validator("filters")
     @classmethod
-    def _filter_text(cls, value: dict[str, str | list[str]]) -> dict[str, str | list[str]]:
-        for values in value.values():
+    def _filter_text(
+        cls, value: dict[str, str | list[str]] | list[FilterItem]
+    ) -> dict[str, str | list[str]] | list[FilterItem]:
+        items = value.values() if isinstance(value, dict) else [f.value for f in value]
+        for values in items:
             for item in [values] if isinstance(values, str) else values:
                 _text(item)
         return value
+
+    def filter_list(self) -> list[tuple[str, str, tuple[str, ...]]]:
+        """Both forms as ``(field, op, values)``: the short form means ``eq``/``in``."""
+        if isinstance(self.filters, dict):
+            return [
+                (k, "eq", (v,)) if isinstance(v, str) else (k, "in", tuple(v))
+                for k, v in self.filters.items()
+            ]
+        return [
+            (f.field, f.op, (f.value,) if isinstance(f.value, str) else tuple(f.value))
+            for f in self.filters
+        ]
 
 
 class QueryResponse(BaseModel):

@@ -7,15 +7,30 @@ table, a dialect renders it, a backend runs it.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from serving.semantic import DIMENSIONS, FILTERABLE, METRICS
+import re2
 
-__all__ = ["ReportError", "ReportQuery", "report_query"]
+from serving.semantic import DIMENSIONS, FILTER_OPS, FILTERABLE, METRICS
+
+__all__ = ["Filter", "ReportError", "ReportQuery", "report_query"]
+
+
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False  # both engines match with RE2: validate with it too
 
 
 class ReportError(ValueError):
     """A request that names something the semantic layer does not have; says what is allowed."""
+
+
+@dataclass(frozen=True)
+class Filter:
+    """Keep rows whose ``field`` satisfies ``op`` with ``values`` (one value, or a list)."""
+
+    field: str
+    op: str
+    values: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -28,9 +43,10 @@ class ReportQuery:
     end: dt.date
     metrics: tuple[str, ...]
     dimensions: tuple[str, ...] = ()
-    filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    filters: tuple[Filter, ...] = ()
     order_by: tuple[tuple[str, str], ...] = ()
     limit: int = 100
+    offset: int = 0
 
 
 def _check(names: list[str], allowed: tuple[str, ...] | dict, kind: str) -> None:
@@ -51,9 +67,10 @@ def report_query(
     end: dt.date,
     metrics: list[str],
     dimensions: list[str],
-    filters: dict[str, str | list[str]],
+    filters: list[Filter],
     order_by: list[tuple[str, str]],
     limit: int,
+    offset: int = 0,
 ) -> ReportQuery:
     """A validated :class:`ReportQuery`; raises :class:`ReportError` naming the bad field.
 
@@ -62,7 +79,19 @@ def report_query(
     """
     _check(metrics, METRICS, "metric")
     _check(dimensions, DIMENSIONS, "dimension")
-    _check(list(filters), FILTERABLE, "filter dimension")
+    for f in filters:
+        _check([f.field], FILTERABLE, "filter dimension")
+        if f.op not in FILTER_OPS:
+            raise ReportError(f"unknown filter op {f.op!r}; allowed: {', '.join(FILTER_OPS)}")
+        if FILTER_OPS[f.op] == "one" and len(f.values) != 1:
+            raise ReportError(f"filter op {f.op!r} on {f.field!r} takes one string value")
+        if f.op == "regex":
+            try:
+                re2.compile(f.values[0], _RE2_OPTIONS)
+            except re2.error:
+                raise ReportError(
+                    f"filter regex {f.values[0]!r} is not valid (RE2 syntax)"
+                ) from None
     requested = {*metrics, *dimensions}
     for name, _ in order_by:
         if name not in requested:
@@ -79,7 +108,8 @@ def report_query(
         end=end,
         metrics=tuple(metrics),
         dimensions=tuple(dimensions),
-        filters={k: (v,) if isinstance(v, str) else tuple(v) for k, v in filters.items()},
+        filters=tuple(filters),
         order_by=tuple(order),
         limit=limit,
+        offset=offset,
     )

@@ -14,7 +14,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["DIMENSIONS", "FILTERABLE", "MEASURES", "METRICS", "Dimension", "Measure", "Metric"]
+__all__ = [
+    "DIMENSIONS",
+    "FILTERABLE",
+    "FILTER_OPS",
+    "MEASURES",
+    "METRICS",
+    "Dimension",
+    "Measure",
+    "Metric",
+]
 
 
 @dataclass(frozen=True)
@@ -41,7 +50,7 @@ class Dimension:
     """A rollup column, or a time bucket (``date``/``hour`` in the site's time zone)."""
 
     column: str | None = None
-    time: Literal["date", "hour"] | None = None
+    time: Literal["date", "hour", "week", "month"] | None = None
     description: str = ""
 
 
@@ -63,10 +72,17 @@ METRICS: dict[str, Metric] = {
     "pageviews": Metric("pageviews", description="Pageviews where they happened."),
     "events": Metric("events", description="Events of every type where they happened."),
     "unique_users": Metric("visitors", description="Distinct clients (merged, never summed)."),
+    "visitors": Metric("visitors", description="Another name for unique_users."),
     "sessions": Metric("sessions", description="Sessions, on the day/hour they started."),
     "bounce_rate": Metric("bounces", "sessions", "Share of sessions that bounced."),
     "avg_session_duration": Metric(
         "session_seconds", "sessions", "Mean session length in seconds."
+    ),
+    "pageviews_per_session": Metric(
+        "pageviews", "sessions", "Page views of the rows over the sessions started in them."
+    ),
+    "events_per_session": Metric(
+        "events", "sessions", "Events of the rows over the sessions started in them."
     ),
     "avg_time_on_page": Metric(
         "engaged_ms",
@@ -102,8 +118,24 @@ _COLUMNS = (
 DIMENSIONS: dict[str, Dimension] = {
     "date": Dimension(time="date", description="Day in the site's time zone (YYYY-MM-DD)."),
     "hour": Dimension(time="hour", description="Hour in the site's time zone (YYYY-MM-DD HH:00)."),
+    "week": Dimension(
+        time="week", description="Monday of the week, site's time zone (YYYY-MM-DD)."
+    ),
+    "month": Dimension(time="month", description="Month in the site's time zone (YYYY-MM)."),
     **{name: Dimension(column=name) for name in _COLUMNS},
 }
 
 #: Dimensions a filter may name (time is chosen with the date range).
 FILTERABLE: tuple[str, ...] = _COLUMNS
+
+#: Filter operators on string dimensions: op -> how many values it takes ("one"/"many").
+FILTER_OPS: dict[str, str] = {
+    "eq": "one",
+    "neq": "one",
+    "in": "many",
+    "not_in": "many",
+    "contains": "one",
+    "not_contains": "one",
+    "starts_with": "one",
+    "regex": "one",
+}

@@ -13,7 +13,7 @@ from serving.analyses import run_report
 from serving.deps import KeySite, QueryBackend, site_for
 from serving.errors import ERROR_RESPONSES
 from serving.models import QueryRequest, QueryResponse
-from serving.reports import ReportError, report_query
+from serving.reports import Filter, ReportError, report_query
 
 __all__ = ["router"]
 
@@ -40,9 +40,10 @@ async def query(
             end=rng.end if rng else today,
             metrics=body.metrics,
             dimensions=body.dimensions,
-            filters=body.filters,
+            filters=[Filter(*f) for f in body.filter_list()],
             order_by=[(o.field, o.direction) for o in body.order_by],
             limit=body.limit,
+            offset=body.offset,
         )
     except ReportError as exc:
         raise HTTPException(400, str(exc)) from None

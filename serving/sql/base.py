@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from serving.planner import Plan
 from serving.reports import ReportQuery
-from serving.semantic import DIMENSIONS, MEASURES, METRICS, Measure
+from serving.semantic import DIMENSIONS, FILTER_OPS, MEASURES, METRICS, Measure
 
 __all__ = ["Dialect", "RenderedQuery", "render_report", "utc_bounds"]
 
@@ -44,11 +44,11 @@ class Dialect(Protocol):
         ...
 
     def time_dimension(self, grain: str, plan: Plan, tz_param: str) -> str:
-        """The ``date``/``hour`` label of a row, in the site's zone, as text."""
+        """The ``date``/``hour``/``week``/``month`` label of a row, site's zone, as text."""
         ...
 
-    def in_list(self, expr: str, list_param: str) -> str:
-        """``expr`` is one of the strings of a list parameter."""
+    def filter(self, op: str, expr: str, param: str) -> str:
+        """``expr`` satisfies filter ``op`` (see ``FILTER_OPS``) with the bound ``param``."""
         ...
 
     def total_rows(self) -> str:
@@ -100,9 +100,11 @@ def render_report(query: ReportQuery, plan: Plan, dialect: Dialect) -> RenderedQ
         assert dim.column is not None
         return dim.column
 
-    for i, (name, values) in enumerate(sorted(query.filters.items())):
-        where.append(dialect.in_list(dimension_sql(name), dialect.param(f"f{i}", "Strings")))
-        params[f"f{i}"] = list(values)
+    for i, f in enumerate(query.filters):
+        many = FILTER_OPS[f.op] == "many"
+        param = dialect.param(f"f{i}", "Strings" if many else "String")
+        where.append(dialect.filter(f.op, dimension_sql(f.field), param))
+        params[f"f{i}"] = list(f.values) if many else f.values[0]
     select = [f"{dimension_sql(d)} AS d_{d}" for d in query.dimensions]
     select += [f"{_metric_sql(m, dialect)} AS m_{m}" for m in query.metrics]
     select.append(f"{dialect.total_rows()} AS _total_rows")
@@ -115,6 +117,6 @@ def render_report(query: ReportQuery, plan: Plan, dialect: Dialect) -> RenderedQ
     order += [f"d_{d} ASC" for d in query.dimensions if d not in ordered]
     if order:
         sql += f" ORDER BY {', '.join(order)}"
-    sql += f" LIMIT {dialect.param('limit', 'Count')}"
-    params["limit"] = query.limit
+    sql += f" LIMIT {dialect.param('limit', 'Count')} OFFSET {dialect.param('offset', 'Count')}"
+    params.update(limit=query.limit, offset=query.offset)
     return RenderedQuery(sql, params)

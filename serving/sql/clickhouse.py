@@ -39,16 +39,28 @@ class ClickHouseDialect:
         return f"if({denominator} = 0, 0, {numerator} / {denominator})"
 
     def time_dimension(self, grain: str, plan: Plan, tz_param: str) -> str:
-        """Days and hours of the site's zone (daily rows are already local days)."""
-        if grain == "date":
-            if plan.time_grain == "date":
-                return "toString(date)"
-            return f"toString(toDate(hour, {tz_param}))"
-        return f"formatDateTime(toTimeZone(hour, {tz_param}), '%Y-%m-%d %H:00')"
+        """Days, weeks, months and hours of the site's zone (daily rows are local days)."""
+        if grain == "hour":
+            return f"formatDateTime(toTimeZone(hour, {tz_param}), '%Y-%m-%d %H:00')"
+        day = "date" if plan.time_grain == "date" else f"toDate(hour, {tz_param})"
+        if grain == "week":
+            return f"toString(toMonday({day}))"
+        if grain == "month":
+            return f"formatDateTime({day}, '%Y-%m')"
+        return f"toString({day})"
 
-    def in_list(self, expr: str, list_param: str) -> str:
-        """``expr IN array``."""
-        return f"{expr} IN {list_param}"
+    def filter(self, op: str, expr: str, param: str) -> str:
+        """String tests; ``match`` is RE2, as DuckDB's ``regexp_matches``."""
+        return {
+            "eq": f"{expr} = {param}",
+            "neq": f"{expr} != {param}",
+            "in": f"{expr} IN {param}",
+            "not_in": f"{expr} NOT IN {param}",
+            "contains": f"position({expr}, {param}) > 0",
+            "not_contains": f"position({expr}, {param}) = 0",
+            "starts_with": f"startsWith({expr}, {param})",
+            "regex": f"match({expr}, {param})",
+        }[op]
 
     def total_rows(self) -> str:
         """A window count over the groups."""

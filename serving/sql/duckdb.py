@@ -40,16 +40,28 @@ class DuckDBDialect:
         return f"CASE WHEN {denominator} = 0 THEN 0.0 ELSE {numerator} / {denominator} END"
 
     def time_dimension(self, grain: str, plan: Plan, tz_param: str) -> str:
-        """Days and hours of the site's zone (daily rows are already local days)."""
-        if grain == "date":
-            if plan.time_grain == "date":
-                return "strftime(date, '%Y-%m-%d')"
-            return f"strftime(timezone({tz_param}, hour), '%Y-%m-%d')"
-        return f"strftime(timezone({tz_param}, hour), '%Y-%m-%d %H:00')"
+        """Days, weeks, months and hours of the site's zone (daily rows are local days)."""
+        if grain == "hour":
+            return f"strftime(timezone({tz_param}, hour), '%Y-%m-%d %H:00')"
+        day = "date" if plan.time_grain == "date" else f"CAST(timezone({tz_param}, hour) AS DATE)"
+        if grain == "week":  # ISO weeks start on Monday
+            return f"strftime(date_trunc('week', {day}), '%Y-%m-%d')"
+        if grain == "month":
+            return f"strftime({day}, '%Y-%m')"
+        return f"strftime({day}, '%Y-%m-%d')"
 
-    def in_list(self, expr: str, list_param: str) -> str:
-        """``expr`` is an element of the list."""
-        return f"list_contains({list_param}, {expr})"
+    def filter(self, op: str, expr: str, param: str) -> str:
+        """String tests; ``regexp_matches`` is RE2, as ClickHouse's ``match``."""
+        return {
+            "eq": f"{expr} = {param}",
+            "neq": f"{expr} != {param}",
+            "in": f"list_contains({param}, {expr})",
+            "not_in": f"NOT list_contains({param}, {expr})",
+            "contains": f"contains({expr}, {param})",
+            "not_contains": f"NOT contains({expr}, {param})",
+            "starts_with": f"starts_with({expr}, {param})",
+            "regex": f"regexp_matches({expr}, {param})",
+        }[op]
 
     def total_rows(self) -> str:
         """A window count over the groups."""

@@ -86,5 +86,5 @@ def test_clickhouse_and_duckdb_answer_alike(
     assert ja["source"].split(".")[1] == jb["source"].split(".")[1]
     assert ja["total_rows"] == jb["total_rows"]
     assert ja["rows"] == jb["rows"]
-    if "filters" not in report or report["filters"] != {"country": "XX"}:
+    if report.get("filters") != {"country": "XX"}:
         assert ja["rows"], "the report must not be empty to prove anything"

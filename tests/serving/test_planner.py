@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from serving.planner import plan_report
-from serving.reports import ReportError, report_query
+from serving.reports import Filter, ReportError, report_query
 from serving.sql import ClickHouseDialect, DuckDBDialect, render_report
 from serving.sql.base import utc_bounds
 
@@ -20,7 +20,7 @@ def _query(**changes: object):
         "end": dt.date(2026, 3, 2),
         "metrics": ["pageviews", "bounce_rate"],
         "dimensions": [],
-        "filters": {},
+        "filters": [],
         "order_by": [],
         "limit": 10,
     }
@@ -39,7 +39,10 @@ def test_hourly_questions_go_to_the_hourly_rollup_and_others_to_the_daily_one() 
     [
         ({"metrics": ["nope"]}, "unknown metric 'nope'; allowed: pageviews"),
         ({"dimensions": ["date", "date"]}, "dimension listed twice"),
-        ({"filters": {"hour": "1"}}, "unknown filter dimension 'hour'"),
+        ({"filters": [Filter("hour", "eq", ("1",))]}, "unknown filter dimension 'hour'"),
+        ({"filters": [Filter("os", "like", ("1",))]}, "unknown filter op 'like'"),
+        ({"filters": [Filter("os", "eq", ("a", "b"))]}, "takes one string value"),
+        ({"filters": [Filter("os", "regex", ("(",))]}, "is not valid"),
         ({"order_by": [("sessions", "desc")]}, "order_by field 'sessions'"),
         ({"end": dt.date(2026, 2, 1)}, "date_range.end is before date_range.start"),
     ],
@@ -52,7 +55,7 @@ def test_a_report_naming_what_does_not_exist_is_refused(changes: dict, message: 
 def test_default_order_is_the_first_metric_unless_time_comes_first() -> None:
     assert _query(dimensions=["channel"]).order_by == (("pageviews", "desc"),)
     assert _query(dimensions=["date", "channel"]).order_by == ()
-    assert _query(filters={"device": "mobile"}).filters == {"device": ("mobile",)}
+    assert _query(dimensions=["week", "channel"]).order_by == ()
 
 
 def test_local_days_become_utc_bounds_across_a_daylight_saving_change() -> None:
@@ -67,7 +70,7 @@ def test_local_days_become_utc_bounds_across_a_daylight_saving_change() -> None:
 def test_both_dialects_bind_every_value_and_name_the_same_columns() -> None:
     query = _query(
         dimensions=["hour", "country"],
-        filters={"country": ["US", "x'); DROP TABLE t; --"]},
+        filters=[Filter("country", "in", ("US", "x'); DROP TABLE t; --"))],
         order_by=[("bounce_rate", "asc")],
     )
     plan = plan_report(query)

@@ -153,3 +153,89 @@ def test_bad_requests_are_400_with_a_message(api: TestClient, body: dict, messag
     r = _q(api, **body)
     assert r.status_code == 400
     assert message in r.json()["detail"]
+
+
+def test_per_session_ratios_and_the_visitors_alias(api: TestClient) -> None:
+    metrics = ["visitors", "unique_users", "pageviews_per_session", "events_per_session"]
+    r = _q(api, metrics=metrics, date_range=RANGE)
+    # 4 page views and 5 events over 3 sessions, 3 visitors
+    assert r.json()["rows"] == [
+        {
+            "visitors": 3,
+            "unique_users": 3,
+            "pageviews_per_session": 1.33333333333,
+            "events_per_session": 1.66666666667,
+        }
+    ]
+
+
+def test_weeks_start_on_monday_and_months_in_the_site_zone(api: TestClient) -> None:
+    r = _q(api, metrics=["pageviews", "sessions"], dimensions=["week"], date_range=RANGE)
+    # 2026-03-01 is a Sunday (its week began 2026-02-23); 2026-03-02 a Monday
+    assert r.json()["rows"] == [
+        {"week": "2026-02-23", "pageviews": 1, "sessions": 1},
+        {"week": "2026-03-02", "pageviews": 3, "sessions": 2},
+    ]
+    r = _q(api, metrics=["pageviews", "sessions"], dimensions=["month"], date_range=RANGE)
+    assert r.json()["rows"] == [{"month": "2026-03", "pageviews": 4, "sessions": 3}]
+
+
+@pytest.mark.parametrize(
+    ("filters", "paths"),
+    [
+        ([{"field": "page_path", "op": "eq", "value": "/a"}], ["/a"]),
+        ([{"field": "page_path", "op": "neq", "value": "/a"}], ["/b"]),
+        ([{"field": "page_path", "op": "in", "value": ["/a", "/x"]}], ["/a"]),
+        ([{"field": "page_path", "op": "not_in", "value": ["/a"]}], ["/b"]),
+        ([{"field": "page_path", "op": "contains", "value": "b"}], ["/b"]),
+        ([{"field": "page_path", "op": "not_contains", "value": "b"}], ["/a"]),
+        ([{"field": "page_path", "op": "starts_with", "value": "/"}], ["/a", "/b"]),
+        ([{"field": "page_path", "op": "regex", "value": "^/(a|z)$"}], ["/a"]),
+        (
+            [
+                {"field": "page_path", "op": "starts_with", "value": "/"},
+                {"field": "browser", "op": "eq", "value": "Firefox"},
+            ],
+            ["/a", "/b"],
+        ),
+        ([{"field": "browser", "op": "eq", "value": "x' OR '1'='1"}], []),
+    ],
+)
+def test_every_filter_op(api: TestClient, filters: list, paths: list[str]) -> None:
+    r = _q(
+        api,
+        metrics=["pageviews"],
+        dimensions=["page_path"],
+        filters=filters,
+        date_range=RANGE,
+        order_by=[{"field": "page_path", "direction": "asc"}],
+    )
+    assert r.status_code == 200, r.text
+    assert [row["page_path"] for row in r.json()["rows"]] == paths
+
+
+def test_offset_pages_through_the_rows(api: TestClient) -> None:
+    body = {
+        "metrics": ["pageviews"],
+        "dimensions": ["page_path"],
+        "date_range": RANGE,
+        "order_by": [{"field": "page_path", "direction": "asc"}],
+        "limit": 1,
+    }
+    first, second = _q(api, **body), _q(api, **body, offset=1)
+    assert first.json()["rows"] == [{"page_path": "/a", "pageviews": 2}]
+    assert second.json()["rows"] == [{"page_path": "/b", "pageviews": 2}]
+    assert second.json()["total_rows"] == 2
+    assert _q(api, **body, offset=5).json()["rows"] == []
+
+
+def test_bad_filters_are_400(api: TestClient) -> None:
+    bad = [
+        [{"field": "page_path", "op": "regex", "value": "("}],
+        [{"field": "page_path", "op": "eq", "value": ["/a", "/b"]}],
+        [{"field": "page_path", "op": "gt", "value": "1"}],
+        [{"field": "date", "op": "eq", "value": "1"}],
+    ]
+    for filters in bad:
+        r = _q(api, metrics=["pageviews"], filters=filters)
+        assert r.status_code == 400, (filters, r.text)
