@@ -106,6 +106,11 @@ class QueryRequest(BaseModel):
     order_by: list[OrderBy] = Field(default_factory=list)
     limit: int = Field(default=100, ge=1, le=10_000)
     offset: int = Field(default=0, ge=0, le=1_000_000, description="Rows to skip (pages).")
+    compare: Literal["previous_period", "previous_year"] | None = Field(
+        default=None,
+        description="Also answer each row's metrics over the previous period (as many days, "
+        "just before) or the same dates a year earlier, under `comparison`.",
+    )
 
     @field_validator("filters")
     @classmethod
@@ -141,6 +146,10 @@ class QueryResponse(BaseModel):
     total_rows: int = Field(description="Rows the report has before `limit`.")
     is_sampled: bool = Field(description="True only when the answer was computed on a sample.")
     execution_time_ms: float
+    comparison_range: dict[str, dt.date] | None = Field(
+        default=None,
+        description="The range (`start`, `end`) `comparison` values cover, when asked for.",
+    )
     source: str = Field(
         description="The tier and table that answered, e.g. `clickhouse.rollup_daily`."
     )

@@ -1,5 +1,5 @@
 """Analyses: each defined once, rendered for any backend."""
 
-from serving.analyses.report import ReportAnswer, run_report
+from serving.analyses.report import ReportAnswer, comparison_range, run_report
 
-__all__ = ["ReportAnswer", "run_report"]
+__all__ = ["ReportAnswer", "comparison_range", "run_report"]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,14 +15,14 @@ from serving.reports import ReportQuery
 from serving.semantic import METRICS
 from serving.sql import render_report
 
-__all__ = ["ReportAnswer", "run_report"]
+__all__ = ["ReportAnswer", "comparison_range", "run_report"]
 
 #: Ratios are rounded to 12 significant digits here, after either engine: sums of floats
 #: added in another order differ in the last bits, and nobody reads a rate to 16 digits.
 _RATIO_DIGITS = 12
 
 
-@dataclass(frozen=True)
+@dataclass
 class ReportAnswer:
     """Rows keyed by dimension and metric names, the groups before the limit, and who answered."""
 
@@ -27,6 +30,7 @@ class ReportAnswer:
     total_rows: int
     source: str
     execution_time_ms: float
+    comparison_range: tuple[dt.date, dt.date] | None = None
 
 
 def _value(metric: str, value: Any) -> Any:
@@ -35,8 +39,65 @@ def _value(metric: str, value: Any) -> Any:
     return int(value) if isinstance(value, int) or float(value).is_integer() else float(value)
 
 
-def run_report(query: ReportQuery, backend: Backend) -> ReportAnswer:
-    """Answer ``query`` on ``backend`` (blocking)."""
+def comparison_range(
+    start: dt.date, end: dt.date, compare: str
+) -> tuple[dt.date, dt.date, Callable[[dt.date], dt.date]]:
+    """The range a report is compared with, and how a day of it maps onto the report's.
+
+    ``previous_period``: as many days, just before; ``previous_year``: the same dates a
+    year earlier (29 February maps to the 28th).
+    """
+    if compare == "previous_period":
+        days = (end - start).days + 1
+        shift = dt.timedelta(days=days)
+        return start - shift, end - shift, lambda d: d + shift
+
+    def back(d: dt.date) -> dt.date:
+        return d.replace(year=d.year - 1, day=min(d.day, 28 if d.month == 2 else d.day))
+
+    def forward(d: dt.date) -> dt.date:
+        return (
+            d.replace(year=d.year + 1, day=28)
+            if (d.month, d.day) == (2, 29)
+            else (d.replace(year=d.year + 1))
+        )
+
+    return back(start), back(end), forward
+
+
+def _shifted(value: Any, dimension: str, forward: Callable[[dt.date], dt.date]) -> Any:
+    """A comparison row's time label moved onto the report's range."""
+    if dimension == "date":
+        return forward(dt.date.fromisoformat(value)).isoformat()
+    if dimension == "hour":
+        return f"{forward(dt.date.fromisoformat(value[:10])).isoformat()}{value[10:]}"
+    return value
+
+
+def _compared(query: ReportQuery, answer: ReportAnswer, backend: Backend, compare: str) -> None:
+    """Add each row's ``comparison`` metrics (0 where the other range has no such row)."""
+    start, end, forward = comparison_range(query.start, query.end, compare)
+    other = run_report(
+        dataclasses.replace(query, start=start, end=end, limit=10_000, offset=0), backend
+    )
+    dims = query.dimensions
+    by_key = {tuple(_shifted(row[d], d, forward) for d in dims): row for row in other.rows}
+    for row in answer.rows:
+        match = by_key.get(tuple(row[d] for d in dims), {})
+        row["comparison"] = {m: match.get(m, 0) for m in query.metrics}
+    answer.comparison_range = (start, end)
+
+
+def run_report(query: ReportQuery, backend: Backend, compare: str | None = None) -> ReportAnswer:
+    """Answer ``query`` on ``backend`` (blocking); with ``compare``, each row also carries
+    the same metrics over the comparison range (see :func:`comparison_range`)."""
+    answer = _run(query, backend)
+    if compare is not None:
+        _compared(query, answer, backend, compare)
+    return answer
+
+
+def _run(query: ReportQuery, backend: Backend) -> ReportAnswer:
     plan = plan_report(query)
     rendered = render_report(query, plan, backend.dialect)
     started = time.perf_counter()

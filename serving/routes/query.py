@@ -47,7 +47,10 @@ async def query(
         )
     except ReportError as exc:
         raise HTTPException(400, str(exc)) from None
-    answer = await run_in_threadpool(run_report, report, backend)
+    if body.compare and any(d in ("week", "month") for d in body.dimensions):
+        raise HTTPException(400, "compare works with date, hour and non-time dimensions")
+    answer = await run_in_threadpool(run_report, report, backend, body.compare)
+    compared = answer.comparison_range
     return QueryResponse(
         query_id=f"q_{uuid.uuid4().hex[:12]}",
         rows=answer.rows,
@@ -55,4 +58,5 @@ async def query(
         is_sampled=False,
         execution_time_ms=answer.execution_time_ms,
         source=answer.source,
+        comparison_range={"start": compared[0], "end": compared[1]} if compared else None,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
 import pytest
@@ -239,3 +240,54 @@ def test_bad_filters_are_400(api: TestClient) -> None:
     for filters in bad:
         r = _q(api, metrics=["pageviews"], filters=filters)
         assert r.status_code == 400, (filters, r.text)
+
+
+def test_compare_to_the_previous_period(api: TestClient) -> None:
+    day = {"start": "2026-03-02", "end": "2026-03-02"}
+    metrics = ["pageviews", "sessions", "bounce_rate"]
+    r = _q(api, metrics=metrics, date_range=day, compare="previous_period")
+    body = r.json()
+    assert body["comparison_range"] == {"start": "2026-03-01", "end": "2026-03-01"}
+    # 2 March: c1's /b, c2 (a bounce) and c3; 1 March: c1's /a, its session not a bounce
+    assert body["rows"] == [
+        {
+            "pageviews": 3,
+            "sessions": 2,
+            "bounce_rate": 0.5,
+            "comparison": {"pageviews": 1, "sessions": 1, "bounce_rate": 0.0},
+        }
+    ]
+    r = _q(
+        api,
+        metrics=["pageviews"],
+        dimensions=["page_path"],
+        date_range=day,
+        compare="previous_period",
+        order_by=[{"field": "page_path", "direction": "asc"}],
+    )
+    assert r.json()["rows"] == [
+        {"page_path": "/a", "pageviews": 1, "comparison": {"pageviews": 1}},
+        {"page_path": "/b", "pageviews": 2, "comparison": {"pageviews": 0}},
+    ]
+    r = _q(
+        api, metrics=["pageviews"], dimensions=["date"], date_range=day, compare="previous_period"
+    )
+    assert r.json()["rows"] == [
+        {"date": "2026-03-02", "pageviews": 3, "comparison": {"pageviews": 1}}
+    ]
+
+
+def test_compare_to_the_previous_year_and_its_limits(api: TestClient) -> None:
+    from serving.analyses import comparison_range
+
+    leap = comparison_range(dt.date(2028, 2, 29), dt.date(2028, 3, 1), "previous_year")
+    assert leap[:2] == (dt.date(2027, 2, 28), dt.date(2027, 3, 1))
+    back = comparison_range(dt.date(2025, 2, 1), dt.date(2025, 3, 1), "previous_year")
+    assert back[2](dt.date(2024, 2, 29)) == dt.date(2025, 2, 28)
+    r = _q(api, metrics=["pageviews"], date_range=RANGE, compare="previous_year")
+    assert r.json()["comparison_range"] == {"start": "2025-03-01", "end": "2025-03-02"}
+    assert r.json()["rows"] == [{"pageviews": 4, "comparison": {"pageviews": 0}}]
+    r = _q(api, metrics=["pageviews"], dimensions=["week"], compare="previous_year")
+    assert r.status_code == 400 and "compare" in r.json()["detail"]
+    r = _q(api, metrics=["pageviews"], compare="last_decade")
+    assert r.status_code == 400
