@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from lake.storage import EVENT_TYPES
+
 __all__ = [
     "MAX_BATCH",
     "Context",
@@ -21,17 +23,8 @@ __all__ = [
 
 MAX_BATCH = 500
 
-EventType = Literal[
-    "pageview",
-    "event",
-    "click",
-    "transaction",
-    "purchase",
-    "identify",
-    "web_vital",
-    "error",
-    "engagement",
-]
+#: Contract v1's event types (lake.storage.EVENT_TYPES: bronze checks the same list).
+EventType = Literal[EVENT_TYPES]  # type: ignore[valid-type]
 ShortStr = Annotated[str, msgspec.Meta(max_length=256)]
 Id = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
 Url = Annotated[str, msgspec.Meta(max_length=4096)]

@@ -6,9 +6,8 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import polars as pl
@@ -17,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from lake.storage import LakePaths
 from orchestration.runner import run_pipeline
-from tests.browser import CHROMEDRIVER, CHROMIUM, browser
+from tests.browser import CHROMEDRIVER, CHROMIUM, browser, serve_site
 from tests.conftest import Env, LiveGateway
 
 VERSION = "0.4.6"
@@ -69,26 +68,14 @@ def _tracker() -> bytes:
 
 
 def _site(gateway_url: str, tracker: bytes) -> ThreadingHTTPServer:
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            if self.path == "/plausible.js":
-                body, ctype = tracker, "text/javascript"
-            elif self.path == "/bye":  # a page without the tracker: leaving is the last word
-                body, ctype = b"<!doctype html><title>Bye</title>", "text/html"
-            else:
-                body, ctype = PAGE.format(gateway=gateway_url).encode(), "text/html"
-            self.send_response(200)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    def answer(path: str) -> tuple[bytes, str]:
+        if path == "/plausible.js":
+            return tracker, "text/javascript"
+        if path == "/bye":  # a page without the tracker: leaving is the last word
+            return b"<!doctype html><title>Bye</title>", "text/html"
+        return PAGE.format(gateway=gateway_url).encode(), "text/html"
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+    return serve_site(answer)
 
 
 @pytest.mark.skipif(

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import gzip
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
 import polars as pl
 import pytest
@@ -13,7 +12,7 @@ import pytest
 from ingest_gateway.routes.tracker import TRACKER_JS
 from lake.storage import LakePaths
 from orchestration.runner import run_pipeline
-from tests.browser import CHROMEDRIVER, CHROMIUM, browser
+from tests.browser import CHROMEDRIVER, CHROMIUM, browser, serve_site
 from tests.conftest import Env, LiveGateway
 
 PAGE = """<!doctype html><html><head><title>Home</title>
@@ -40,24 +39,12 @@ def _site(gateway_url: str, attrs: str, host_tracker: bool = False) -> Threading
         page = PAGE.replace("{gateway}/tracker.js", "/tracker.js")
         attrs = f'{attrs} data-api="{gateway_url}"'
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            if host_tracker and self.path == "/tracker.js":
-                body, ctype = TRACKER_JS, "application/javascript"
-            else:
-                body, ctype = page.format(gateway=gateway_url, attrs=attrs).encode(), "text/html"
-            self.send_response(200)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    def answer(path: str) -> tuple[bytes, str]:
+        if host_tracker and path == "/tracker.js":
+            return TRACKER_JS, "application/javascript"
+        return page.format(gateway=gateway_url, attrs=attrs).encode(), "text/html"
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+    return serve_site(answer)
 
 
 @pytest.mark.skipif(
