@@ -66,6 +66,9 @@ MEASURES: dict[str, Measure] = {
     "scroll_depth_sum": Measure("sum", "sum_scroll_depth"),
     "scrolled_pageviews": Measure("sum", "count_scrolled_pageviews"),
     "session_engaged_ms": Measure("sum", "sum_session_engaged_ms"),
+    "revenue": Measure("sum", "sum_revenue"),
+    "orders": Measure("sum", "count_orders"),
+    "converted_sessions": Measure("sum", "count_converted_sessions"),
 }
 
 METRICS: dict[str, Metric] = {
@@ -77,6 +80,11 @@ METRICS: dict[str, Metric] = {
     "bounce_rate": Metric("bounces", "sessions", "Share of sessions that bounced."),
     "avg_session_duration": Metric(
         "session_seconds", "sessions", "Mean session length in seconds."
+    ),
+    "revenue": Metric("revenue", description="Revenue of purchases and transactions, as sent."),
+    "orders": Metric("orders", description="Purchases and transactions."),
+    "conversion_rate": Metric(
+        "converted_sessions", "sessions", "Share of sessions with a purchase or transaction."
     ),
     "pageviews_per_session": Metric(
         "pageviews", "sessions", "Page views of the rows over the sessions started in them."

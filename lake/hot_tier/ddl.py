@@ -7,7 +7,7 @@ from typing import Any
 import pyarrow as pa
 
 from lake.storage.schemas import SESSION_DIMENSIONS
-from lake.transforms.rollups import ENGAGEMENT_MEASURES
+from lake.transforms.rollups import ADDED_MEASURES
 
 __all__ = [
     "DISTINCT_USERS_MERGE",
@@ -50,11 +50,12 @@ _RAW_METRICS_DDL = """
 #: Engagement measures, added after the first release: appended to every rollup table
 #: (``ALTER … ADD COLUMN IF NOT EXISTS`` upgrades an existing one), so they keep their
 #: place at the end of the column list.
-ENGAGEMENT_COLUMNS: tuple[str, ...] = ENGAGEMENT_MEASURES
+ENGAGEMENT_COLUMNS: tuple[str, ...] = ADDED_MEASURES
+_ADDED_TYPES = {c: "Float64" if c == "sum_revenue" else "UInt64" for c in ADDED_MEASURES}
 _ENGAGEMENT_DDL = "".join(
-    f",\n    {c} SimpleAggregateFunction(sum, UInt64)" for c in ENGAGEMENT_COLUMNS
+    f",\n    {c} SimpleAggregateFunction(sum, {t})" for c, t in _ADDED_TYPES.items()
 )
-_RAW_ENGAGEMENT_DDL = "".join(f",\n    {c} UInt64" for c in ENGAGEMENT_COLUMNS)
+_RAW_ENGAGEMENT_DDL = "".join(f",\n    {c} {t}" for c, t in _ADDED_TYPES.items())
 
 #: Rollup tables of the hot tier: name -> (time column DDL, partition column).
 ROLLUP_TABLES: dict[str, tuple[str, str]] = {
@@ -81,6 +82,9 @@ ROLLUP_DOCS: dict[str, str] = {
     "sum_scroll_depth": "Summed deepest scroll (percent) of the page views that reported one",
     "count_scrolled_pageviews": "Page views that reported a scroll depth",
     "sum_session_engaged_ms": "Engaged milliseconds of the sessions counted here",
+    "sum_revenue": "Revenue of purchases and transactions, amounts as sent (no conversion)",
+    "count_orders": "Purchases and transactions",
+    "count_converted_sessions": "Sessions counted here with a purchase or transaction",
 }
 
 
@@ -140,7 +144,7 @@ def ensure_schema(client: Any, aggregate_retention_days: int = 730) -> None:
         for column in ENGAGEMENT_COLUMNS:  # tables of an older Strata gain the new measures
             client.command(
                 f"ALTER TABLE {name} ADD COLUMN IF NOT EXISTS {column} "
-                "SimpleAggregateFunction(sum, UInt64)"
+                f"SimpleAggregateFunction(sum, {_ADDED_TYPES[column]})"
             )
         for transient in (f"{name}__staging", f"{name}__raw"):  # empty between loads
             client.command(f"DROP TABLE IF EXISTS {transient}")

@@ -11,6 +11,8 @@ from lake.transforms.bronze import (
 )
 from lake.transforms.refresh_plan import RefreshRange, refresh_ranges
 from lake.transforms.rollups import (
+    ADDED_MEASURES,
+    COMMERCE_MEASURES,
     ENGAGEMENT_MEASURES,
     ROLLUP_EVENT_COLUMNS,
     ROLLUP_METRIC_COLUMNS,
@@ -34,6 +36,8 @@ from lake.transforms.sessionize import (
 )
 
 __all__ = [
+    "ADDED_MEASURES",
+    "COMMERCE_MEASURES",
     "ENGAGEMENT_MEASURES",
     "EVENT_KEY",
     "MAX_SESSION_TIMEOUT_MINUTES",

@@ -19,6 +19,8 @@ from lake.storage.schemas import ROLLUP_DIMENSIONS, SESSION_DIMENSIONS, TELEMETR
 from lake.transforms.sessionize import NOT_SET, client_bucket
 
 __all__ = [
+    "ADDED_MEASURES",
+    "COMMERCE_MEASURES",
     "ENGAGEMENT_MEASURES",
     "ROLLUP_EVENT_COLUMNS",
     "ROLLUP_METRIC_COLUMNS",
@@ -42,6 +44,7 @@ ROLLUP_EVENT_COLUMNS = (
     "page_path",
     "engaged_ms",
     "scroll_depth",
+    "revenue_amount",
 )
 
 #: Engagement measures (in the order the hot tier appends them): engaged ms of the row's
@@ -55,6 +58,13 @@ ENGAGEMENT_MEASURES = (
     "sum_session_engaged_ms",
 )
 
+#: Commerce measures (appended after the engagement ones): revenue and orders of the
+#: row's purchases and transactions, and the sessions started on the row that converted.
+COMMERCE_MEASURES = ("sum_revenue", "count_orders", "count_converted_sessions")
+
+#: Measures added after the first release, in the order the hot tier appends them.
+ADDED_MEASURES = (*ENGAGEMENT_MEASURES, *COMMERCE_MEASURES)
+
 ROLLUP_METRIC_COLUMNS = (
     "count_pageviews",
     "count_events",
@@ -62,7 +72,7 @@ ROLLUP_METRIC_COLUMNS = (
     "count_sessions",
     "count_bounces",
     "sum_session_duration_s",
-    *ENGAGEMENT_MEASURES,
+    *ADDED_MEASURES,
 )
 
 
@@ -87,6 +97,10 @@ def attach_sessions(events: pl.LazyFrame, sessions: pl.LazyFrame) -> pl.LazyFram
         sessions.select("tracking_id", "client_id", "started_at", "ended_at", *SESSION_DIMENSIONS),
         on=["tracking_id", "client_id"],
     ).filter(pl.col("event_at").is_between(pl.col("started_at"), pl.col("ended_at")))
+
+
+#: Events that are orders: a purchase or a transaction.
+_ORDER = pl.col("event_type").is_in(["purchase", "transaction"])
 
 
 def pageview_engagement(events: pl.LazyFrame) -> pl.LazyFrame:
@@ -139,6 +153,7 @@ def _rollup(
         "event_id",
         "event_type",
         "event_at",
+        "revenue_amount",
         page_path=pl.col("page_path").fill_null(NOT_SET),
     )
     if engagement:
@@ -170,6 +185,8 @@ def _rollup(
             .is_not_null()
             .sum()
             .cast(pl.UInt64),
+            sum_revenue=pl.col("revenue_amount").filter(_ORDER).sum().cast(pl.Float64),
+            count_orders=_ORDER.sum().cast(pl.UInt64),
         )
     )
     session_side = (
@@ -180,12 +197,14 @@ def _rollup(
             count_bounces=pl.col("is_bounce").sum().cast(pl.UInt64),
             sum_session_duration_s=pl.col("duration_s").sum(),
             sum_session_engaged_ms=pl.col("session_engaged_ms").sum().cast(pl.UInt64),
+            count_converted_sessions=pl.col("is_converted").sum().cast(pl.UInt64),
         )
     )
-    counts = [c for c in ROLLUP_METRIC_COLUMNS if c not in ("users", "sum_session_duration_s")]
+    floats = ("users", "sum_session_duration_s", "sum_revenue")
+    counts = [c for c in ROLLUP_METRIC_COLUMNS if c not in floats]
     return event_side.join(session_side, on=keys, how="full", coalesce=True).with_columns(
         pl.col(counts).fill_null(0),
-        pl.col("sum_session_duration_s").fill_null(0.0),
+        pl.col("sum_session_duration_s", "sum_revenue").fill_null(0.0),
         pl.col("users").fill_null(pl.lit([], pl.List(pl.String))),
     )
 

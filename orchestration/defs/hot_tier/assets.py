@@ -15,7 +15,7 @@ from dagster import (
 
 from lake.hot_tier import ensure_raw_tables, ensure_schema, replace_partitions, replace_raw_day
 from lake.storage import EVENT_SCHEMA, ROLLUP_DIMENSIONS, SESSION_SCHEMA, ChangedDays
-from lake.transforms import ENGAGEMENT_MEASURES, ROLLUP_METRIC_COLUMNS
+from lake.transforms import ADDED_MEASURES, ROLLUP_METRIC_COLUMNS
 from orchestration.defs.partitions import (
     CHANGED_DAYS_TAG,
     NOTED_UNTIL_TAG,
@@ -99,10 +99,11 @@ def _load(
         have = gold.collect_schema().names()
         exists = bool(have)
         # days built before a measure existed have none: 0
+        zero = {c: pl.lit(0.0 if c == "sum_revenue" else 0) for c in ADDED_MEASURES}
         gold = (
-            gold.with_columns(
-                [pl.lit(0, pl.UInt64).alias(c) for c in ENGAGEMENT_MEASURES if c not in have]
-            ).with_columns(pl.col(c).fill_null(0) for c in ENGAGEMENT_MEASURES)
+            gold.with_columns(v.alias(c) for c, v in zero.items() if c not in have).with_columns(
+                pl.col(c).fill_null(0) for c in ADDED_MEASURES
+            )
             if exists
             else gold
         )

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from lake.storage import EVENT_SCHEMA
 from lake.transforms import (
+    ROLLUP_METRIC_COLUMNS,
     assign_sessions,
     build_sessions,
     client_bucket,
@@ -34,7 +35,7 @@ def _events(rows: list[tuple[str, int, str, str]]) -> pl.DataFrame:
 
 
 def _canonical(df: pl.DataFrame) -> list[dict]:
-    return df.sort(df.columns[:-6]).to_dicts()
+    return df.sort([c for c in df.columns if c not in ROLLUP_METRIC_COLUMNS]).to_dicts()
 
 
 @settings(max_examples=40, deadline=None)

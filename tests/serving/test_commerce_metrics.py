@@ -1,0 +1,76 @@
+"""Revenue, orders and conversion rate on a hand-worked day, on both engines."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from orchestration.runner import run_pipeline
+from serving.backends import DuckDBBackend
+from serving.deps import backend
+from tests.conftest import Env, make_env
+
+UA = "Mozilla/5.0 (X11; Linux x86_64; rv:127.0) Gecko/20100101 Firefox/127.0"
+
+
+def _ev(client: str, time: str, kind: str, path: str, amount: float | None = None) -> dict:
+    event: dict = {
+        "tracking_id": "ST-TEST",
+        "client_id": client,
+        "event_type": kind,
+        "timestamp": f"2026-03-01T{time}Z",
+        "page": {"url": f"https://shop.example{path}"},
+        "context": {"user_agent": UA, "ip": "3.0.0.7"},
+    }
+    if amount is not None:
+        event.update(event_name="buy", revenue={"amount": amount, "currency": "USD"})
+    return event
+
+
+EVENTS = [
+    _ev("a", "10:00:00", "pageview", "/p"),
+    _ev("a", "10:01:00", "purchase", "/p", 30.0),
+    _ev("b", "11:00:00", "pageview", "/p"),
+    _ev("b", "11:02:00", "purchase", "/p", 12.5),
+    _ev("b", "11:03:00", "transaction", "/p", 7.5),
+    _ev("c", "12:00:00", "pageview", "/q"),
+]
+METRICS = ["revenue", "orders", "sessions", "conversion_rate"]
+
+
+@pytest.fixture(scope="module")
+def apis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, TestClient]]:
+    from ingest_gateway.app import create_app as create_gateway
+    from serving.app import create_app
+
+    monkeypatch = pytest.MonkeyPatch()
+    env: Env = make_env(tmp_path_factory.mktemp("commerce"), monkeypatch)
+    with TestClient(create_gateway(env.settings)) as gw:
+        assert gw.post("/api/v1/events", json=EVENTS).json()["accepted"] == len(EVENTS)
+    run_pipeline(echo=False)
+    hot, cold = create_app(env.settings), create_app(env.settings)
+    cold.dependency_overrides[backend] = lambda: DuckDBBackend(env.settings)
+    with TestClient(hot) as h, TestClient(cold) as c:
+        for client in (h, c):
+            client.headers["Authorization"] = f"Bearer {env.key}"
+        yield h, c
+    monkeypatch.undo()
+
+
+@pytest.mark.parametrize("engine", [0, 1], ids=["clickhouse", "duckdb"])
+def test_revenue_orders_and_conversion(apis: tuple[TestClient, TestClient], engine: int) -> None:
+    api = apis[engine]
+    day = {"start": "2026-03-01", "end": "2026-03-01"}
+    body = {"tracking_id": "ST-TEST", "metrics": METRICS, "date_range": day}
+    totals = api.post("/api/v1/query", json=body).json()["rows"]
+    # 30 + 12.5 + 7.5 over three orders; a and b converted, c did not
+    assert totals == [
+        {"revenue": 50.0, "orders": 3, "sessions": 3, "conversion_rate": 0.666666666667}
+    ]
+    by_page = {**body, "dimensions": ["page_path"], "order_by": [{"field": "page_path"}]}
+    assert api.post("/api/v1/query", json=by_page).json()["rows"] == [
+        {"page_path": "/q", "revenue": 0, "orders": 0, "sessions": 1, "conversion_rate": 0.0},
+        {"page_path": "/p", "revenue": 50, "orders": 3, "sessions": 2, "conversion_rate": 1.0},
+    ]
