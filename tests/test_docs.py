@@ -15,6 +15,8 @@ from lake.settings import settings_markdown
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+#: The steering folder beside the checkout (spelled in two parts so this file is no hit).
+OUTSIDE = "../" + "shared"
 LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
 
 
@@ -65,8 +67,6 @@ def test_nothing_in_the_repository_points_outside_it() -> None:
     offenders = [
         name
         for name in tracked
-        if name != "tests/test_docs.py"
-        and (ROOT / name).is_file()
-        and "../shared" in (ROOT / name).read_text(errors="ignore")
+        if (ROOT / name).is_file() and OUTSIDE in (ROOT / name).read_text(errors="ignore")
     ]
     assert offenders == []

@@ -8,10 +8,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from orchestration.runner import run_pipeline
-from serving.backends import DuckDBBackend
-from serving.deps import backend
-from tests.conftest import Env, make_env
+from tests.engines import two_engines
 
 UA = "Mozilla/5.0 (X11; Linux x86_64; rv:127.0) Gecko/20100101 Firefox/127.0"
 
@@ -55,21 +52,8 @@ DAY = {"start": "2026-03-01", "end": "2026-03-01"}
 
 @pytest.fixture(scope="module")
 def apis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, TestClient]]:
-    from ingest_gateway.app import create_app as create_gateway
-    from serving.app import create_app
-
-    monkeypatch = pytest.MonkeyPatch()
-    env: Env = make_env(tmp_path_factory.mktemp("engagement"), monkeypatch)
-    with TestClient(create_gateway(env.settings)) as gw:
-        assert gw.post("/api/v1/events", json=EVENTS).json()["accepted"] == len(EVENTS)
-    run_pipeline(echo=False)
-    hot, cold = create_app(env.settings), create_app(env.settings)
-    cold.dependency_overrides[backend] = lambda: DuckDBBackend(env.settings)
-    with TestClient(hot) as h, TestClient(cold) as c:
-        for client in (h, c):
-            client.headers["Authorization"] = f"Bearer {env.key}"
-        yield h, c
-    monkeypatch.undo()
+    with two_engines(tmp_path_factory, EVENTS) as both:
+        yield both
 
 
 def _rows(api: TestClient, **body: object) -> list[dict]:

@@ -11,10 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from cli.generate import generate_traffic
-from orchestration.runner import run_pipeline
-from serving.backends import DuckDBBackend
-from serving.deps import backend
-from tests.conftest import Env, make_env
+from tests.engines import two_engines
 
 RANGE = {"start": "2026-03-02", "end": "2026-03-06"}
 REPORTS = [
@@ -48,29 +45,32 @@ REPORTS = [
         "dimensions": ["hour"],
         "filters": {"country": "XX"},
     },
+    {
+        "metrics": ["visitors", "pageviews_per_session", "events_per_session", "conversion_rate"],
+        "dimensions": ["week", "month"],
+    },
+    {"metrics": ["pageviews", "visitors"], "dimensions": ["week", "hour"], "limit": 500},
+    {
+        "metrics": ["pageviews", "sessions", "revenue", "orders"],
+        "dimensions": ["page_path", "channel"],
+        "filters": [
+            {"field": "page_path", "op": "starts_with", "value": "/products"},
+            {"field": "channel", "op": "not_in", "value": ["Direct"]},
+            {"field": "browser", "op": "regex", "value": "^(Chrome|Firefox)$"},
+            {"field": "os", "op": "not_contains", "value": "Windows"},
+        ],
+        "limit": 10,
+        "offset": 5,
+    },
+    {"metrics": ["pageviews", "sessions"], "dimensions": ["date"], "compare": "previous_period"},
 ]
 
 
 @pytest.fixture(scope="module")
 def clients(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, TestClient]]:
-    from ingest_gateway.app import create_app as create_gateway
-    from serving.app import create_app
-
-    monkeypatch = pytest.MonkeyPatch()
-    env: Env = make_env(tmp_path_factory.mktemp("engines"), monkeypatch, tz="America/New_York")
     traffic = generate_traffic("ST-TEST", days=6, events=6000, end=dt.date(2026, 3, 6), seed=7)
-    with TestClient(create_gateway(env.settings)) as gw:
-        for i in range(0, len(traffic.events), 500):
-            assert gw.post("/api/v1/events", json=traffic.events[i : i + 500]).status_code == 202
-    run_pipeline(echo=False)
-    hot = create_app(env.settings)
-    cold = create_app(env.settings)
-    cold.dependency_overrides[backend] = lambda: DuckDBBackend(env.settings)
-    with TestClient(hot) as h, TestClient(cold) as c:
-        for client in (h, c):
-            client.headers["Authorization"] = f"Bearer {env.key}"
-        yield h, c
-    monkeypatch.undo()
+    with two_engines(tmp_path_factory, traffic.events, tz="America/New_York") as apis:
+        yield apis
 
 
 @pytest.mark.parametrize("report", REPORTS, ids=lambda r: "+".join(r.get("dimensions", ["totals"])))

@@ -1,0 +1,42 @@
+"""The query API over the same data on both engines: ClickHouse (the hot tier) and DuckDB
+(the lake's gold tables), for tests that compare them or check both."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from fastapi.testclient import TestClient
+
+from orchestration.runner import run_pipeline
+from serving.backends import DuckDBBackend
+from serving.deps import backend
+from tests.conftest import make_env
+
+
+@contextmanager
+def two_engines(
+    factory: pytest.TempPathFactory, events: list[dict], tz: str = "UTC"
+) -> Iterator[tuple[TestClient, TestClient]]:
+    """``events`` through a gateway and the pipeline; then (ClickHouse API, DuckDB API),
+    both holding site ST-TEST's key."""
+    from ingest_gateway.app import create_app as create_gateway
+    from serving.app import create_app
+
+    monkeypatch = pytest.MonkeyPatch()
+    env = make_env(factory.mktemp("engines"), monkeypatch, tz=tz)
+    try:
+        with TestClient(create_gateway(env.settings)) as gw:
+            for i in range(0, len(events), 500):
+                r = gw.post("/api/v1/events", json=events[i : i + 500])
+                assert r.status_code == 202 and not r.json()["rejected"], r.text
+        run_pipeline(echo=False)
+        hot, cold = create_app(env.settings), create_app(env.settings)
+        cold.dependency_overrides[backend] = lambda: DuckDBBackend(env.settings)
+        with TestClient(hot) as h, TestClient(cold) as c:
+            for client in (h, c):
+                client.headers["Authorization"] = f"Bearer {env.key}"
+            yield h, c
+    finally:
+        monkeypatch.undo()
