@@ -19,3 +19,18 @@ GOOD = {
     },
     "context": {"user_agent": IPHONE_UA, "ip": "81.2.69.142"},
 }
+
+FIREFOX_UA = "Mozilla/5.0 (X11; Linux x86_64; rv:127.0) Gecko/20100101 Firefox/127.0"
+
+
+def day_event(client: str, time: str, kind: str, path: str, **extra: object) -> dict:
+    """A desktop Firefox event of site ST-TEST on 2026-03-01 at ``time`` (UTC), on ``path``."""
+    return {
+        "tracking_id": "ST-TEST",
+        "client_id": client,
+        "event_type": kind,
+        "timestamp": f"2026-03-01T{time}Z",
+        "page": {"url": f"https://shop.example{path}"},
+        "context": {"user_agent": FIREFOX_UA, "ip": "3.0.0.7"},
+        **extra,
+    }

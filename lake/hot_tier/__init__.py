@@ -5,7 +5,6 @@ from __future__ import annotations
 from lake.hot_tier.client import hot_tier
 from lake.hot_tier.ddl import (
     DISTINCT_USERS_MERGE,
-    ENGAGEMENT_COLUMNS,
     ROLLUP_DOCS,
     ROLLUP_TABLES,
     ensure_schema,
@@ -23,7 +22,6 @@ from lake.hot_tier.raw_tables import (
 
 __all__ = [
     "DISTINCT_USERS_MERGE",
-    "ENGAGEMENT_COLUMNS",
     "RAW_TABLES",
     "ROLLUP_DOCS",
     "ROLLUP_TABLES",

@@ -11,7 +11,6 @@ from lake.transforms.rollups import ADDED_MEASURES
 
 __all__ = [
     "DISTINCT_USERS_MERGE",
-    "ENGAGEMENT_COLUMNS",
     "ROLLUP_DOCS",
     "ROLLUP_TABLES",
     "ensure_schema",
@@ -47,10 +46,9 @@ _RAW_METRICS_DDL = """
     count_bounces UInt64,
     sum_session_duration_s Float64"""
 
-#: Engagement measures, added after the first release: appended to every rollup table
-#: (``ALTER … ADD COLUMN IF NOT EXISTS`` upgrades an existing one), so they keep their
-#: place at the end of the column list.
-ENGAGEMENT_COLUMNS: tuple[str, ...] = ADDED_MEASURES
+#: Measures added after the first release (``ADDED_MEASURES``) are appended to every
+#: rollup table (``ALTER … ADD COLUMN IF NOT EXISTS`` upgrades an existing one), so they
+#: keep their place at the end of the column list.
 _ADDED_TYPES = {c: "Float64" if c == "sum_revenue" else "UInt64" for c in ADDED_MEASURES}
 _ENGAGEMENT_DDL = "".join(
     f",\n    {c} SimpleAggregateFunction(sum, {t})" for c, t in _ADDED_TYPES.items()
@@ -93,7 +91,7 @@ def rollup_comments(name: str) -> list[str]:
     time_name = ROLLUP_TABLES[name][0].split()[0]
     columns = ["tracking_id", time_name, "page_path", *SESSION_DIMENSIONS]
     columns += ["count_pageviews", "count_events", "users", "count_sessions", "count_bounces"]
-    columns += ["sum_session_duration_s", *ENGAGEMENT_COLUMNS]
+    columns += ["sum_session_duration_s", *ADDED_MEASURES]
     return [
         f"ALTER TABLE {name} COMMENT COLUMN {c} '{ROLLUP_DOCS[c].replace(chr(39), ' ')}'"
         for c in columns
@@ -141,7 +139,7 @@ def ensure_schema(client: Any, aggregate_retention_days: int = 730) -> None:
             f"ALTER TABLE {name} MODIFY TTL toDate({time_name}) + "
             f"INTERVAL {int(aggregate_retention_days)} DAY"
         )
-        for column in ENGAGEMENT_COLUMNS:  # tables of an older Strata gain the new measures
+        for column in ADDED_MEASURES:  # tables of an older Strata gain the new measures
             client.command(
                 f"ALTER TABLE {name} ADD COLUMN IF NOT EXISTS {column} "
                 f"SimpleAggregateFunction(sum, {_ADDED_TYPES[column]})"
@@ -175,7 +173,7 @@ def replace_partitions(
             f"INSERT INTO {name}__staging SELECT tracking_id, {time_col}, {_DIM_NAMES}, "
             f"count_pageviews, count_events, arrayReduce('{_SKETCH}State({_PRECISION})', users), "
             f"count_sessions, count_bounces, sum_session_duration_s, "
-            f"{', '.join(ENGAGEMENT_COLUMNS)} FROM {name}__raw"
+            f"{', '.join(ADDED_MEASURES)} FROM {name}__raw"
         )
     present = {
         str(r[0])

@@ -57,11 +57,14 @@ class HotTierResource(ConfigurableResource):
     """The ClickHouse hot tier: embedded chdb (leased) or a server URL."""
 
     clickhouse_url: str | None = None  # None: STRATA_CLICKHOUSE_URL, else embedded chdb
+    _settings: Settings | None = PrivateAttr(default=None)
 
     @contextmanager
     def client(self) -> Iterator[Any]:
         """A ClickHouse client for one unit of work (embedded mode holds the engine meanwhile)."""
-        with hot_tier(_settings(clickhouse_url=self.clickhouse_url)) as client:
+        if self._settings is None:  # read once, not per unit of work
+            self._settings = _settings(clickhouse_url=self.clickhouse_url)
+        with hot_tier(self._settings) as client:
             yield client
 
 

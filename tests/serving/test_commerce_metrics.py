@@ -8,22 +8,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.engines import two_engines
-
-UA = "Mozilla/5.0 (X11; Linux x86_64; rv:127.0) Gecko/20100101 Firefox/127.0"
+from tests.samples import day_event
 
 
 def _ev(client: str, time: str, kind: str, path: str, amount: float | None = None) -> dict:
-    event: dict = {
-        "tracking_id": "ST-TEST",
-        "client_id": client,
-        "event_type": kind,
-        "timestamp": f"2026-03-01T{time}Z",
-        "page": {"url": f"https://shop.example{path}"},
-        "context": {"user_agent": UA, "ip": "3.0.0.7"},
-    }
-    if amount is not None:
-        event.update(event_name="buy", revenue={"amount": amount, "currency": "USD"})
-    return event
+    if amount is None:
+        return day_event(client, time, kind, path)
+    revenue = {"amount": amount, "currency": "USD"}
+    return day_event(client, time, kind, path, event_name="buy", revenue=revenue)
 
 
 EVENTS = [
