@@ -73,6 +73,22 @@ def _example_queries(start: dt.date, end: dt.date) -> list[tuple[str, dict]]:
     ]
 
 
+#: The example an analyst would type against a mart (printed and run by the demo).
+MART_EXAMPLE = (
+    "select site_date, count_visitors, count_pageviews, round(bounce_rate, 3) as bounce_rate "
+    "from {{ ref('site_traffic_daily') }} where tracking_id = 'ST-DEMO' order by site_date"
+)
+
+
+def _print_mart_example() -> None:
+    """Query a dbt mart the way an analyst would, through ``strata dbt show``."""
+    click.echo("\n# An analyst's query against a dbt mart (see docs/analysts.md)")
+    click.echo(f'strata dbt show --inline "{MART_EXAMPLE}" --limit 10')
+    sys.stdout.flush()
+    args = ["--quiet", "show", "--inline", MART_EXAMPLE, "--limit", "10"]
+    subprocess.call([sys.executable, "-m", "orchestration.lib.dbt_launcher", *args])
+
+
 def _print_examples(base_url: str, key: str, start: dt.date, end: dt.date) -> None:
     for title, body in _example_queries(start, end):
         payload = json.dumps(body)
@@ -130,11 +146,15 @@ def demo(days: int, events: int, no_serve: bool, host: str, port: int) -> None:
         stop(gateway)  # SIGTERM: the gateway lands its WAL in the lake before exiting
     click.echo(f"      gateway accepted {accepted:,} events, rejected {rejected:,}")
 
-    click.echo("[2/3] running the pipeline: landing → bronze → sessions → rollups → ClickHouse")
+    click.echo(
+        "[2/3] running the pipeline: landing → bronze → sessions → rollups → ClickHouse → dbt marts"
+    )
     sys.stdout.flush()
     if subprocess.call([sys.executable, "-m", "orchestration"]) != 0:
         click.echo("pipeline failed", err=True)
         raise SystemExit(1)
+    if settings.warehouse_models:
+        _print_mart_example()
     if no_serve:
         click.echo(
             f"\nDone. Serve it with `strata serve`; your API key is in {settings.home / 'demo.key'}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from cli.dbt import dbt
 from cli.demo import demo, generate
 from cli.keys import keys
 from cli.pipeline import pipeline
@@ -22,7 +23,7 @@ def main() -> None:
     """
 
 
-for command in (demo, generate, gateway, serve, pipeline, sites, keys):
+for command in (demo, generate, gateway, serve, pipeline, dbt, sites, keys):
     main.add_command(command)
 
 if __name__ == "__main__":

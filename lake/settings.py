@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
+import re
 import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -122,6 +123,12 @@ class Settings:
     vacuum_retention_hours: float = _setting(
         168.0, "Delta files no longer referenced are vacuumed after this long."
     )
+    clickhouse_cluster: str | None = _setting(
+        None,
+        "A ClickHouse server's cluster (from its `remote_servers`): tables are made "
+        "`ON CLUSTER`, replicated on every shard behind `Distributed` tables (see "
+        "docs/bi-tools.md). Unset: one server.",
+    )
     clickhouse_lock_timeout_seconds: float = _setting(
         60.0, "Embedded mode: how long a process waits for the chdb data path."
     )
@@ -129,6 +136,19 @@ class Settings:
         5.0,
         "Embedded mode: an idle process keeps the chdb engine open this long for its next "
         "query, unless another process asks.",
+    )
+    warehouse_models: bool = _setting(
+        True,
+        "`true`: every refresh ends with `dbt build` of the warehouse models (the marts) for "
+        "its days; `false` leaves them out of Dagster (and to `strata dbt build`).",
+    )
+    query_timeout_seconds: float = _setting(
+        10.0,
+        "A report or realtime query running longer is stopped and answered 504 (ClickHouse "
+        "`max_execution_time`, DuckDB interrupt).",
+    )
+    api_rate_limit_per_minute: int = _setting(
+        600, "Requests per minute each API key may make; past it the API answers 429."
     )
     hot_window_days: int = _setting(
         30, "Days the hot tier keeps raw `events` and `sessions` (ClickHouse TTL)."
@@ -153,6 +173,9 @@ class Settings:
             elif "home_default" in f.metadata:
                 values[f.name] = f.metadata["home_default"](home)
         values["home"] = home
+        cluster = values.get("clickhouse_cluster")
+        if cluster is not None and not re.fullmatch(r"[A-Za-z0-9_.-]{1,128}", cluster):
+            raise ValueError(f"{env_var('clickhouse_cluster')}: not a cluster name: {cluster!r}")
         return cls(**values)
 
     @property

@@ -1,8 +1,10 @@
 """Run the pipeline once from the command line, asset by asset, with progress output."""
 
+import contextlib
 import os
 import resource
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from dagster import AssetKey, DagsterInstance, materialize
@@ -12,10 +14,9 @@ from orchestration.definitions import defs
 from orchestration.defs.lake.bronze import BRONZE, new_landing_hours, unconsumed_landing_files
 from orchestration.defs.lake.refresh import pending_refreshes
 from orchestration.defs.partitions import pipeline_partitions, range_tags, span_tags
-from orchestration.defs.resources import RESOURCES
 from orchestration.lib.resources import LakeResource
 
-__all__ = ["REFRESH_STEPS", "run_pipeline"]
+__all__ = ["REFRESH_STEPS", "WAREHOUSE_STEP", "run_pipeline"]
 
 #: What a refresh rebuilds, in order: each step's name (as reported) and asset keys.
 REFRESH_STEPS: tuple[tuple[str, tuple[AssetKey, ...]], ...] = (
@@ -31,10 +32,28 @@ REFRESH_STEPS: tuple[tuple[str, tuple[AssetKey, ...]], ...] = (
     ),
 )
 
+#: The last refresh step: ``dbt build`` of every warehouse model (its keys come from the
+#: dbt manifest), reported as a count of models and dbt tests.
+WAREHOUSE_STEP = "warehouse/dbt build"
+
+
+@contextlib.contextmanager
+def _dbt_output(is_dbt: bool) -> Iterator[None]:
+    """dbt's own log lines (dagster-dbt re-prints each on stdout) go to
+    ``$STRATA_HOME/dbt/logs/refresh.log``; the step prints its summary instead."""
+    if not is_dbt:
+        yield
+        return
+    log = Settings.from_env().home / "dbt" / "logs" / "refresh.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "a") as out, contextlib.redirect_stdout(out):
+        yield
+
 
 def _step(
     instance: DagsterInstance,
     assets: list[Any],
+    resources: dict[str, Any],
     keys: tuple[AssetKey, ...],
     tags: dict[str, str],
     echo: bool,
@@ -44,16 +63,20 @@ def _step(
     Several keys (one load making several tables) report ``<table>_<figure>``.
     """
     level = "WARNING" if echo else "INFO"
-    result = materialize(
-        assets,
-        selection=list(keys),
-        resources=RESOURCES,
-        instance=instance,
-        tags=tags,
-        run_config={"loggers": {"console": {"config": {"log_level": level}}}},
-    )
+    with _dbt_output(len(keys) > 4):
+        result = materialize(
+            assets,
+            selection=list(keys),
+            resources=resources,
+            instance=instance,
+            tags=tags,
+            run_config={"loggers": {"console": {"config": {"log_level": level}}}},
+        )
     meta: dict = {}
-    for event in result.get_asset_materialization_events():
+    if len(keys) > 4:  # the dbt models: how many were built, not each one's metadata
+        built = result.get_asset_materialization_events()
+        meta["models"] = len({e.asset_key for e in built})
+    for event in result.get_asset_materialization_events() if len(keys) <= 4 else ():
         mat = event.event_specific_data.materialization  # type: ignore[union-attr]
         prefix = f"{mat.asset_key.path[-1]}_" if len(keys) > 1 else ""
         for k, v in mat.metadata.items():
@@ -80,6 +103,7 @@ _ADDITIVE = {
     "rollup_daily_rows",
     "events_rows",
     "sessions_rows",
+    "models",
 }
 
 
@@ -124,7 +148,7 @@ def run_pipeline(echo: bool = True) -> dict[str, dict]:
         if echo:
             print(f"{label} {name} ...", flush=True)
         started = time.perf_counter()
-        meta = _step(instance, assets, keys, tags, echo)
+        meta = _step(instance, assets, resources, keys, tags, echo)
         seconds = time.perf_counter() - started
         if echo:
             shown = [f"{k}={v}" for k, v in meta.items() if k[0] != "_" and "\n" not in str(v)]
@@ -135,9 +159,16 @@ def run_pipeline(echo: bool = True) -> dict[str, dict]:
             print(f"      done in {seconds:.1f}s  {', '.join(shown)}", flush=True)
         _merge(report, name, meta, seconds)
 
-    assets = list(defs().assets or [])
+    definitions = defs()
+    assets = list(definitions.assets or [])
+    resources = dict(definitions.resources or {})
+    settings = Settings.from_env()
+    steps = REFRESH_STEPS
+    if settings.warehouse_models:
+        dbt_models = next(a for a in assets if a.node_def.name == "warehouse_models")
+        steps = (*steps, (WAREHOUSE_STEP, tuple(sorted(dbt_models.keys))))
     lake = LakeResource()
-    parts = pipeline_partitions(Settings.from_env().partitions_start)
+    parts = pipeline_partitions(settings.partitions_start)
     hours = new_landing_hours(unconsumed_landing_files(lake))
     if hours:
         run(BRONZE.to_user_string(), (BRONZE,), span_tags(hours), "[bronze]")
@@ -148,7 +179,7 @@ def run_pipeline(echo: bool = True) -> dict[str, dict]:
         print("every partition is up to date with bronze", flush=True)
     for i, refresh in enumerate(refreshes, 1):
         label = f"[{i}/{len(refreshes)}: {refresh.first}..{refresh.last}]"
-        for name, keys in REFRESH_STEPS:
+        for name, keys in steps:
             run(name, keys, range_tags(refresh), label)
     _finish(report)
     return report

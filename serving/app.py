@@ -13,9 +13,11 @@ from fastapi.responses import JSONResponse
 from lake.catalog import MetadataStore
 from lake.hot_tier import HotTierBusyError
 from lake.settings import Settings
+from serving.analyses.realtime import RecentEvents
 from serving.auth import ApiKeyMiddleware
-from serving.backends import ClickHouseBackend
-from serving.routes import query
+from serving.backends import ClickHouseBackend, DuckDBBackend, QueryTimeoutError, Tiers
+from serving.ratelimit import KeyRateLimiter
+from serving.routes import keys, query, realtime
 
 __all__ = ["create_app"]
 
@@ -35,9 +37,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Strata query API", version="1", lifespan=lifespan)
     app.state.settings = settings
     app.state.metadata = MetadataStore(settings.metadata_url)
-    app.state.backend = hot
+    app.state.backend = Tiers(hot, DuckDBBackend(settings), settings.hot_window_days)
+    app.state.recent = RecentEvents(settings)
     app.include_router(query.router)
-    app.add_middleware(ApiKeyMiddleware, store=app.state.metadata)
+    app.include_router(realtime.router)
+    app.include_router(keys.router)
+    limiter = KeyRateLimiter(settings.api_rate_limit_per_minute)
+    app.add_middleware(ApiKeyMiddleware, store=app.state.metadata, limiter=limiter)
     app.openapi = lambda: _openapi_without_422(app)  # type: ignore[method-assign]
 
     @app.exception_handler(RequestValidationError)
@@ -54,6 +60,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             status_code=503,
             headers={"Retry-After": "2"},
         )
+
+    @app.exception_handler(QueryTimeoutError)
+    async def timed_out(request: Request, exc: QueryTimeoutError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=504)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

@@ -25,6 +25,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: _error("No API key, or an unknown one (`Authorization: Bearer <key>`)."),
     403: _error("The key may not read this site."),
     404: _error("Unknown site."),
+    429: _error("Too many requests with this key; retry after `Retry-After` seconds."),
     503: _error("The hot tier is busy (embedded mode); retry after `Retry-After` seconds."),
     504: _error("The query took longer than the time limit."),
 }

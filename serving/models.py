@@ -8,16 +8,20 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, Field, field_validator
 
-from serving.semantic import DIMENSIONS, FILTERABLE, METRICS
+from serving.semantic import DIMENSIONS, FILTERABLE, METRICS, PROPERTY_KEY, PROPERTY_PREFIX
 
 __all__ = [
     "FIRST_DATE",
     "LAST_DATE",
     "DateRange",
     "FilterItem",
+    "KeyInfo",
+    "MinuteCount",
     "OrderBy",
     "QueryRequest",
     "QueryResponse",
+    "RealtimeResponse",
+    "TopPage",
 ]
 
 #: Reports cover dates in this range (the gateway accepts event times 2000–2100).
@@ -68,20 +72,68 @@ class OrderBy(BaseModel):
     direction: Literal["asc", "desc"] = "desc"
 
 
+def _names_or_property(names: list[str]) -> dict:
+    """JSON schema of a field that is a listed name or ``properties.<key>``."""
+    return {
+        "anyOf": [
+            {"type": "string", "enum": names},
+            {"type": "string", "pattern": f"^{re.escape(PROPERTY_PREFIX)}{PROPERTY_KEY}$"},
+        ]
+    }
+
+
 class FilterItem(BaseModel):
     """One condition of the list form of ``filters``."""
 
     field: str = Field(
-        description="A dimension to filter on.", json_schema_extra={"enum": list(FILTERABLE)}
+        description="A dimension to filter on, or a custom property `properties.<key>`.",
+        json_schema_extra=_names_or_property(list(FILTERABLE)),
     )
-    op: Literal["eq", "neq", "in", "not_in", "contains", "not_contains", "starts_with", "regex"]
-    value: str | list[str] = Field(
-        description="A string; a list for `in`/`not_in`; an RE2 pattern for `regex`."
+    op: Literal[
+        "eq",
+        "neq",
+        "in",
+        "not_in",
+        "contains",
+        "not_contains",
+        "starts_with",
+        "regex",
+        "gt",
+        "gte",
+        "lt",
+        "lte",
+    ]
+    value: str | float | list[str] = Field(
+        description="A string; a list for `in`/`not_in`; an RE2 pattern for `regex`; a "
+        "number for `gt`/`gte`/`lt`/`lte` (on `properties.<key>` only)."
     )
 
 
 class QueryRequest(BaseModel):
     """A custom report request (shape of the reference design's ``/api/v1/query``)."""
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "tracking_id": "ST-DEMO",
+                    "date_range": {"start": "2026-11-16", "end": "2026-11-22"},
+                    "metrics": ["pageviews", "visitors", "bounce_rate"],
+                    "dimensions": ["date", "device"],
+                    "filters": {"country": "US"},
+                    "order_by": [{"field": "pageviews", "direction": "desc"}],
+                    "limit": 100,
+                },
+                {
+                    "tracking_id": "ST-DEMO",
+                    "metrics": ["events", "visitors"],
+                    "dimensions": ["properties.plan"],
+                    "filters": [{"field": "properties.seats", "op": "gte", "value": 5}],
+                    "compare": "previous_period",
+                },
+            ]
+        }
+    }
 
     tracking_id: str = Field(description="The site, e.g. `ST-DEMO`; the key must be its key.")
     date_range: DateRange | None = Field(
@@ -94,8 +146,9 @@ class QueryRequest(BaseModel):
     )
     dimensions: list[str] = Field(
         default_factory=list,
-        description="What to group by; none gives one totals row.",
-        json_schema_extra={"items": {"type": "string", "enum": list(DIMENSIONS)}},
+        description="What to group by; none gives one totals row. `properties.<key>` groups "
+        "by a custom property.",
+        json_schema_extra={"items": _names_or_property(list(DIMENSIONS))},
     )
     filters: dict[str, str | list[str]] | list[FilterItem] = Field(
         default_factory=dict,
@@ -119,11 +172,12 @@ class QueryRequest(BaseModel):
     ) -> dict[str, str | list[str]] | list[FilterItem]:
         items = value.values() if isinstance(value, dict) else [f.value for f in value]
         for values in items:
-            for item in [values] if isinstance(values, str) else values:
-                _text(item)
+            for item in values if isinstance(values, list) else [values]:
+                if isinstance(item, str):
+                    _text(item)
         return value
 
-    def filter_list(self) -> list[tuple[str, str, tuple[str, ...]]]:
+    def filter_list(self) -> list[tuple[str, str, tuple[str | float, ...]]]:
         """Both forms as ``(field, op, values)``: the short form means ``eq``/``in``."""
         if isinstance(self.filters, dict):
             return [
@@ -131,13 +185,36 @@ class QueryRequest(BaseModel):
                 for k, v in self.filters.items()
             ]
         return [
-            (f.field, f.op, (f.value,) if isinstance(f.value, str) else tuple(f.value))
+            (f.field, f.op, tuple(f.value) if isinstance(f.value, list) else (f.value,))
             for f in self.filters
         ]
 
 
 class QueryResponse(BaseModel):
     """A report: one row per combination of the requested dimensions."""
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "query_id": "q_3f9a1c2b7d4e",
+                    "rows": [
+                        {
+                            "date": "2026-11-16",
+                            "device": "desktop",
+                            "pageviews": 1834,
+                            "visitors": 512,
+                            "bounce_rate": 0.41,
+                        }
+                    ],
+                    "total_rows": 14,
+                    "is_sampled": False,
+                    "execution_time_ms": 12.4,
+                    "source": "clickhouse.rollup_daily",
+                }
+            ]
+        }
+    }
 
     query_id: str = Field(description="Id of this answer, for support requests.")
     rows: list[dict[str, Any]] = Field(
@@ -153,3 +230,81 @@ class QueryResponse(BaseModel):
     source: str = Field(
         description="The tier and table that answered, e.g. `clickhouse.rollup_daily`."
     )
+
+
+class MinuteCount(BaseModel):
+    """Events of one minute."""
+
+    minute: str = Field(description="Start of the minute, UTC, ISO 8601 (`…T10:29:00Z`).")
+    events: int
+
+
+class TopPage(BaseModel):
+    """A page viewed in the last 30 minutes."""
+
+    url: str = Field(description="Page path.")
+    active_users: int = Field(description="Visitors who viewed it in the last 30 minutes.")
+    pageviews: int = Field(description="Its page views in the last 30 minutes.")
+
+
+class RealtimeResponse(BaseModel):
+    """Who is on a site right now (people only: bots and engagement records left out)."""
+
+    tracking_id: str
+    timestamp: str = Field(description="When this was computed, UTC, ISO 8601.")
+    active_users: int = Field(description="Visitors with an event in the last 5 minutes.")
+    active_sessions: int = Field(description="Sessions with an event in the last 5 minutes.")
+    events_per_minute: list[MinuteCount] = Field(
+        description="Events in each of the last 30 minutes, oldest first (the current, "
+        "unfinished minute last)."
+    )
+    top_pages: list[TopPage] = Field(description="Up to 10 pages, by visitors.")
+    traffic_sources: dict[str, int] = Field(
+        description="Visitors of the last 30 minutes by default channel group."
+    )
+    devices: dict[str, int] = Field(description="Visitors of the last 30 minutes by device.")
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "tracking_id": "ST-DEMO",
+                    "timestamp": "2026-11-23T10:30:00.000Z",
+                    "active_users": 12,
+                    "active_sessions": 12,
+                    "events_per_minute": [{"minute": "2026-11-23T10:30:00Z", "events": 7}],
+                    "top_pages": [{"url": "/pricing", "active_users": 4, "pageviews": 5}],
+                    "traffic_sources": {"Direct": 6, "Organic Search": 4},
+                    "devices": {"desktop": 8, "mobile": 4},
+                }
+            ]
+        }
+    }
+
+
+class KeyInfo(BaseModel):
+    """An API key's id and metadata (the key itself is shown once, when created)."""
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "key_id": "9c1e0b7a4f2d",
+                    "name": "dashboard",
+                    "sites": ["ST-DEMO"],
+                    "scopes": ["read"],
+                    "created_at": "2026-11-23T10:00:00Z",
+                    "expires_at": None,
+                    "revoked_at": None,
+                }
+            ]
+        }
+    }
+
+    key_id: str = Field(description="Public id of the key (`strata keys revoke KEY_ID`).")
+    name: str | None = None
+    sites: list[str] = Field(description="Sites the key may use.")
+    scopes: list[str] = Field(description="`read` (reports) and/or `admin`.")
+    created_at: dt.datetime | None = None
+    expires_at: dt.datetime | None = Field(default=None, description="None: never expires.")
+    revoked_at: dt.datetime | None = Field(default=None, description="None: not revoked.")

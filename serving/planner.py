@@ -1,30 +1,120 @@
-"""Which table answers a report (and nothing else: dialects write the SQL)."""
+"""Which tier and table answer a report (and nothing else: dialects write the SQL).
+
+Table: the rollups answer what they hold (their dimensions and measures); anything
+else — custom properties, event names and types, entry/exit pages, referrers, regions
+and cities — goes to the raw ``events`` or ``sessions`` table that has it.  Tier: a
+range inside the hot window (``STRATA_HOT_WINDOW_DAYS``) is answered by ClickHouse;
+any range reaching further back is answered whole by DuckDB over the lake, which holds
+every day — so a range spanning both tiers is merged on one engine, never by adding
+distinct counts from two.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
-from serving.reports import ReportQuery
-from serving.semantic import DIMENSIONS
+from serving.reports import ReportError, ReportQuery, is_property
+from serving.semantic import (
+    DIMENSIONS,
+    MEASURES,
+    METRICS,
+    RAW_COLUMNS,
+    RAW_DIMENSIONS,
+    RAW_MEASURES,
+    RAW_TIME,
+)
 
-__all__ = ["Plan", "plan_report"]
+__all__ = ["Plan", "Tier", "plan_report"]
+
+Tier = Literal["hot", "cold"]
+Table = Literal["rollup_daily", "rollup_hourly", "events", "sessions"]
 
 
 @dataclass(frozen=True)
 class Plan:
-    """The table that answers a report, and how its rows are keyed in time."""
+    """The tier and table that answer a report, and how its rows are keyed in time."""
 
-    table: Literal["rollup_daily", "rollup_hourly"]
+    table: Table
+    tier: Tier = "hot"
 
     @property
-    def time_grain(self) -> Literal["date", "hour"]:
-        """``date``: rows are site-local days; ``hour``: rows are UTC hours."""
+    def is_raw(self) -> bool:
+        """True for the raw ``events``/``sessions`` tables (one row per event/session)."""
+        return self.table in RAW_TIME
+
+    @property
+    def time_grain(self) -> Literal["date", "hour", "moment"]:
+        """``date``: rows are site-local days; ``hour``: UTC hours; ``moment``: raw rows
+        with their own UTC time (``time_column``)."""
+        if self.is_raw:
+            return "moment"
+        return "hour" if self.table == "rollup_hourly" else "date"
+
+    @property
+    def time_column(self) -> str:
+        """The column a row's time is in (``date``, ``hour``, ``event_at``, ``started_at``)."""
+        if self.is_raw:
+            return RAW_TIME[self.table][0]
         return "hour" if self.table == "rollup_hourly" else "date"
 
 
-def plan_report(query: ReportQuery) -> Plan:
-    """Hourly questions go to ``rollup_hourly`` (UTC hours, shown in the site's zone);
-    everything else to ``rollup_daily`` (already in the site's zone)."""
-    hourly = any(DIMENSIONS[d].time == "hour" for d in query.dimensions)
-    return Plan("rollup_hourly" if hourly else "rollup_daily")
+def _fields(query: ReportQuery) -> list[str]:
+    dims = [d for d in query.dimensions if is_property(d) or DIMENSIONS[d].time is None]
+    return dims + [f.field for f in query.filters if f.field not in dims]
+
+
+def _measures_of(metric: str) -> set[str]:
+    """The measures one metric needs (its numerator, and denominator if a ratio)."""
+    found = METRICS[metric]
+    return {found.numerator, found.denominator or found.numerator}
+
+
+def _measures(query: ReportQuery) -> set[str]:
+    return set().union(*(_measures_of(m) for m in query.metrics))
+
+
+def _has(table: str, field: str) -> bool:
+    """Raw ``table`` groups by ``field`` (custom properties live on events)."""
+    return (is_property(field) and table == "events") or field in RAW_COLUMNS[table]
+
+
+def _raw_table(query: ReportQuery, fields: list[str], measures: set[str]) -> Table:
+    """The raw table that has every field and measure, or a 400 naming what clashes."""
+    for table in ("events", "sessions"):
+        if all(_has(table, f) for f in fields) and measures <= RAW_MEASURES[table].keys():
+            return table  # type: ignore[return-value]
+    raw = [f for f in fields if is_property(f) or f in RAW_DIMENSIONS]
+    table = next((t for t in ("events", "sessions") if all(_has(t, f) for f in raw)), None)
+    if table is None:
+        raise ReportError(
+            f"{', '.join(map(repr, raw))} cannot be combined: some are event attributes "
+            "(event_type, event_name, region, city, properties.<key>), others session "
+            "attributes (entry_page, exit_page, referrer_host)"
+        )
+    # every rollup dimension is on both raw tables: only the measures can be missing
+    available = RAW_MEASURES[table].keys()
+    answerable = [m for m in METRICS if _measures_of(m) <= available]
+    missing = [m for m in query.metrics if not _measures_of(m) <= available]
+    raise ReportError(
+        f"metric {', '.join(map(repr, missing))} is not available with "
+        f"{', '.join(map(repr, raw))} ({table} answer: {', '.join(answerable)})"
+    )
+
+
+def plan_report(query: ReportQuery, hot_from: dt.date | None = None) -> Plan:
+    """The table (smallest that has every field and measure) and the tier: ``hot`` when
+    the range starts on or after ``hot_from`` (or no window is given), else ``cold``.
+
+    Hourly questions on the rollups go to ``rollup_hourly`` (UTC hours, shown in the
+    site's zone); other rollup questions to ``rollup_daily`` (already in the site's zone).
+    """
+    tier: Tier = "hot" if hot_from is None or query.start >= hot_from else "cold"
+    fields, measures = _fields(query), _measures(query)
+    if all(f in DIMENSIONS and f not in RAW_DIMENSIONS for f in fields) and all(
+        m in MEASURES for m in measures
+    ):
+        hourly = any(d in DIMENSIONS and DIMENSIONS[d].time == "hour" for d in query.dimensions)
+        return Plan("rollup_hourly" if hourly else "rollup_daily", tier)
+    return Plan(_raw_table(query, fields, measures), tier)

@@ -7,13 +7,21 @@ table, a dialect renders it, a backend runs it.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 import re2
 
-from serving.semantic import DIMENSIONS, FILTER_OPS, FILTERABLE, METRICS
+from serving.semantic import (
+    DIMENSIONS,
+    FILTER_OPS,
+    FILTERABLE,
+    METRICS,
+    PROPERTY_KEY,
+    PROPERTY_PREFIX,
+)
 
-__all__ = ["Filter", "ReportError", "ReportQuery", "report_query"]
+__all__ = ["Filter", "ReportError", "ReportQuery", "is_property", "report_query"]
 
 
 _RE2_OPTIONS = re2.Options()
@@ -30,7 +38,7 @@ class Filter:
 
     field: str
     op: str
-    values: tuple[str, ...]
+    values: tuple[str | float, ...]
 
 
 @dataclass(frozen=True)
@@ -49,11 +57,25 @@ class ReportQuery:
     offset: int = 0
 
 
-def _check(names: list[str], allowed: tuple[str, ...] | dict, kind: str) -> None:
-    unknown = [n for n in names if n not in allowed]
+def is_property(name: str) -> bool:
+    """``properties.<key>``: a custom property as a dimension or filter field."""
+    return name.startswith(PROPERTY_PREFIX)
+
+
+def _check(
+    names: list[str], allowed: tuple[str, ...] | dict, kind: str, properties: bool = False
+) -> None:
+    for name in names:
+        key = name[len(PROPERTY_PREFIX) :]
+        if properties and is_property(name) and not re.fullmatch(PROPERTY_KEY, key):
+            raise ReportError(
+                f"{kind} {name!r}: a property key is 1-128 letters, digits or _ . : $ -"
+            )
+    unknown = [n for n in names if n not in allowed and not (properties and is_property(n))]
     if unknown:
+        extra = ", properties.<key>" if properties else ""
         raise ReportError(
-            f"unknown {kind} {', '.join(map(repr, unknown))}; allowed: {', '.join(allowed)}"
+            f"unknown {kind} {', '.join(map(repr, unknown))}; allowed: {', '.join(allowed)}{extra}"
         )
     if len(set(names)) != len(names):
         raise ReportError(f"{kind} listed twice")
@@ -78,16 +100,26 @@ def report_query(
     first dimension is time (then in time order).
     """
     _check(metrics, METRICS, "metric")
-    _check(dimensions, DIMENSIONS, "dimension")
+    _check(dimensions, DIMENSIONS, "dimension", properties=True)
     for f in filters:
-        _check([f.field], FILTERABLE, "filter dimension")
+        _check([f.field], FILTERABLE, "filter dimension", properties=True)
         if f.op not in FILTER_OPS:
             raise ReportError(f"unknown filter op {f.op!r}; allowed: {', '.join(FILTER_OPS)}")
-        if FILTER_OPS[f.op] == "one" and len(f.values) != 1:
+        takes = FILTER_OPS[f.op]
+        if takes == "number":
+            if not is_property(f.field):
+                raise ReportError(
+                    f"filter op {f.op!r} compares numbers: only properties.<key> fields"
+                )
+            if len(f.values) != 1 or not isinstance(f.values[0], int | float):
+                raise ReportError(f"filter op {f.op!r} on {f.field!r} takes one number")
+        elif any(not isinstance(v, str) for v in f.values):
+            raise ReportError(f"filter op {f.op!r} on {f.field!r} takes strings")
+        if takes == "one" and len(f.values) != 1:
             raise ReportError(f"filter op {f.op!r} on {f.field!r} takes one string value")
         if f.op == "regex":
             try:
-                re2.compile(f.values[0], _RE2_OPTIONS)
+                re2.compile(str(f.values[0]), _RE2_OPTIONS)
             except re2.error:
                 raise ReportError(
                     f"filter regex {f.values[0]!r} is not valid (RE2 syntax)"
@@ -99,7 +131,12 @@ def report_query(
     if end < start:
         raise ReportError("date_range.end is before date_range.start")
     order = list(order_by)
-    if not order and dimensions and DIMENSIONS[dimensions[0]].time is None:
+    first_is_time = (
+        bool(dimensions)
+        and dimensions[0] in DIMENSIONS
+        and (DIMENSIONS[dimensions[0]].time is not None)
+    )
+    if not order and dimensions and not first_is_time:
         order = [(metrics[0], "desc")]
     return ReportQuery(
         tracking_id=tracking_id,

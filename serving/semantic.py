@@ -20,6 +20,13 @@ __all__ = [
     "FILTER_OPS",
     "MEASURES",
     "METRICS",
+    "PROPERTY_KEY",
+    "PROPERTY_PREFIX",
+    "RAW_COLUMNS",
+    "RAW_DIMENSIONS",
+    "RAW_MEASURES",
+    "RAW_ROWS",
+    "RAW_TIME",
     "Dimension",
     "Measure",
     "Metric",
@@ -133,8 +140,79 @@ DIMENSIONS: dict[str, Dimension] = {
     **{name: Dimension(column=name) for name in _COLUMNS},
 }
 
+#: Dimensions only the raw tables answer (the planner sends these to ``events`` or
+#: ``sessions``); ``properties.<key>`` (a custom property) is one too.
+RAW_DIMENSIONS: dict[str, str] = {
+    "entry_page": "Path of the session's first page view (sessions).",
+    "exit_page": "Path of the session's last page view (sessions).",
+    "referrer_host": "External referrer host of the session's first event (sessions).",
+    "event_type": "pageview, event, click, purchase … (events).",
+    "event_name": "Name of a custom event (events).",
+    "region": "Region of the IP, with a MaxMind City database (events).",
+    "city": "City of the IP, with a MaxMind City database (events).",
+}
+DIMENSIONS.update(
+    {name: Dimension(column=name, description=text) for name, text in RAW_DIMENSIONS.items()}
+)
+
+#: A custom property as a dimension or filter field: ``properties.<key>``.
+PROPERTY_PREFIX = "properties."
+#: The keys a ``properties.<key>`` field may name (bound as a parameter all the same).
+PROPERTY_KEY = r"[A-Za-z0-9_$][A-Za-z0-9_.:$-]{0,127}"
+
 #: Dimensions a filter may name (time is chosen with the date range).
-FILTERABLE: tuple[str, ...] = _COLUMNS
+FILTERABLE: tuple[str, ...] = (*_COLUMNS, *RAW_DIMENSIONS)
+
+#: What each raw table groups by: dimension -> its column there.  ``events`` holds each
+#: event's own attributes; ``sessions`` a session's (its first event's), on the day it
+#: started, with ``page_path`` meaning the entry page as in the rollups.
+RAW_COLUMNS: dict[str, dict[str, str]] = {
+    "events": {
+        **{c: c for c in _COLUMNS},
+        **{c: c for c in ("event_type", "event_name", "region", "city")},
+    },
+    "sessions": {
+        **{c: c for c in _COLUMNS if c != "page_path"},
+        "page_path": "entry_page",
+        **{c: c for c in ("entry_page", "exit_page", "referrer_host")},
+    },
+}
+
+#: Rows of a raw table that reports count: people, and no engagement records.
+RAW_ROWS: dict[str, str] = {
+    "events": "NOT is_bot AND event_type != 'engagement'",
+    "sessions": "NOT is_bot",
+}
+
+_ORDER = "event_type IN ('purchase', 'transaction')"
+
+#: The measures each raw table answers, as portable SQL over its rows (distinct
+#: visitors are exact here: the rows are the raw ones).
+RAW_MEASURES: dict[str, dict[str, str]] = {
+    "events": {
+        "pageviews": "sum(CASE WHEN event_type = 'pageview' THEN 1 ELSE 0 END)",
+        "events": "count(*)",
+        "visitors": "count(DISTINCT client_id)",
+        "revenue": f"sum(CASE WHEN {_ORDER} THEN coalesce(revenue_amount, 0) ELSE 0 END)",
+        "orders": f"sum(CASE WHEN {_ORDER} THEN 1 ELSE 0 END)",
+    },
+    "sessions": {
+        "sessions": "count(*)",
+        "bounces": "sum(CASE WHEN is_bounce THEN 1 ELSE 0 END)",
+        "session_seconds": "sum(duration_s)",
+        "visitors": "count(DISTINCT client_id)",
+        "pageviews": "sum(count_pageviews)",
+        "events": "sum(count_events)",
+        "converted_sessions": "sum(CASE WHEN is_converted THEN 1 ELSE 0 END)",
+        "revenue": "sum(coalesce(revenue, 0))",
+    },
+}
+
+#: (time column, partition date column) of each raw table.
+RAW_TIME: dict[str, tuple[str, str]] = {
+    "events": ("event_at", "event_date"),
+    "sessions": ("started_at", "session_date"),
+}
 
 #: Filter operators on string dimensions: op -> how many values it takes ("one"/"many").
 FILTER_OPS: dict[str, str] = {
@@ -146,4 +224,8 @@ FILTER_OPS: dict[str, str] = {
     "not_contains": "one",
     "starts_with": "one",
     "regex": "one",
+    "gt": "number",
+    "gte": "number",
+    "lt": "number",
+    "lte": "number",
 }

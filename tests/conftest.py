@@ -42,6 +42,10 @@ def make_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tz: str = "UTC", *
             monkeypatch.delenv(name)
     monkeypatch.setenv("STRATA_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("STRATA_CLICKHOUSE_LOCK_TIMEOUT_SECONDS", "120")
+    # dbt adds ~20 s to a refresh: only the warehouse tests build the marts
+    monkeypatch.setenv("STRATA_WAREHOUSE_MODELS", "false")
+    # tests replay fixed past dates: the hot tier holds them unless a test says otherwise
+    monkeypatch.setenv("STRATA_HOT_WINDOW_DAYS", "3650")
     for name, value in extra.items():
         monkeypatch.setenv(name, value)
     settings = Settings.from_env()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 IPHONE_UA = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "
     "(KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1"
@@ -30,6 +32,21 @@ def day_event(client: str, time: str, kind: str, path: str, **extra: object) -> 
         "client_id": client,
         "event_type": kind,
         "timestamp": f"2026-03-01T{time}Z",
+        "page": {"url": f"https://shop.example{path}"},
+        "context": {"user_agent": FIREFOX_UA, "ip": "3.0.0.7"},
+        **extra,
+    }
+
+
+def event_at(client: str, at: dt.datetime | dt.date, kind: str, path: str, **extra: object) -> dict:
+    """A desktop Firefox event of site ST-TEST at moment ``at`` (a date: its noon UTC)."""
+    if not isinstance(at, dt.datetime):
+        at = dt.datetime.combine(at, dt.time(12), dt.UTC)
+    return {
+        "tracking_id": "ST-TEST",
+        "client_id": client,
+        "event_type": kind,
+        "timestamp": at.isoformat().replace("+00:00", "Z"),
         "page": {"url": f"https://shop.example{path}"},
         "context": {"user_agent": FIREFOX_UA, "ip": "3.0.0.7"},
         **extra,

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from lake.catalog.store import MetadataStore, Site, SiteError
+from lake.catalog.schema import HEAD, migrate
+from lake.catalog.store import KEY_SCOPES, ApiKey, MetadataStore, Site, SiteError
 
 __all__ = [
+    "HEAD",
+    "KEY_SCOPES",
+    "ApiKey",
     "MetadataStore",
     "Site",
     "SiteError",
+    "migrate",
 ]

@@ -6,6 +6,7 @@ key may read which site) both need it and never import each other.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import secrets
@@ -14,30 +15,12 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-__all__ = ["MetadataStore", "Site", "SiteError"]
+from lake.catalog.schema import api_key_sites_table, api_keys_table, migrate, sites_table
 
-_meta = sa.MetaData()
+__all__ = ["KEY_SCOPES", "ApiKey", "MetadataStore", "Site", "SiteError"]
 
-sites_table = sa.Table(
-    "sites",
-    _meta,
-    sa.Column("tracking_id", sa.String(64), primary_key=True),
-    sa.Column("domains", sa.Text, nullable=False, default=""),
-    sa.Column("timezone", sa.String(64), nullable=False, default="UTC"),
-    sa.Column("rate_limit_eps", sa.Integer, nullable=True),
-    sa.Column("store_raw_ip", sa.Boolean, nullable=False, default=False, server_default="0"),
-    sa.Column("session_timeout_minutes", sa.Integer, nullable=True),
-    sa.Column("allowed_lateness_hours", sa.Float, nullable=True),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-)
-
-api_keys_table = sa.Table(
-    "api_keys",
-    _meta,
-    sa.Column("key_hash", sa.String(64), primary_key=True),
-    sa.Column("tracking_id", sa.String(64), sa.ForeignKey("sites.tracking_id"), nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-)
+#: What a key may do: ``read`` reports of its sites; ``admin`` also manage them.
+KEY_SCOPES = ("read", "admin")
 
 
 class SiteError(ValueError):
@@ -74,22 +57,7 @@ class MetadataStore:
         # them (thread pools, Dagster); SQLAlchemy never shares one between threads.
         connect_args = {"check_same_thread": False} if url.startswith("sqlite") else {}
         self.engine = sa.create_engine(url, connect_args=connect_args)
-        _meta.create_all(self.engine)
-        self._upgrade()
-
-    def _upgrade(self) -> None:
-        """Add columns newer than the database (create_all only creates missing tables)."""
-        have = {c["name"] for c in sa.inspect(self.engine).get_columns("sites")}
-        added = {
-            "rate_limit_eps": "INTEGER",
-            "store_raw_ip": "BOOLEAN NOT NULL DEFAULT FALSE",
-            "session_timeout_minutes": "INTEGER",
-            "allowed_lateness_hours": "FLOAT",
-        }
-        with self.engine.begin() as conn:
-            for column, ddl in added.items():
-                if column not in have:
-                    conn.execute(sa.text(f"ALTER TABLE sites ADD COLUMN {column} {ddl}"))
+        migrate(self.engine)
 
     def add_site(
         self,
@@ -163,28 +131,120 @@ class MetadataStore:
             for r in rows
         }
 
-    def create_key(self, tracking_id: str) -> str:
-        """Issue a new API key for one site; only its hash is stored, so show it once."""
-        if tracking_id not in self.sites():
-            raise SiteError(f"unknown site {tracking_id!r}")
+    def create_key(
+        self,
+        sites: str | list[str],
+        *,
+        scopes: tuple[str, ...] = ("read",),
+        expires_at: dt.datetime | None = None,
+        name: str | None = None,
+    ) -> str:
+        """Issue a new API key for one site or several; only its hash is stored, so show
+        it once.  ``scopes``: ``read`` (reports) and/or ``admin``; ``expires_at``: when it
+        stops working (None: never)."""
+        tracking_ids = [sites] if isinstance(sites, str) else list(dict.fromkeys(sites))
+        known = self.sites()
+        unknown = [t for t in tracking_ids if t not in known]
+        if not tracking_ids or unknown:
+            raise SiteError(f"unknown site {', '.join(map(repr, unknown)) or '(none given)'}")
+        bad = [s for s in scopes if s not in KEY_SCOPES]
+        if bad or not scopes:
+            raise SiteError(f"unknown scope {bad!r}; allowed: {', '.join(KEY_SCOPES)}")
+        if expires_at is not None and expires_at.tzinfo is None:
+            raise SiteError("expires_at needs a time zone")
         key = "sk_" + secrets.token_urlsafe(24)
+        key_hash = _hash_key(key)
         with self.engine.begin() as conn:
             conn.execute(
                 api_keys_table.insert(),
                 {
-                    "key_hash": _hash_key(key),
-                    "tracking_id": tracking_id,
+                    "key_hash": key_hash,
+                    "key_id": key_hash[:12],
+                    "tracking_id": tracking_ids[0],
+                    "name": name,
+                    "scopes": ",".join(s for s in KEY_SCOPES if s in scopes),
+                    "expires_at": expires_at,
                     "created_at": dt.datetime.now(dt.UTC),
                 },
             )
+            conn.execute(
+                api_key_sites_table.insert(),
+                [{"key_hash": key_hash, "tracking_id": t} for t in tracking_ids],
+            )
         return key
 
-    def site_for_key(self, key: str) -> str | None:
-        """The tracking id a key may read, or None for an unknown key."""
+    def _keys(self, where: sa.ColumnElement[bool] | None = None) -> list[ApiKey]:
+        query = sa.select(api_keys_table, api_key_sites_table.c.tracking_id.label("site")).join(
+            api_key_sites_table, api_key_sites_table.c.key_hash == api_keys_table.c.key_hash
+        )
+        if where is not None:
+            query = query.where(where)
         with self.engine.connect() as conn:
-            row = conn.execute(
-                sa.select(api_keys_table.c.tracking_id).where(
-                    api_keys_table.c.key_hash == _hash_key(key)
+            rows = conn.execute(query.order_by(api_keys_table.c.created_at)).mappings().all()
+        keys: dict[str, ApiKey] = {}
+        for r in rows:
+            found = keys.get(r["key_hash"])
+            if found is None:
+                keys[r["key_hash"]] = ApiKey(
+                    r["key_id"],
+                    r["name"],
+                    (r["site"],),
+                    tuple(r["scopes"].split(",")),
+                    _aware(r["created_at"]),
+                    _aware(r["expires_at"]),
+                    _aware(r["revoked_at"]),
                 )
-            ).first()
-        return row[0] if row else None
+            else:
+                keys[r["key_hash"]] = dataclasses.replace(found, sites=(*found.sites, r["site"]))
+        return list(keys.values())
+
+    def key(self, key: str) -> ApiKey | None:
+        """What ``key`` may do, or None when it is unknown, revoked or expired."""
+        found = self._keys(api_keys_table.c.key_hash == _hash_key(key))
+        if not found or not found[0].is_valid(dt.datetime.now(dt.UTC)):
+            return None
+        return found[0]
+
+    def list_keys(self) -> list[ApiKey]:
+        """Every key ever issued (never the key itself), oldest first."""
+        return self._keys()
+
+    def revoke_key(self, key_id: str) -> bool:
+        """Revoke the key with this id (it stops working at once); False if unknown."""
+        with self.engine.begin() as conn:
+            done = conn.execute(
+                api_keys_table.update()
+                .where(api_keys_table.c.key_id == key_id)
+                .where(api_keys_table.c.revoked_at.is_(None))
+                .values(revoked_at=dt.datetime.now(dt.UTC))
+            )
+        return done.rowcount > 0
+
+    def site_for_key(self, key: str) -> str | None:
+        """The (first) tracking id a valid key may read, or None."""
+        found = self.key(key)
+        return found.sites[0] if found else None
+
+
+def _aware(moment: dt.datetime | None) -> dt.datetime | None:
+    """SQLite returns naive datetimes; every stored moment is UTC."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    """An issued API key (its id, never the key): sites, scopes, expiry, revocation."""
+
+    key_id: str
+    name: str | None
+    sites: tuple[str, ...]
+    scopes: tuple[str, ...]
+    created_at: dt.datetime | None
+    expires_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+
+    def is_valid(self, now: dt.datetime) -> bool:
+        """Neither revoked nor expired at ``now``."""
+        return self.revoked_at is None and (self.expires_at is None or now < self.expires_at)

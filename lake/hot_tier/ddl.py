@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pyarrow as pa
@@ -11,11 +12,14 @@ from lake.transforms.rollups import ADDED_MEASURES
 
 __all__ = [
     "DISTINCT_USERS_MERGE",
+    "DISTRIBUTED_SYNC",
     "ROLLUP_DOCS",
     "ROLLUP_TABLES",
     "ensure_schema",
     "replace_partitions",
+    "rollup_cluster_ddl",
     "rollup_comments",
+    "staged_names",
 ]
 
 #: Distinct users are uniqCombined64 sketches at precision 20 (states ≤ 768 KiB): exact up
@@ -113,12 +117,64 @@ def _rollup_ddl(name: str, raw: bool) -> str:
     )
 
 
-def ensure_schema(client: Any, aggregate_retention_days: int = 730) -> None:
+def _rollup_comment(name: str) -> str:
+    grain = "UTC hours" if name == "rollup_hourly" else "days in each site time zone"
+    return (
+        f"Traffic per site, {grain}, page and session attributes; distinct users as "
+        "mergeable states"
+    )
+
+
+def rollup_cluster_ddl(name: str, aggregate_retention_days: int, cluster: str) -> list[str]:
+    """Statements that make rollup ``name`` on a cluster: a replicated
+    ``<name>_local`` (and its staging twin) on every shard, ``ON CLUSTER``, behind
+    ``Distributed`` tables sharded by site, plus the raw input on the loading node."""
+    on = f" ON CLUSTER '{cluster}'"
+    time_col, partition = ROLLUP_TABLES[name]
+    time_name = time_col.split()[0]
+    statements = []
+    for table in (name, f"{name}__staging"):
+        local = f"{table}_local"
+        engine = (
+            f"ReplicatedAggregatingMergeTree('/clickhouse/tables/{{shard}}/{{database}}/{local}'"
+            ", '{replica}')"
+        )
+        ttl = (
+            f"\nTTL toDate({time_name}) + INTERVAL {int(aggregate_retention_days)} DAY"
+            if table == name
+            else ""
+        )
+        statements += [
+            f"CREATE TABLE IF NOT EXISTS {local}{on} (tracking_id LowCardinality(String), "
+            f"{time_col},\n    {_DIMS_DDL},{_METRICS_DDL}{_ENGAGEMENT_DDL}\n) ENGINE = {engine}\n"
+            f"PARTITION BY {partition}\nORDER BY (tracking_id, {time_name}, {_DIM_NAMES}){ttl}\n"
+            f"COMMENT '{_rollup_comment(name)}'",
+            f"CREATE TABLE IF NOT EXISTS {table}{on} AS {local} ENGINE = "
+            f"Distributed('{cluster}', currentDatabase(), '{local}', cityHash64(tracking_id))",
+        ]
+    statements += [
+        s.replace(f"ALTER TABLE {name} ", f"ALTER TABLE {name}_local{on} ")
+        for s in rollup_comments(name)
+    ]
+    statements.append(_rollup_ddl(name, raw=True))
+    return statements
+
+
+def ensure_schema(
+    client: Any, aggregate_retention_days: int = 730, cluster: str | None = None
+) -> None:
     """Create the hot-tier tables (idempotent): each rollup, its staging twin and raw input.
 
     A rollup whose distinct-user state has another type (an older Strata) is dropped
     and created anew: the hot tier is derived data, and the next load refills it.
+    With ``cluster`` (``STRATA_CLICKHOUSE_CLUSTER``) the tables are made ``ON CLUSTER``
+    (:func:`rollup_cluster_ddl`).
     """
+    if cluster:
+        for name in ROLLUP_TABLES:
+            for statement in rollup_cluster_ddl(name, aggregate_retention_days, cluster):
+                client.command(statement)
+        return
     for name in ROLLUP_TABLES:
         found = client.query(
             "SELECT type FROM system.columns WHERE database = currentDatabase() "
@@ -129,11 +185,7 @@ def ensure_schema(client: Any, aggregate_retention_days: int = 730) -> None:
             for table in (name, f"{name}__staging"):
                 client.command(f"DROP TABLE IF EXISTS {table}")
         client.command(_rollup_ddl(name, raw=False))
-        grain = "UTC hours" if name == "rollup_hourly" else "days in each site time zone"
-        client.command(
-            f"ALTER TABLE {name} MODIFY COMMENT 'Traffic per site, {grain}, page and session "
-            "attributes; distinct users as mergeable states'"
-        )
+        client.command(f"ALTER TABLE {name} MODIFY COMMENT '{_rollup_comment(name)}'")
         time_name = ROLLUP_TABLES[name][0].split()[0]
         client.command(
             f"ALTER TABLE {name} MODIFY TTL toDate({time_name}) + "
@@ -152,8 +204,26 @@ def ensure_schema(client: Any, aggregate_retention_days: int = 730) -> None:
         client.command(_rollup_ddl(name, raw=True))
 
 
+def staged_names(name: str, cluster: str | None) -> tuple[str, str, str]:
+    """How a load addresses table ``name``: (the table to alter, its staging twin to
+    alter or truncate, the staging table to read) — ``<t>_local ON CLUSTER`` on a
+    cluster, so every shard swaps its own part of a partition."""
+    if not cluster:
+        return name, f"{name}__staging", f"{name}__staging"
+    on = f" ON CLUSTER '{cluster}'"
+    return f"{name}_local{on}", f"{name}__staging_local{on}", f"{name}__staging_local"
+
+
+#: Inserts through a Distributed table reach every shard before they return.
+DISTRIBUTED_SYNC = {"distributed_foreground_insert": 1}
+
+
 def replace_partitions(
-    client: Any, name: str, rows: pa.Table | None, partitions: list[str]
+    client: Any,
+    name: str,
+    rows: pa.Table | None,
+    partitions: list[str],
+    cluster: str | None = None,
 ) -> None:
     """Make ``partitions`` (dates) of rollup ``name`` hold exactly ``rows``: a rerun replaces.
 
@@ -165,7 +235,8 @@ def replace_partitions(
     if name not in ROLLUP_TABLES:
         raise ValueError(f"unknown rollup {name!r}")
     time_col = ROLLUP_TABLES[name][0].split()[0]
-    for table in (f"{name}__staging", f"{name}__raw"):
+    target, staging, _ = staged_names(name, cluster)
+    for table in (staging, f"{name}__raw"):
         client.command(f"TRUNCATE TABLE {table}")
     if rows is not None and rows.num_rows:
         client.insert_arrow(f"{name}__raw", rows)
@@ -173,7 +244,8 @@ def replace_partitions(
             f"INSERT INTO {name}__staging SELECT tracking_id, {time_col}, {_DIM_NAMES}, "
             f"count_pageviews, count_events, arrayReduce('{_SKETCH}State({_PRECISION})', users), "
             f"count_sessions, count_bounces, sum_session_duration_s, "
-            f"{', '.join(ADDED_MEASURES)} FROM {name}__raw"
+            f"{', '.join(ADDED_MEASURES)} FROM {name}__raw",
+            settings=DISTRIBUTED_SYNC if cluster else None,
         )
     present = {
         str(r[0])
@@ -183,9 +255,9 @@ def replace_partitions(
     }
     for day in partitions:
         verb = "REPLACE" if day in present else "DROP"
-        source = f" FROM {name}__staging" if day in present else ""
-        client.command(
-            f"ALTER TABLE {name} {verb} PARTITION {{p:String}}{source}", parameters={"p": day}
-        )
-    for table in (f"{name}__staging", f"{name}__raw"):
+        source = f" FROM {staged_names(name, cluster)[2]}" if day in present else ""
+        # a date, checked here: ON CLUSTER DDL travels as text, without parameters
+        partition = dt.date.fromisoformat(day).isoformat()
+        client.command(f"ALTER TABLE {target} {verb} PARTITION '{partition}'{source}")
+    for table in (staging, f"{name}__raw"):
         client.command(f"TRUNCATE TABLE {table}")

@@ -14,6 +14,7 @@ from typing import Any
 import polars as pl
 import pyarrow as pa
 
+from lake.hot_tier.ddl import DISTRIBUTED_SYNC, ROLLUP_TABLES, rollup_cluster_ddl, staged_names
 from lake.storage.schemas import EVENT_SCHEMA, SESSION_SCHEMA
 
 __all__ = ["RAW_TABLES", "RawTable", "ensure_raw_tables", "raw_table_ddl", "replace_raw_day"]
@@ -30,6 +31,7 @@ _EVENT_DOCS: dict[str, str] = {
     "event_at": "When the event happened (UTC, microseconds)",
     "received_at": "When the gateway received it (UTC, microseconds)",
     "event_date": "UTC date of event_at (the partition)",
+    "site_date": "Date of event_at in the site's report time zone (the day reports use)",
     "page_url": "Full page URL",
     "page_title": "Page title",
     "page_referrer": "Referrer URL",
@@ -74,6 +76,7 @@ _SESSION_DOCS: dict[str, str] = {
     "started_at": "First event (UTC, microseconds)",
     "ended_at": "Last event (UTC, microseconds)",
     "session_date": "UTC date of started_at (the partition)",
+    "site_date": "Date of started_at in the site's report time zone (the day reports use)",
     "duration_s": "ended_at - started_at, seconds",
     "count_pageviews": "Page views in the session",
     "count_events": "Events in the session (engagement records excluded)",
@@ -130,13 +133,26 @@ def _type(column: str, dtype: pl.DataType) -> str:
     return name if required else f"Nullable({name})"
 
 
+def _with_site_date(schema: dict[str, pl.DataType], after: str) -> dict[str, pl.DataType]:
+    """``schema`` with ``site_date`` (the site-local day, set when loading) after ``after``."""
+    out: dict[str, pl.DataType] = {}
+    for column, dtype in schema.items():
+        out[column] = dtype
+        if column == after:
+            out["site_date"] = pl.Date()
+    return out
+
+
 RAW_TABLES: dict[str, RawTable] = {
     "events": RawTable(
         "events",
-        {
-            **{c: t for c, t in EVENT_SCHEMA.items() if c != "properties"},
-            "properties_json": pl.String(),
-        },
+        _with_site_date(
+            {
+                **{c: t for c, t in EVENT_SCHEMA.items() if c != "properties"},
+                "properties_json": pl.String(),
+            },
+            "event_date",
+        ),
         _EVENT_DOCS,
         "event_date",
         ("tracking_id", "event_date", "client_id", "event_at"),
@@ -145,7 +161,7 @@ RAW_TABLES: dict[str, RawTable] = {
     ),
     "sessions": RawTable(
         "sessions",
-        dict(SESSION_SCHEMA),
+        _with_site_date(dict(SESSION_SCHEMA), "session_date"),
         _SESSION_DOCS,
         "session_date",
         ("tracking_id", "session_date", "client_id", "started_at"),
@@ -194,11 +210,36 @@ def raw_table_ddl(
     return statements
 
 
-def ensure_raw_tables(client: Any, hot_window_days: int) -> None:
-    """Create ``events`` and ``sessions`` (and their staging twins) if missing."""
+def ensure_raw_tables(client: Any, hot_window_days: int, cluster: str | None = None) -> None:
+    """Create ``events`` and ``sessions`` (and their staging twins) if missing, and add the
+    columns a table made by an earlier release lacks.  With ``cluster`` the tables are
+    made ``ON CLUSTER`` (replicated locals behind ``Distributed`` tables)."""
+    if cluster:
+        for table in RAW_TABLES.values():
+            for suffix in ("", "__staging"):
+                for statement in raw_table_ddl(table, hot_window_days, cluster, suffix):
+                    client.command(statement)
+        return
     for table in RAW_TABLES.values():
         for statement in raw_table_ddl(table, hot_window_days):
             client.command(statement)
+        have = {
+            row[0]
+            for row in client.query(
+                "SELECT name FROM system.columns WHERE database = currentDatabase() "
+                "AND table = {t:String}",
+                parameters={"t": table.name},
+            ).result_rows
+        }
+        previous = None
+        for column, dtype in table.schema.items():
+            if column not in have:
+                after = f" AFTER {previous}" if previous else " FIRST"
+                client.command(
+                    f"ALTER TABLE {table.name} ADD COLUMN IF NOT EXISTS {column} "
+                    f"{_type(column, dtype)} COMMENT {_quote(table.docs[column])}{after}"
+                )
+            previous = column
         client.command(f"DROP TABLE IF EXISTS {table.name}__staging")
         for statement in raw_table_ddl(table, hot_window_days, suffix="__staging"):
             client.command(statement)
@@ -208,31 +249,35 @@ def ensure_raw_tables(client: Any, hot_window_days: int) -> None:
         )
 
 
-def replace_raw_day(client: Any, name: str, rows: pl.DataFrame, day: dt.date) -> None:
-    """Make day ``day`` of raw table ``name`` hold exactly ``rows`` (none: the day is dropped)."""
+def replace_raw_day(
+    client: Any, name: str, rows: pl.DataFrame, day: dt.date, cluster: str | None = None
+) -> None:
+    """Make day ``day`` of raw table ``name`` hold exactly ``rows`` (none: the day is
+    dropped); on a cluster every shard swaps its own part of the day."""
     table = RAW_TABLES[name]
-    client.command(f"TRUNCATE TABLE {name}__staging")
+    target, staging, source_table = staged_names(name, cluster)
+    client.command(f"TRUNCATE TABLE {staging}")
     if rows.height:
         if name == "events":
             rows = rows.rename({"properties": "properties_json"})
         arrow: pa.Table = rows.select(list(table.schema)).to_arrow()
-        client.insert_arrow(f"{name}__staging", arrow)
+        client.insert_arrow(
+            f"{name}__staging", arrow, settings=DISTRIBUTED_SYNC if cluster else None
+        )
         if name == "events":
             pairs = "JSONExtractKeysAndValuesRaw(ifNull(properties_json, '{}'))"
             client.command(  # strings as themselves, other values as their JSON text
-                "ALTER TABLE events__staging UPDATE properties = mapFromArrays("
+                f"ALTER TABLE {staging} UPDATE properties = mapFromArrays("
                 f"arrayMap(kv -> kv.1, {pairs}), arrayMap(kv -> if(JSONType(kv.2) = 'String', "
                 f"JSONExtractString(kv.2), kv.2), {pairs})) "
-                "WHERE properties_json IS NOT NULL SETTINGS mutations_sync = 1"
+                "WHERE properties_json IS NOT NULL SETTINGS mutations_sync = 2"
             )
-        verb, source = "REPLACE", f" FROM {name}__staging"
+        verb, source = "REPLACE", f" FROM {source_table}"
     else:
         verb, source = "DROP", ""
-    client.command(
-        f"ALTER TABLE {name} {verb} PARTITION {{p:String}}{source}",
-        parameters={"p": day.isoformat()},
-    )
-    client.command(f"TRUNCATE TABLE {name}__staging")
+    # a date object's text: ON CLUSTER DDL travels as text, without parameters
+    client.command(f"ALTER TABLE {target} {verb} PARTITION '{day.isoformat()}'{source}")
+    client.command(f"TRUNCATE TABLE {staging}")
 
 
 if __name__ == "__main__":  # the DDL for a cluster, to run once with clickhouse-client
@@ -240,11 +285,16 @@ if __name__ == "__main__":  # the DDL for a cluster, to run once with clickhouse
 
     parser = argparse.ArgumentParser(
         prog="python -m lake.hot_tier.raw_tables",
-        description="Print the CREATE TABLE statements of events and sessions for a cluster.",
+        description="Print the hot tier's DDL for a cluster (what STRATA_CLICKHOUSE_CLUSTER runs).",
     )
     parser.add_argument("--cluster", required=True, help="the cluster name in remote_servers")
-    parser.add_argument("--hot-window-days", type=int, default=30, help="TTL in days")
+    parser.add_argument("--hot-window-days", type=int, default=30, help="raw tables' TTL, days")
+    parser.add_argument("--retention-days", type=int, default=730, help="rollups' TTL, days")
     args = parser.parse_args()
     for raw in RAW_TABLES.values():
-        for statement in raw_table_ddl(raw, args.hot_window_days, args.cluster):
+        for suffix in ("", "__staging"):
+            for statement in raw_table_ddl(raw, args.hot_window_days, args.cluster, suffix):
+                print(statement + ";\n")
+    for rollup in ROLLUP_TABLES:
+        for statement in rollup_cluster_ddl(rollup, args.retention_days, args.cluster):
             print(statement + ";\n")

@@ -9,9 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import great_expectations as gx
 import polars as pl
-from great_expectations.data_context.types.base import ProgressBarsConfig
 
 from lake.storage import EVENT_TYPES
 
@@ -20,42 +18,41 @@ __all__ = ["MAX_CLOCK_AHEAD_S", "SUITES", "CheckOutcome", "validate"]
 #: How far a client clock may run ahead of the server's before an event is refused.
 MAX_CLOCK_AHEAD_S = 300
 
-E = gx.expectations
-
-#: suite -> [(check name, expectation class, its arguments)]; derived columns (``ahead_s``,
-#: ``late_beyond_allowance_h``) are added by :func:`_prepare`.  Bronze rows carry their
-#: site's ``allowed_lateness_h`` (see :func:`lake.transforms.bronze.allowed_lateness`).
+#: suite -> [(check name, Great Expectations expectation class name, its arguments)];
+#: derived columns (``ahead_s``, ``late_beyond_allowance_h``) are added by :func:`_prepare`.
+#: Bronze rows carry their site's ``allowed_lateness_h`` (see
+#: :func:`lake.transforms.bronze.allowed_lateness`).
 SUITES: dict[str, list[tuple[str, Any, dict[str, Any]]]] = {
     "bronze_events": [
-        ("event_id_not_null", E.ExpectColumnValuesToNotBeNull, {"column": "event_id"}),
-        ("tracking_id_not_null", E.ExpectColumnValuesToNotBeNull, {"column": "tracking_id"}),
-        ("client_id_not_null", E.ExpectColumnValuesToNotBeNull, {"column": "client_id"}),
+        ("event_id_not_null", "ExpectColumnValuesToNotBeNull", {"column": "event_id"}),
+        ("tracking_id_not_null", "ExpectColumnValuesToNotBeNull", {"column": "tracking_id"}),
+        ("client_id_not_null", "ExpectColumnValuesToNotBeNull", {"column": "client_id"}),
         (
             "event_type_known",
-            E.ExpectColumnValuesToBeInSet,
+            "ExpectColumnValuesToBeInSet",
             {"column": "event_type", "value_set": list(EVENT_TYPES)},
         ),
         (
             "event_at_not_in_the_future",
-            E.ExpectColumnValuesToBeBetween,
+            "ExpectColumnValuesToBeBetween",
             {"column": "ahead_s", "max_value": MAX_CLOCK_AHEAD_S},
         ),
         (
             "event_at_within_allowed_lateness",
-            E.ExpectColumnValuesToBeBetween,
+            "ExpectColumnValuesToBeBetween",
             {"column": "late_beyond_allowance_h", "max_value": 0},
         ),
     ],
     "silver_sessions": [
-        ("session_id_not_null", E.ExpectColumnValuesToNotBeNull, {"column": "session_id"}),
+        ("session_id_not_null", "ExpectColumnValuesToNotBeNull", {"column": "session_id"}),
         (
             "duration_not_negative",
-            E.ExpectColumnValuesToBeBetween,
+            "ExpectColumnValuesToBeBetween",
             {"column": "duration_s", "min_value": 0},
         ),
         (
             "pageviews_not_above_events",
-            E.ExpectColumnPairValuesAToBeGreaterThanB,
+            "ExpectColumnPairValuesAToBeGreaterThanB",
             {"column_A": "count_events", "column_B": "count_pageviews", "or_equal": True},
         ),
     ],
@@ -111,6 +108,11 @@ def _prepare(suite: str, frame: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
 
 def validate(suite: str, frame: pl.DataFrame | pl.LazyFrame) -> list[CheckOutcome]:
     """Run one suite over ``frame``; every expectation gives one :class:`CheckOutcome`."""
+    # imported here: Great Expectations takes seconds to import, and every Dagster
+    # process loads the definitions (check names) while few run a suite
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
     df = _prepare(suite, frame)
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
@@ -119,7 +121,10 @@ def validate(suite: str, frame: pl.DataFrame | pl.LazyFrame) -> list[CheckOutcom
         .add_dataframe_asset(suite)
         .add_batch_definition_whole_dataframe("all")
     )
-    expectations = [cls(**kwargs, meta={"check": name}) for name, cls, kwargs in SUITES[suite]]
+    expectations = [
+        getattr(gx.expectations, kind)(**kwargs, meta={"check": name})
+        for name, kind, kwargs in SUITES[suite]
+    ]
     gx_suite = context.suites.add(gx.ExpectationSuite(name=suite, expectations=expectations))
     run = context.validation_definitions.add(
         gx.ValidationDefinition(name=suite, data=batch, suite=gx_suite)

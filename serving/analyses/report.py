@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from serving.backends import Backend
+from serving.backends import Backend, Tiers
 from serving.planner import plan_report
 from serving.reports import ReportQuery
 from serving.semantic import METRICS
@@ -34,6 +34,8 @@ class ReportAnswer:
 
 
 def _value(metric: str, value: Any) -> Any:
+    if value is None:  # DuckDB's sum over no rows (ClickHouse says 0)
+        value = 0
     if METRICS[metric].denominator is not None:
         return float(f"{float(value):.{_RATIO_DIGITS}g}")
     return int(value) if isinstance(value, int) or float(value).is_integer() else float(value)
@@ -74,7 +76,7 @@ def _shifted(value: Any, dimension: str, forward: Callable[[dt.date], dt.date]) 
     return value
 
 
-def _compared(query: ReportQuery, answer: ReportAnswer, backend: Backend, compare: str) -> None:
+def _compared(query: ReportQuery, answer: ReportAnswer, backend: Tiers, compare: str) -> None:
     """Add each row's ``comparison`` metrics (0 where the other range has no such row)."""
     start, end, forward = comparison_range(query.start, query.end, compare)
     other = run_report(
@@ -88,23 +90,28 @@ def _compared(query: ReportQuery, answer: ReportAnswer, backend: Backend, compar
     answer.comparison_range = (start, end)
 
 
-def run_report(query: ReportQuery, backend: Backend, compare: str | None = None) -> ReportAnswer:
-    """Answer ``query`` on ``backend`` (blocking); with ``compare``, each row also carries
-    the same metrics over the comparison range (see :func:`comparison_range`)."""
-    answer = _run(query, backend)
+def run_report(
+    query: ReportQuery, backend: Backend | Tiers, compare: str | None = None
+) -> ReportAnswer:
+    """Answer ``query`` on the tier the planner picks (or on one pinned ``backend``;
+    blocking); with ``compare``, each row also carries the same metrics over the
+    comparison range (see :func:`comparison_range`), planned on its own."""
+    tiers = backend if isinstance(backend, Tiers) else Tiers.single(backend)
+    answer = _run(query, tiers)
     if compare is not None:
-        _compared(query, answer, backend, compare)
+        _compared(query, answer, tiers, compare)
     return answer
 
 
-def _run(query: ReportQuery, backend: Backend) -> ReportAnswer:
-    plan = plan_report(query)
+def _run(query: ReportQuery, tiers: Tiers) -> ReportAnswer:
+    plan = plan_report(query, tiers.first_hot_day())
+    backend = tiers.backend(plan.tier)
     rendered = render_report(query, plan, backend.dialect)
     started = time.perf_counter()
     result = backend.run(rendered)
     elapsed = round((time.perf_counter() - started) * 1000, 2)
     total = int(result.rows[0][-1]) if result.rows else 0
-    names = [c[2:] for c in result.columns[:-1]]  # strip the d_/m_ prefixes
+    names = [*query.dimensions, *query.metrics]  # the d_<i>, m_<i> columns, in order
     rows = []
     for raw in result.rows:
         row: dict[str, Any] = {}

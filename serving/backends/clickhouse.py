@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lake.hot_tier import ensure_raw_tables, ensure_schema, hot_tier
 from lake.settings import Settings
-from serving.backends.base import Result
+from serving.backends.base import QueryTimeoutError, Result
 from serving.sql import ClickHouseDialect, RenderedQuery
 
 __all__ = ["ClickHouseBackend"]
@@ -22,11 +22,22 @@ class ClickHouseBackend:
     def prepare(self) -> None:
         """Create the hot-tier tables if the pipeline has not yet, so reports answer zeros."""
         with hot_tier(self.settings) as client:
-            ensure_schema(client, self.settings.aggregate_retention_days)
-            ensure_raw_tables(client, self.settings.hot_window_days)
+            cluster = self.settings.clickhouse_cluster
+            ensure_schema(client, self.settings.aggregate_retention_days, cluster)
+            ensure_raw_tables(client, self.settings.hot_window_days, cluster)
 
     def run(self, query: RenderedQuery) -> Result:
-        """Run ``query`` with its bound parameters."""
+        """Run ``query`` with its bound parameters, stopped after the query timeout."""
+        limit = self.settings.query_timeout_seconds
         with hot_tier(self.settings) as client:
-            result = client.query(query.sql, parameters=query.parameters)
+            try:
+                result = client.query(
+                    query.sql, parameters=query.parameters, settings={"max_execution_time": limit}
+                )
+            except Exception as exc:
+                if "TIMEOUT_EXCEEDED" in str(exc) or "Timeout exceeded" in str(exc):
+                    raise QueryTimeoutError(
+                        f"the query ran longer than {limit:g} s and was stopped"
+                    ) from None
+                raise
             return Result(list(result.column_names), [tuple(r) for r in result.result_rows])

@@ -1,26 +1,31 @@
-"""DuckDB over the lake's gold Delta tables (the cold tier), as a query backend.
+"""DuckDB over the lake's Delta tables (the cold tier), as a query backend.
 
-Each query opens an in-memory DuckDB, exposes the gold tables it names as views over
+Each query opens an in-memory DuckDB, exposes the tables it names as views over
 ``delta_scan`` (the Delta extension ships with the pinned ``duckdb-extension-delta``
-wheel: nothing is downloaded) and runs there.  S3 lakes get a secret from the settings.
+wheel: nothing is downloaded) and runs there: the gold rollups, and bronze and silver
+as ``events`` and ``sessions`` (the raw tables' names in ClickHouse).  S3 lakes get a
+secret from the settings.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 
 import duckdb
 import duckdb_extensions
+import polars as pl
 
 from lake.settings import Settings
-from lake.storage import ROLLUP_DIMENSIONS, Lake, LakePaths
+from lake.storage import EVENT_SCHEMA, ROLLUP_DIMENSIONS, SESSION_SCHEMA, Lake, LakePaths
 from lake.transforms import ROLLUP_METRIC_COLUMNS
-from serving.backends.base import Result
+from serving.backends.base import QueryTimeoutError, Result
 from serving.sql import DuckDBDialect, RenderedQuery
 
 __all__ = ["DuckDBBackend"]
 
 _GOLD = ("rollup_daily", "rollup_hourly")
+_RAW = ("events", "sessions")
 _METRIC_TYPES = {"users": "VARCHAR[]", "sum_session_duration_s": "DOUBLE"}
 _loaded = False
 
@@ -65,20 +70,39 @@ class DuckDBBackend:
         """Run ``query`` over views of the gold tables (empty when a table is not built yet)."""
         con = self._connect()
         try:
-            for table in _GOLD:
-                if re.search(rf"\b{table}\b", query.sql):
+            for table in (*_GOLD, *_RAW):
+                if re.search(rf"\bFROM {table}\b", query.sql):
                     self._view(con, table)
             used = {  # DuckDB refuses parameters the statement does not name
                 k: v for k, v in query.parameters.items() if re.search(rf"\${k}\b", query.sql)
             }
-            cursor = con.execute(query.sql, used)
-            columns = [d[0] for d in cursor.description]
-            return Result(columns, cursor.fetchall())
+            limit = self.settings.query_timeout_seconds
+            timer = threading.Timer(limit, con.interrupt)  # stops a query past the limit
+            timer.start()
+            try:
+                cursor = con.execute(query.sql, used)
+                columns = [d[0] for d in cursor.description]
+                rows = cursor.fetchall()
+            except duckdb.InterruptException:
+                raise QueryTimeoutError(
+                    f"the query ran longer than {limit:g} s and was stopped"
+                ) from None
+            finally:
+                timer.cancel()
+            return Result(columns, rows)
         finally:
             con.close()
 
     def _view(self, con: duckdb.DuckDBPyConnection, table: str) -> None:
-        uri = self.paths.gold(table)
+        if table in _RAW:
+            uri = self.paths.bronze_events if table == "events" else self.paths.silver_sessions
+        else:
+            uri = self.paths.gold(table)
+        if self.lake.delta_table(uri) is None and table in _RAW:
+            schema = EVENT_SCHEMA if table == "events" else SESSION_SCHEMA
+            empty = pl.DataFrame(schema=schema).to_arrow()  # noqa: F841 - read by DuckDB
+            con.execute(f"CREATE TEMP TABLE {table} AS SELECT * FROM empty")
+            return
         if self.lake.delta_table(uri) is None:  # not built yet: an empty table of its shape
             time = "date DATE" if table == "rollup_daily" else "hour TIMESTAMPTZ"
             columns = [

@@ -49,7 +49,10 @@ async def query(
         raise HTTPException(400, str(exc)) from None
     if body.compare and any(d in ("week", "month") for d in body.dimensions):
         raise HTTPException(400, "compare works with date, hour and non-time dimensions")
-    answer = await run_in_threadpool(run_report, report, backend, body.compare)
+    try:
+        answer = await run_in_threadpool(run_report, report, backend, body.compare)
+    except ReportError as exc:  # the planner found no table with all the fields asked for
+        raise HTTPException(400, str(exc)) from None
     compared = answer.comparison_range
     return QueryResponse(
         query_id=f"q_{uuid.uuid4().hex[:12]}",

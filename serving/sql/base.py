@@ -1,7 +1,9 @@
 """Rendering a report as SQL: the shape is shared, each dialect supplies the pieces.
 
-Result columns are ``d_<dimension>``, ``m_<metric>`` and ``_total_rows`` (the groups
-before the limit); aliases are prefixed so they never shadow a column in ``WHERE``.
+Result columns are ``d_<i>`` (the i-th dimension), ``m_<i>`` (the i-th metric) and
+``_total_rows`` (the groups before the limit); aliases are numbered so no request text
+(``properties.<key>``) becomes an identifier, and prefixed so they never shadow a column
+in ``WHERE``.
 """
 
 from __future__ import annotations
@@ -12,8 +14,19 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from serving.planner import Plan
-from serving.reports import ReportQuery
-from serving.semantic import DIMENSIONS, FILTER_OPS, MEASURES, METRICS, Measure
+from serving.reports import ReportQuery, is_property
+from serving.semantic import (
+    DIMENSIONS,
+    FILTER_OPS,
+    MEASURES,
+    METRICS,
+    PROPERTY_PREFIX,
+    RAW_COLUMNS,
+    RAW_MEASURES,
+    RAW_ROWS,
+    RAW_TIME,
+    Measure,
+)
 
 __all__ = ["Dialect", "RenderedQuery", "render_report", "utc_bounds"]
 
@@ -32,7 +45,15 @@ class Dialect(Protocol):
     name: str
 
     def param(self, name: str, sql_type: str) -> str:
-        """A bound parameter (``sql_type``: String, Date, DateTime, Strings, Count)."""
+        """A bound parameter (``sql_type``: String, Date, DateTime, Strings, Count, Number)."""
+        ...
+
+    def property(self, key_param: str) -> str:
+        """The text of custom property ``key_param`` of a raw event (``(not set)`` if absent)."""
+        ...
+
+    def number(self, expr: str) -> str:
+        """``expr`` (text) as a float, NULL when it is not a number."""
         ...
 
     def measure(self, measure: Measure) -> str:
@@ -68,12 +89,18 @@ def utc_bounds(start: dt.date, end: dt.date, tz: str) -> tuple[dt.datetime, dt.d
     return lo, hi
 
 
-def _metric_sql(name: str, dialect: Dialect) -> str:
+def _measure_sql(name: str, plan: Plan, dialect: Dialect) -> str:
+    if plan.is_raw:
+        return RAW_MEASURES[plan.table][name]
+    return dialect.measure(MEASURES[name])
+
+
+def _metric_sql(name: str, plan: Plan, dialect: Dialect) -> str:
     metric = METRICS[name]
-    numerator = dialect.measure(MEASURES[metric.numerator])
+    numerator = _measure_sql(metric.numerator, plan, dialect)
     if metric.denominator is None:
         return numerator
-    ratio = dialect.ratio(numerator, dialect.measure(MEASURES[metric.denominator]))
+    ratio = dialect.ratio(numerator, _measure_sql(metric.denominator, plan, dialect))
     return ratio if metric.scale == 1.0 else f"({ratio}) * {metric.scale!r}"
 
 
@@ -82,7 +109,23 @@ def render_report(query: ReportQuery, plan: Plan, dialect: Dialect) -> RenderedQ
     params: dict[str, Any] = {"tracking_id": query.tracking_id, "tz": query.timezone}
     tz = dialect.param("tz", "String")
     where = [f"tracking_id = {dialect.param('tracking_id', 'String')}"]
-    if plan.time_grain == "date":
+    if plan.is_raw:
+        time_col, date_col = RAW_TIME[plan.table]
+        lo, hi = utc_bounds(query.start, query.end, query.timezone)
+        first, after = dialect.param("lo", "DateTime"), dialect.param("hi", "DateTime")
+        where += [
+            RAW_ROWS[plan.table],  # the UTC days a local day can touch, for pruning
+            f"{date_col} BETWEEN {dialect.param('d0', 'Date')} AND {dialect.param('d1', 'Date')}",
+            f"{time_col} >= {first} AND {time_col} < {after}",
+        ]
+        one = dt.timedelta(days=1)
+        params.update(
+            lo=dialect.utc_time(lo),
+            hi=dialect.utc_time(hi),
+            d0=query.start - one,
+            d1=query.end + one,
+        )
+    elif plan.time_grain == "date":
         where.append(
             f"date BETWEEN {dialect.param('start', 'Date')} AND {dialect.param('end', 'Date')}"
         )
@@ -93,28 +136,45 @@ def render_report(query: ReportQuery, plan: Plan, dialect: Dialect) -> RenderedQ
         where.append(f"hour >= {first} AND hour < {after}")
         params.update(lo=dialect.utc_time(lo), hi=dialect.utc_time(hi))
 
+    keys: dict[str, str] = {}  # property key -> its parameter
+
     def dimension_sql(name: str) -> str:
+        if is_property(name):
+            key = name[len(PROPERTY_PREFIX) :]
+            if key not in keys:
+                keys[key] = f"k{len(keys)}"
+                params[keys[key]] = key
+            return dialect.property(dialect.param(keys[key], "String"))
         dim = DIMENSIONS[name]
         if dim.time is not None:
             return dialect.time_dimension(dim.time, plan, tz)
         assert dim.column is not None
+        if plan.is_raw:
+            return f"coalesce({RAW_COLUMNS[plan.table][name]}, '(not set)')"
         return dim.column
 
     for i, f in enumerate(query.filters):
-        many = FILTER_OPS[f.op] == "many"
+        takes = FILTER_OPS[f.op]
+        if takes == "number":
+            param = dialect.param(f"f{i}", "Number")
+            where.append(dialect.filter(f.op, dialect.number(dimension_sql(f.field)), param))
+            params[f"f{i}"] = float(f.values[0])
+            continue
+        many = takes == "many"
         param = dialect.param(f"f{i}", "Strings" if many else "String")
         where.append(dialect.filter(f.op, dimension_sql(f.field), param))
         params[f"f{i}"] = list(f.values) if many else f.values[0]
-    select = [f"{dimension_sql(d)} AS d_{d}" for d in query.dimensions]
-    select += [f"{_metric_sql(m, dialect)} AS m_{m}" for m in query.metrics]
+    select = [f"{dimension_sql(d)} AS d_{i}" for i, d in enumerate(query.dimensions)]
+    select += [f"{_metric_sql(m, plan, dialect)} AS m_{i}" for i, m in enumerate(query.metrics)]
     select.append(f"{dialect.total_rows()} AS _total_rows")
     sql = f"SELECT {', '.join(select)} FROM {plan.table} WHERE {' AND '.join(where)}"
-    if query.dimensions:
-        sql += f" GROUP BY {', '.join(f'd_{d}' for d in query.dimensions)}"
-    alias = {**{d: f"d_{d}" for d in query.dimensions}, **{m: f"m_{m}" for m in query.metrics}}
+    dims = {d: f"d_{i}" for i, d in enumerate(query.dimensions)}
+    if dims:
+        sql += f" GROUP BY {', '.join(dims.values())}"
+    alias = {**dims, **{m: f"m_{i}" for i, m in enumerate(query.metrics)}}
     ordered = {name for name, _ in query.order_by}
     order = [f"{alias[name]} {direction.upper()}" for name, direction in query.order_by]
-    order += [f"d_{d} ASC" for d in query.dimensions if d not in ordered]
+    order += [f"{a} ASC" for d, a in dims.items() if d not in ordered]
     if order:
         sql += f" ORDER BY {', '.join(order)}"
     sql += f" LIMIT {dialect.param('limit', 'Count')} OFFSET {dialect.param('offset', 'Count')}"

@@ -16,6 +16,7 @@ _TYPES = {
     "DateTime": "DateTime",
     "Strings": "Array(String)",
     "Count": "UInt32",
+    "Number": "Float64",
 }
 
 
@@ -38,11 +39,20 @@ class ClickHouseDialect:
         """0 when nothing is divided."""
         return f"if({denominator} = 0, 0, {numerator} / {denominator})"
 
+    def property(self, key_param: str) -> str:
+        """The ``properties`` map's value (non-strings were stored as their JSON text)."""
+        return f"if(mapContains(properties, {key_param}), properties[{key_param}], '(not set)')"
+
+    def number(self, expr: str) -> str:
+        """``toFloat64OrNull``: text that is no number compares false."""
+        return f"toFloat64OrNull({expr})"
+
     def time_dimension(self, grain: str, plan: Plan, tz_param: str) -> str:
         """Days, weeks, months and hours of the site's zone (daily rows are local days)."""
+        col = plan.time_column
         if grain == "hour":
-            return f"formatDateTime(toTimeZone(hour, {tz_param}), '%Y-%m-%d %H:00')"
-        day = "date" if plan.time_grain == "date" else f"toDate(hour, {tz_param})"
+            return f"formatDateTime(toTimeZone({col}, {tz_param}), '%Y-%m-%d %H:00')"
+        day = "date" if plan.time_grain == "date" else f"toDate({col}, {tz_param})"
         if grain == "week":
             return f"toString(toMonday({day}))"
         if grain == "month":
@@ -60,6 +70,10 @@ class ClickHouseDialect:
             "not_contains": f"position({expr}, {param}) = 0",
             "starts_with": f"startsWith({expr}, {param})",
             "regex": f"match({expr}, {param})",
+            "gt": f"{expr} > {param}",
+            "gte": f"{expr} >= {param}",
+            "lt": f"{expr} < {param}",
+            "lte": f"{expr} <= {param}",
         }[op]
 
     def total_rows(self) -> str:

@@ -15,6 +15,7 @@ _CASTS = {
     "DateTime": "TIMESTAMPTZ",
     "Strings": "VARCHAR[]",
     "Count": "INTEGER",
+    "Number": "DOUBLE",
 }
 
 
@@ -39,11 +40,21 @@ class DuckDBDialect:
         """0 when nothing is divided."""
         return f"CASE WHEN {denominator} = 0 THEN 0.0 ELSE {numerator} / {denominator} END"
 
+    def property(self, key_param: str) -> str:
+        """The JSON properties' value as text (non-strings as their JSON text)."""
+        path = "'$.\"' || " + key_param + " || '\"'"  # keys never hold quotes
+        return f"coalesce(json_extract_string(properties, {path}), '(not set)')"
+
+    def number(self, expr: str) -> str:
+        """``TRY_CAST``: text that is no number compares false."""
+        return f"TRY_CAST({expr} AS DOUBLE)"
+
     def time_dimension(self, grain: str, plan: Plan, tz_param: str) -> str:
         """Days, weeks, months and hours of the site's zone (daily rows are local days)."""
+        col = plan.time_column
         if grain == "hour":
-            return f"strftime(timezone({tz_param}, hour), '%Y-%m-%d %H:00')"
-        day = "date" if plan.time_grain == "date" else f"CAST(timezone({tz_param}, hour) AS DATE)"
+            return f"strftime(timezone({tz_param}, {col}), '%Y-%m-%d %H:00')"
+        day = "date" if plan.time_grain == "date" else f"CAST(timezone({tz_param}, {col}) AS DATE)"
         if grain == "week":  # ISO weeks start on Monday
             return f"strftime(date_trunc('week', {day}), '%Y-%m-%d')"
         if grain == "month":
@@ -61,6 +72,10 @@ class DuckDBDialect:
             "not_contains": f"NOT contains({expr}, {param})",
             "starts_with": f"starts_with({expr}, {param})",
             "regex": f"regexp_matches({expr}, {param})",
+            "gt": f"{expr} > {param}",
+            "gte": f"{expr} >= {param}",
+            "lt": f"{expr} < {param}",
+            "lte": f"{expr} <= {param}",
         }[op]
 
     def total_rows(self) -> str:

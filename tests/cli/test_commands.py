@@ -15,10 +15,15 @@ from lake.settings import Settings
 STRATA = str(Path(sys.executable).with_name("strata"))
 
 
-def _run(home: Path, *args: str) -> subprocess.CompletedProcess:
+def _run(
+    home: Path, *args: str, cwd: Path | None = None, **settings: str
+) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("STRATA_")}
     env["STRATA_HOME"] = str(home)
-    return subprocess.run([STRATA, *args], env=env, capture_output=True, text=True, timeout=600)
+    env.update(settings)
+    return subprocess.run(
+        [STRATA, *args], env=env, capture_output=True, text=True, timeout=600, cwd=cwd
+    )
 
 
 def test_sites_add_and_keys_create(tmp_path: Path) -> None:
@@ -53,20 +58,55 @@ def test_sites_add_and_keys_create(tmp_path: Path) -> None:
     )
     assert bad.returncode == 2 and "unknown time zone" in bad.stderr
     assert _run(tmp_path, "keys", "create", "--site", "ST-NONE").returncode == 2
+    admin = _run(
+        tmp_path,
+        "keys",
+        "create",
+        "--site",
+        "ST-X",
+        "--scope",
+        "admin",
+        "--scope",
+        "read",
+        "--expires-in-days",
+        "30",
+        "--name",
+        "ops",
+    )
+    assert admin.returncode == 0, admin.stderr
+    info = store.key(admin.stdout.split()[-1])
+    assert info is not None and info.scopes == ("read", "admin") and info.expires_at
+    listed = _run(tmp_path, "keys", "list")
+    assert listed.returncode == 0, listed.stderr
+    lines = listed.stdout.splitlines()
+    assert lines[0].split() == ["KEY_ID", "NAME", "SITES", "SCOPES", "CREATED", "EXPIRES", "STATUS"]
+    assert len(lines) == 3 and lines[2].split()[1:4] == ["ops", "ST-X", "read,admin"]
+    first_id = lines[1].split()[0]
+    assert _run(tmp_path, "keys", "revoke", first_id).returncode == 0
+    assert store.key(key) is None  # revoked: it stops working at once
+    assert _run(tmp_path, "keys", "revoke", first_id).returncode == 2
+    assert _run(tmp_path, "keys", "list").stdout.splitlines()[1].endswith("revoked")
 
 
 def test_demo_twice_does_not_double_the_data(tmp_path: Path) -> None:
-    first = _run(tmp_path, "demo", "--days", "2", "--events", "3000", "--no-serve")
+    # a relative home, as `make demo` has (./.strata): dbt runs elsewhere and must find it
+    home = Path(".strata")
+    first = _run(home, "demo", "--days", "2", "--events", "3000", "--no-serve", cwd=tmp_path)
     assert first.returncode == 0, first.stdout + first.stderr
     assert "clickhouse/tables ..." in first.stdout
     assert "checks=3/3 passed" in first.stdout  # sessions suite, shown per step
-    bronze = tmp_path / "lake" / "bronze" / "events"
+    assert "warehouse/dbt build ..." in first.stdout and "models=12" in first.stdout
+    assert "site_date | count_visitors | count_pageviews | bounce_rate |" in first.stdout
+    bronze = tmp_path / ".strata" / "lake" / "bronze" / "events"
     events_once = pl.read_delta(str(bronze)).height
     assert events_once >= 3000
-    second = _run(tmp_path, "demo", "--days", "2", "--events", "3000", "--no-serve")
+    no_dbt = {"STRATA_WAREHOUSE_MODELS": "false"}  # the marts are tested elsewhere
+    second = _run(
+        home, "demo", "--days", "2", "--events", "3000", "--no-serve", cwd=tmp_path, **no_dbt
+    )
     assert second.returncode == 0, second.stdout + second.stderr
     assert pl.read_delta(str(bronze)).height == events_once
-    assert (tmp_path / "demo.key").read_text().strip().startswith("sk_")
+    assert (tmp_path / ".strata" / "demo.key").read_text().strip().startswith("sk_")
 
 
 def test_gateway_and_generate_commands(tmp_path: Path) -> None:

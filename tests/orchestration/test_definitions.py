@@ -18,6 +18,8 @@ from tests.samples import GOOD
 
 ROOT = Path(__file__).resolve().parents[2]
 
+_EVENTS_AND_SESSIONS = ["intermediate/int_events_filtered", "intermediate/int_sessions_filtered"]
+
 #: Snapshot of the asset graph: key -> (group, upstream keys).  Update on purpose.
 GRAPH = {
     "bronze/events": ("lake", []),
@@ -28,6 +30,26 @@ GRAPH = {
     "clickhouse/sessions": ("serving", ["silver/sessions"]),
     "clickhouse/rollup_hourly": ("serving", ["gold/rollup_hourly"]),
     "clickhouse/rollup_daily": ("serving", ["gold/rollup_daily"]),
+    "staging/stg_strata__events": ("warehouse", ["clickhouse/events"]),
+    "staging/stg_strata__sessions": ("warehouse", ["clickhouse/sessions"]),
+    "intermediate/int_events_filtered": ("warehouse", ["staging/stg_strata__events"]),
+    "intermediate/int_sessions_filtered": ("warehouse", ["staging/stg_strata__sessions"]),
+    "intermediate/int_funnel_events_matched": ("warehouse", ["intermediate/int_events_filtered"]),
+    "intermediate/int_visitors_first_seen": ("warehouse", ["intermediate/int_events_filtered"]),
+    **{
+        f"marts/{mart}": ("warehouse", sorted(["staging/stg_strata__events", *parents]))
+        for mart, parents in {
+            "site_traffic_daily": _EVENTS_AND_SESSIONS,
+            "page_performance_daily": _EVENTS_AND_SESSIONS,
+            "ecommerce_revenue_daily": [*_EVENTS_AND_SESSIONS, "marts/site_traffic_daily"],
+            "channel_performance_daily": ["intermediate/int_sessions_filtered"],
+            "funnel_conversion_daily": ["intermediate/int_funnel_events_matched"],
+        }.items()
+    },
+    "marts/retention_cohorts_weekly": (
+        "warehouse",
+        ["intermediate/int_events_filtered", "intermediate/int_visitors_first_seen"],
+    ),
 }
 
 
@@ -41,6 +63,8 @@ def test_asset_graph_snapshot() -> None:
         for key in graph.get_all_asset_keys()
     }
     assert got == GRAPH
+    checks = {c.asset_key.to_user_string() for c in graph.asset_check_keys}
+    assert "marts/funnel_conversion_daily" in checks and "clickhouse/events" not in checks
 
 
 def test_dagster_definitions_validate() -> None:

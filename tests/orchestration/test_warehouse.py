@@ -100,3 +100,47 @@ def test_cluster_mode_renders_replicated_tables_behind_distributed_ones() -> Non
         "Distributed('analytics', currentDatabase(), 'events_local', "
         "cityHash64(tracking_id, client_id))"
     )
+
+
+def test_cluster_mode_renders_replicated_rollups_and_loads_each_shard() -> None:
+    from lake.hot_tier.ddl import rollup_cluster_ddl, staged_names
+
+    statements = rollup_cluster_ddl("rollup_daily", 730, "analytics")
+    local, front, staging_local, staging_front = statements[:4]
+    zk_path = "/clickhouse/tables/{shard}/{database}/rollup_daily_local"
+    assert local.startswith("CREATE TABLE IF NOT EXISTS rollup_daily_local ON CLUSTER 'analytics'")
+    assert f"ENGINE = ReplicatedAggregatingMergeTree('{zk_path}', '{{replica}}')" in local
+    assert "users AggregateFunction(uniqCombined64(20), String)" in local
+    assert "TTL toDate(date) + INTERVAL 730 DAY" in local
+    assert front == (
+        "CREATE TABLE IF NOT EXISTS rollup_daily ON CLUSTER 'analytics' AS rollup_daily_local "
+        "ENGINE = Distributed('analytics', currentDatabase(), 'rollup_daily_local', "
+        "cityHash64(tracking_id))"
+    )
+    assert "rollup_daily__staging_local ON CLUSTER 'analytics'" in staging_local
+    assert "TTL" not in staging_local
+    assert "AS rollup_daily__staging_local ENGINE = Distributed(" in staging_front
+    comments = [s for s in statements if "COMMENT COLUMN" in s]
+    assert comments and all(
+        s.startswith("ALTER TABLE rollup_daily_local ON CLUSTER 'analytics' COMMENT COLUMN")
+        for s in comments
+    )
+    assert staged_names("events", "analytics") == (
+        "events_local ON CLUSTER 'analytics'",
+        "events__staging_local ON CLUSTER 'analytics'",
+        "events__staging_local",
+    )
+    assert staged_names("events", None) == ("events", "events__staging", "events__staging")
+    raw_staging = raw_table_ddl(RAW_TABLES["sessions"], 30, "analytics", "__staging")
+    assert raw_staging[0].startswith(
+        "CREATE TABLE IF NOT EXISTS sessions__staging_local ON CLUSTER 'analytics'"
+    )
+
+
+def test_cluster_name_is_checked_when_settings_are_read(tmp_path: Path) -> None:
+    from lake.settings import Settings
+
+    base = {"STRATA_HOME": str(tmp_path)}
+    assert Settings.from_env({**base, "STRATA_CLICKHOUSE_CLUSTER": "analytics"}).clickhouse_cluster
+    with pytest.raises(ValueError, match="STRATA_CLICKHOUSE_CLUSTER"):
+        Settings.from_env({**base, "STRATA_CLICKHOUSE_CLUSTER": "x' ON CLUSTER y"})

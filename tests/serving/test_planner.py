@@ -79,8 +79,8 @@ def test_both_dialects_bind_every_value_and_name_the_same_columns() -> None:
     for rendered in (ch, duck):
         assert "DROP" not in rendered.sql and "ST-1" not in rendered.sql
         assert rendered.parameters["f0"] == ["US", "x'); DROP TABLE t; --"]
-        assert "AS d_hour" in rendered.sql and "AS m_bounce_rate" in rendered.sql
-        assert "ORDER BY m_bounce_rate ASC, d_hour ASC, d_country ASC" in rendered.sql
+        assert "AS d_0" in rendered.sql and "AS m_1" in rendered.sql  # hour, bounce_rate
+        assert "ORDER BY m_1 ASC, d_0 ASC, d_1 ASC" in rendered.sql
     assert "{f0:Array(String)}" in ch.sql and "uniqCombined64Merge" not in ch.sql
     assert "list_contains(CAST($f0 AS VARCHAR[]), country)" in duck.sql
     assert ch.parameters["lo"] == dt.datetime(2026, 2, 28, 23)  # naive UTC for DateTime('UTC')

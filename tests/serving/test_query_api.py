@@ -139,7 +139,23 @@ def test_requests_need_a_key_for_that_site(api: TestClient, env: Env) -> None:
     ("body", "message"),
     [
         ({"metrics": ["pageviewz"]}, "allowed: pageviews, events, unique_users"),
-        ({"metrics": ["pageviews"], "dimensions": ["city"]}, "unknown dimension 'city'"),
+        ({"metrics": ["pageviews"], "dimensions": ["cityz"]}, "unknown dimension 'cityz'"),
+        (
+            {"metrics": ["sessions"], "dimensions": ["event_name"]},
+            "metric 'sessions' is not available with 'event_name'",
+        ),
+        ({"metrics": ["pageviews"], "dimensions": ["properties.a b"]}, "a property key is"),
+        (
+            {"metrics": ["pageviews"], "filters": [{"field": "city", "op": "gt", "value": 3}]},
+            "only properties.<key> fields",
+        ),
+        (
+            {
+                "metrics": ["pageviews"],
+                "filters": [{"field": "properties.n", "op": "gt", "value": "x"}],
+            },
+            "takes one number",
+        ),
         ({"metrics": ["pageviews"], "filters": {"date": "2026-03-01"}}, "unknown filter dimension"),
         ({"metrics": ["pageviews"], "order_by": [{"field": "sessions"}]}, "order_by field"),
         (

@@ -15,7 +15,7 @@ from dagster import (
 
 from lake.hot_tier import ensure_raw_tables, ensure_schema, replace_partitions, replace_raw_day
 from lake.storage import EVENT_SCHEMA, ROLLUP_DIMENSIONS, SESSION_SCHEMA, ChangedDays
-from lake.transforms import ADDED_MEASURES, ROLLUP_METRIC_COLUMNS
+from lake.transforms import ADDED_MEASURES, ROLLUP_METRIC_COLUMNS, local_date
 from orchestration.defs.partitions import (
     CHANGED_DAYS_TAG,
     NOTED_UNTIL_TAG,
@@ -23,18 +23,19 @@ from orchestration.defs.partitions import (
     PipelinePartitions,
     partition_days,
 )
-from orchestration.lib.resources import HotTierResource, LakeResource
+from orchestration.lib.resources import CatalogResource, HotTierResource, LakeResource
 
-__all__ = ["HOT_TABLES", "hot_tier_assets"]
+__all__ = ["HOT_TABLES", "hot_tier_assets", "mark_refresh_done"]
 
 #: Hot-tier table -> (its time column, the gold partition column of a day).
 HOT_TABLES = {"rollup_hourly": ("hour", "utc_date"), "rollup_daily": ("date", "date")}
 
 
-#: Raw hot-tier table -> (its upstream lake asset, the lake table's partition column).
+#: Raw hot-tier table -> (its upstream lake asset, the lake table's partition column, the
+#: time whose site-local date is ``site_date``).
 RAW_SOURCES = {
-    "events": (("bronze", "events"), "event_date"),
-    "sessions": (("silver", "sessions"), "session_date"),
+    "events": (("bronze", "events"), "event_date", "event_at"),
+    "sessions": (("silver", "sessions"), "session_date", "started_at"),
 }
 
 
@@ -50,7 +51,7 @@ def hot_tier_assets(parts: PipelinePartitions) -> AssetsDefinition:
             description=f"{name} of the hot window (STRATA_HOT_WINDOW_DAYS) in ClickHouse, "
             "for analysts and BI tools; each day partition is replaced atomically.",
         )
-        for name, (source, _) in RAW_SOURCES.items()
+        for name, (source, _, _) in RAW_SOURCES.items()
     ] + [
         AssetSpec(
             ["clickhouse", name],
@@ -71,28 +72,34 @@ def hot_tier_assets(parts: PipelinePartitions) -> AssetsDefinition:
         pool="clickhouse",
     )
     def clickhouse_rollups(
-        context: AssetExecutionContext, lake: LakeResource, hot_tier: HotTierResource
+        context: AssetExecutionContext,
+        lake: LakeResource,
+        hot_tier: HotTierResource,
+        catalog: CatalogResource,
     ) -> Iterator[MaterializeResult]:
         """Load this run's days of both gold rollups into ClickHouse, one day per lock hold.
 
         A day gold no longer holds is dropped, so the hot tier equals the lake for every
         day loaded.  A refresh run (tags set by the sensor or ``strata pipeline``) then
-        marks the bronze changes it covered as done.
+        marks the bronze changes it covered as done, unless the dbt models follow.
         """
-        yield from _load(context, lake, hot_tier)
+        yield from _load(context, lake, hot_tier, catalog.timezones())
 
     return clickhouse_rollups
 
 
 def _load(
-    context: AssetExecutionContext, lake_res: LakeResource, hot: HotTierResource
+    context: AssetExecutionContext,
+    lake_res: LakeResource,
+    hot: HotTierResource,
+    timezones: dict[str, str],
 ) -> Iterator[MaterializeResult]:
     lake, paths, settings = lake_res.lake, lake_res.paths, lake_res.settings
     with hot.client() as client:
-        ensure_schema(client, settings.aggregate_retention_days)
-        ensure_raw_tables(client, settings.hot_window_days)
+        ensure_schema(client, settings.aggregate_retention_days, settings.clickhouse_cluster)
+        ensure_raw_tables(client, settings.hot_window_days, settings.clickhouse_cluster)
     days = partition_days(context)
-    yield from _load_raw(context, lake_res, hot, days)
+    yield from _load_raw(context, lake_res, hot, days, timezones)
     for name, (time_col, part_col) in HOT_TABLES.items():
         columns = ["tracking_id", time_col, *ROLLUP_DIMENSIONS, *ROLLUP_METRIC_COLUMNS]
         gold = lake.scan_delta(paths.gold(name), {})  # the table's log read once, not per day
@@ -118,25 +125,38 @@ def _load(
                     name,
                     rows.to_arrow() if rows is not None and rows.height else None,
                     [day.isoformat()],
+                    settings.clickhouse_cluster,
                 )
             loaded += rows.height if rows is not None else 0
         context.log.info(f"{name}: {loaded} rows over {len(days)} days")
         yield MaterializeResult(
             asset_key=AssetKey(["clickhouse", name]), metadata={"days": len(days), "rows": loaded}
         )
+    if not settings.warehouse_models:  # else the dbt models, built last, mark it
+        mark_refresh_done(context, lake_res)
+
+
+def mark_refresh_done(context: AssetExecutionContext, lake_res: LakeResource) -> None:
+    """A refresh run's last asset marks the bronze changes the run covered as done (the
+    tags say which); until then they stay pending and the next refresh redoes them."""
     tags = context.run.tags
     if CHANGED_DAYS_TAG in tags and NOTED_UNTIL_TAG in tags:
-        ChangedDays(lake, paths).mark_done(
+        ChangedDays(lake_res.lake, lake_res.paths).mark_done(
             [dt.date.fromisoformat(d) for d in tags[CHANGED_DAYS_TAG].split(",")],
             dt.datetime.fromisoformat(tags[NOTED_UNTIL_TAG]),
         )
 
 
 def _load_raw(
-    context: AssetExecutionContext, lake_res: LakeResource, hot: HotTierResource, days: list
+    context: AssetExecutionContext,
+    lake_res: LakeResource,
+    hot: HotTierResource,
+    days: list,
+    timezones: dict[str, str],
 ) -> Iterator[MaterializeResult]:
-    """Bronze's and silver's rows of this run's days into ``events`` and ``sessions``; days
-    older than the hot window are dropped (their TTL would remove them anyway)."""
+    """Bronze's and silver's rows of this run's days into ``events`` and ``sessions``, with
+    ``site_date`` (the day in the site's time zone); days older than the hot window are
+    dropped (their TTL would remove them anyway)."""
     lake, paths, settings = lake_res.lake, lake_res.paths, lake_res.settings
     oldest = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=settings.hot_window_days)
     tables = {
@@ -144,12 +164,23 @@ def _load_raw(
         "sessions": lake.scan_delta(paths.silver_sessions, SESSION_SCHEMA),
     }
     for name, scan in tables.items():
-        part_col = RAW_SOURCES[name][1]
+        _, part_col, time_col = RAW_SOURCES[name]
+        site_date = local_date(time_col, timezones).alias("site_date")
         loaded = 0
         for day in days:
-            rows = scan.filter(pl.col(part_col) == day).collect() if day >= oldest else None
+            rows = (
+                scan.filter(pl.col(part_col) == day).with_columns(site_date).collect()
+                if day >= oldest
+                else None
+            )
             with hot.client() as client:
-                replace_raw_day(client, name, rows if rows is not None else pl.DataFrame(), day)
+                replace_raw_day(
+                    client,
+                    name,
+                    rows if rows is not None else pl.DataFrame(),
+                    day,
+                    settings.clickhouse_cluster,
+                )
             loaded += rows.height if rows is not None else 0
         context.log.info(f"{name}: {loaded} rows over {len(days)} days")
         yield MaterializeResult(

@@ -2,6 +2,7 @@
 
 from dagster import Definitions
 
+from lake.settings import Settings
 from orchestration.defs.lake.bronze import bronze_events_asset
 from orchestration.defs.lake.rollups import rollup_assets
 from orchestration.defs.lake.sensors import lake_automation
@@ -13,7 +14,7 @@ __all__ = ["lake_definitions"]
 
 def lake_definitions(parts: PipelinePartitions) -> Definitions:
     """Assets of the lake over ``parts``, and what keeps them current."""
-    auto = lake_automation(parts)
+    auto = lake_automation(parts, Settings.from_env().warehouse_models)
     return Definitions(
         assets=[bronze_events_asset(parts), silver_sessions_asset(parts), *rollup_assets(parts)],
         jobs=[auto.ingest_job, auto.refresh_job],

@@ -42,8 +42,11 @@ class LakeAutomation:
     refresh_schedule: ScheduleDefinition
 
 
-def lake_automation(parts: PipelinePartitions) -> LakeAutomation:
-    """Jobs over the pipeline's partitions, with the sensors and schedule that start them."""
+def lake_automation(parts: PipelinePartitions, warehouse: bool = True) -> LakeAutomation:
+    """Jobs over the pipeline's partitions, with the sensors and schedule that start them.
+
+    ``warehouse=False`` (``STRATA_WAREHOUSE_MODELS=false``) leaves the dbt models out of
+    the refresh job."""
     #: Landing files into bronze, by the hours they landed in.
     ingest_job = define_asset_job(
         "strata_ingest",
@@ -51,11 +54,12 @@ def lake_automation(parts: PipelinePartitions) -> LakeAutomation:
         partitions_def=parts.hourly,
         executor_def=in_process_executor,
     )
-    #: Sessions, rollups and hot tier for a range of days, in one process (the embedded
-    #: chdb engine admits one process per data path; a ClickHouse server URL lifts that).
+    #: Sessions, rollups, hot tier and dbt models for a range of days, in one process (the
+    #: embedded chdb engine admits one process per data path; a server URL lifts that).
+    refreshed = AssetSelection.all() - AssetSelection.assets(BRONZE)
     refresh_job = define_asset_job(
         "strata_refresh",
-        selection=AssetSelection.all() - AssetSelection.assets(BRONZE),
+        selection=refreshed if warehouse else refreshed - AssetSelection.groups("warehouse"),
         partitions_def=parts.daily,
         executor_def=in_process_executor,
     )

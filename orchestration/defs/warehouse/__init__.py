@@ -1,0 +1,1 @@
+"""The warehouse domain: the dbt project's models as assets."""
