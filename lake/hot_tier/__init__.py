@@ -10,6 +10,7 @@ from lake.hot_tier.ddl import (
     ensure_schema,
     replace_partitions,
     rollup_comments,
+    table_dimensions,
 )
 from lake.hot_tier.lease import ChdbLease, HotTierBusyError, lease_for
 from lake.hot_tier.raw_tables import (
@@ -36,4 +37,5 @@ __all__ = [
     "replace_partitions",
     "replace_raw_day",
     "rollup_comments",
+    "table_dimensions",
 ]

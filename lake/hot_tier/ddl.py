@@ -7,7 +7,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from lake.storage.schemas import SESSION_DIMENSIONS
+from lake.storage.schemas import ROLLUP_DIMENSIONS, SESSION_DIMENSIONS
+from lake.transforms.cubes import CUBES
 from lake.transforms.rollups import ADDED_MEASURES
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "rollup_cluster_ddl",
     "rollup_comments",
     "staged_names",
+    "table_dimensions",
 ]
 
 #: Distinct users are uniqCombined64 sketches at precision 20 (states ≤ 768 KiB): exact up
@@ -31,10 +33,24 @@ _USERS_TYPE = f"AggregateFunction({_SKETCH}({_PRECISION}), String)"
 DISTINCT_USERS_MERGE = f"{_SKETCH}Merge({_PRECISION})(users)"
 
 
-_DIMS_DDL = ",\n    ".join(
-    ["page_path String"] + [f"{d} LowCardinality(String)" for d in SESSION_DIMENSIONS]
-)
-_DIM_NAMES = ", ".join(["page_path", *SESSION_DIMENSIONS])
+def table_dimensions(name: str) -> tuple[str, ...]:
+    """The dimension columns of aggregate table ``name`` (a rollup's, or a cube's few)."""
+    return CUBES[name].dimensions if name in CUBES else ROLLUP_DIMENSIONS
+
+
+def _dims_ddl(name: str) -> str:
+    """The dimension columns' DDL, each followed by a comma."""
+    types = {
+        d: "String" if d == "page_path" else "LowCardinality(String)" for d in ROLLUP_DIMENSIONS
+    }
+    return "".join(f"\n    {d} {types[d]}," for d in table_dimensions(name))
+
+
+def _keys(name: str, time_name: str) -> str:
+    """The sorting key: site, time, then the dimensions."""
+    return ", ".join(["tracking_id", time_name, *table_dimensions(name)])
+
+
 _METRICS_DDL = f"""
     count_pageviews SimpleAggregateFunction(sum, UInt64),
     count_events SimpleAggregateFunction(sum, UInt64),
@@ -59,10 +75,13 @@ _ENGAGEMENT_DDL = "".join(
 )
 _RAW_ENGAGEMENT_DDL = "".join(f",\n    {c} {t}" for c, t in _ADDED_TYPES.items())
 
-#: Rollup tables of the hot tier: name -> (time column DDL, partition column).
+_HOURLY, _DAILY = ("hour DateTime('UTC')", "toDate(hour)"), ("date Date", "date")
+#: Aggregate tables of the hot tier (the rollups, then the cubes made from them):
+#: name -> (time column DDL, partition column).
 ROLLUP_TABLES: dict[str, tuple[str, str]] = {
-    "rollup_hourly": ("hour DateTime('UTC')", "toDate(hour)"),
-    "rollup_daily": ("date Date", "date"),
+    "rollup_hourly": _HOURLY,
+    "rollup_daily": _DAILY,
+    **{name: _DAILY if cube.daily else _HOURLY for name, cube in CUBES.items()},
 }
 
 
@@ -93,7 +112,7 @@ ROLLUP_DOCS: dict[str, str] = {
 def rollup_comments(name: str) -> list[str]:
     """``ALTER TABLE … COMMENT COLUMN`` statements for every column of rollup ``name``."""
     time_name = ROLLUP_TABLES[name][0].split()[0]
-    columns = ["tracking_id", time_name, "page_path", *SESSION_DIMENSIONS]
+    columns = ["tracking_id", time_name, *table_dimensions(name)]
     columns += ["count_pageviews", "count_events", "users", "count_sessions", "count_bounces"]
     columns += ["sum_session_duration_s", *ADDED_MEASURES]
     return [
@@ -107,22 +126,23 @@ def _rollup_ddl(name: str, raw: bool) -> str:
     time_name = time_col.split()[0]
     if raw:
         return (
-            f"CREATE TABLE IF NOT EXISTS {name}__raw (tracking_id String, {time_col},\n"
-            f"    {_DIMS_DDL},{_RAW_METRICS_DDL}{_RAW_ENGAGEMENT_DDL}\n) ENGINE = Memory"
+            f"CREATE TABLE IF NOT EXISTS {name}__raw (tracking_id String, {time_col},"
+            f"{_dims_ddl(name)}{_RAW_METRICS_DDL}{_RAW_ENGAGEMENT_DDL}\n) ENGINE = Memory"
         )
     return (
-        f"CREATE TABLE IF NOT EXISTS {name} (tracking_id LowCardinality(String), {time_col},\n"
-        f"    {_DIMS_DDL},{_METRICS_DDL}{_ENGAGEMENT_DDL}\n) ENGINE = AggregatingMergeTree\n"
-        f"PARTITION BY {partition}\nORDER BY (tracking_id, {time_name}, {_DIM_NAMES})"
+        f"CREATE TABLE IF NOT EXISTS {name} (tracking_id LowCardinality(String), {time_col},"
+        f"{_dims_ddl(name)}{_METRICS_DDL}{_ENGAGEMENT_DDL}\n) ENGINE = AggregatingMergeTree\n"
+        f"PARTITION BY {partition}\nORDER BY ({_keys(name, time_name)})"
     )
 
 
 def _rollup_comment(name: str) -> str:
-    grain = "UTC hours" if name == "rollup_hourly" else "days in each site time zone"
-    return (
-        f"Traffic per site, {grain}, page and session attributes; distinct users as "
-        "mergeable states"
-    )
+    if name in CUBES:
+        text = CUBES[name].description.rstrip(".")
+    else:
+        grain = "UTC hours" if name == "rollup_hourly" else "days in each site time zone"
+        text = f"Traffic per site, {grain}, page and session attributes"
+    return f"{text}; distinct users as mergeable states"
 
 
 def rollup_cluster_ddl(name: str, aggregate_retention_days: int, cluster: str) -> list[str]:
@@ -146,8 +166,8 @@ def rollup_cluster_ddl(name: str, aggregate_retention_days: int, cluster: str) -
         )
         statements += [
             f"CREATE TABLE IF NOT EXISTS {local}{on} (tracking_id LowCardinality(String), "
-            f"{time_col},\n    {_DIMS_DDL},{_METRICS_DDL}{_ENGAGEMENT_DDL}\n) ENGINE = {engine}\n"
-            f"PARTITION BY {partition}\nORDER BY (tracking_id, {time_name}, {_DIM_NAMES}){ttl}\n"
+            f"{time_col},{_dims_ddl(name)}{_METRICS_DDL}{_ENGAGEMENT_DDL}\n) ENGINE = {engine}\n"
+            f"PARTITION BY {partition}\nORDER BY ({_keys(name, time_name)}){ttl}\n"
             f"COMMENT '{_rollup_comment(name)}'",
             f"CREATE TABLE IF NOT EXISTS {table}{on} AS {local} ENGINE = "
             f"Distributed('{cluster}', currentDatabase(), '{local}', cityHash64(tracking_id))",
@@ -241,7 +261,7 @@ def replace_partitions(
     if rows is not None and rows.num_rows:
         client.insert_arrow(f"{name}__raw", rows)
         client.command(
-            f"INSERT INTO {name}__staging SELECT tracking_id, {time_col}, {_DIM_NAMES}, "
+            f"INSERT INTO {name}__staging SELECT {_keys(name, time_col)}, "
             f"count_pageviews, count_events, arrayReduce('{_SKETCH}State({_PRECISION})', users), "
             f"count_sessions, count_bounces, sum_session_duration_s, "
             f"{', '.join(ADDED_MEASURES)} FROM {name}__raw",

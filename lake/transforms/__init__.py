@@ -9,6 +9,7 @@ from lake.transforms.bronze import (
     only_new_events,
     split_quarantine,
 )
+from lake.transforms.cubes import CUBES, Cube, cube_of
 from lake.transforms.refresh_plan import RefreshRange, refresh_ranges
 from lake.transforms.rollups import (
     ADDED_MEASURES,
@@ -17,6 +18,7 @@ from lake.transforms.rollups import (
     ROLLUP_EVENT_COLUMNS,
     ROLLUP_METRIC_COLUMNS,
     attach_sessions,
+    complete_measures,
     local_date,
     long_sessions,
     merge_client_parts,
@@ -38,6 +40,7 @@ from lake.transforms.sessionize import (
 __all__ = [
     "ADDED_MEASURES",
     "COMMERCE_MEASURES",
+    "CUBES",
     "ENGAGEMENT_MEASURES",
     "EVENT_KEY",
     "MAX_SESSION_TIMEOUT_MINUTES",
@@ -45,12 +48,15 @@ __all__ = [
     "ROLLUP_EVENT_COLUMNS",
     "ROLLUP_METRIC_COLUMNS",
     "SESSION_INPUT_COLUMNS",
+    "Cube",
     "RefreshRange",
     "allowed_lateness",
     "assign_sessions",
     "attach_sessions",
     "build_sessions",
     "client_bucket",
+    "complete_measures",
+    "cube_of",
     "first_copies",
     "local_date",
     "long_sessions",

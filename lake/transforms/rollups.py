@@ -25,6 +25,7 @@ __all__ = [
     "ROLLUP_EVENT_COLUMNS",
     "ROLLUP_METRIC_COLUMNS",
     "attach_sessions",
+    "complete_measures",
     "local_date",
     "long_sessions",
     "merge_client_parts",
@@ -84,6 +85,16 @@ def local_date(col: str, tz_by_site: Mapping[str, str]) -> pl.Expr:
             local = pl.col(col).dt.convert_time_zone(tz).dt.date()
             expr = pl.when(pl.col("tracking_id") == site).then(local).otherwise(expr)
     return expr
+
+
+def complete_measures(rollup: pl.LazyFrame) -> pl.LazyFrame:
+    """A gold rollup (or cube) scan with every measure: days built before a measure was
+    added have none, which means 0."""
+    have = rollup.collect_schema().names()
+    zero = {c: pl.lit(0.0 if c == "sum_revenue" else 0) for c in ADDED_MEASURES}
+    return rollup.with_columns(v.alias(c) for c, v in zero.items() if c not in have).with_columns(
+        pl.col(c).fill_null(0) for c in ADDED_MEASURES
+    )
 
 
 def attach_sessions(events: pl.LazyFrame, sessions: pl.LazyFrame) -> pl.LazyFrame:

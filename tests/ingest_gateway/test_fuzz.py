@@ -447,11 +447,17 @@ def test_no_generated_request_fails_stalls_or_stores_an_invalid_value(
         )
         def send(request: tuple[str, str, dict]) -> None:
             method, path, kwargs = request
-            started = time.perf_counter()
-            r = gw.request(method, path, **kwargs)
-            elapsed = time.perf_counter() - started
-            assert r.status_code < 500, (path, r.status_code, r.text[:300])
-            assert elapsed < bound, (path, elapsed, bound)
+            elapsed = []
+            # A stall is a property of the input and repeats; a busy CI core does not:
+            # a slow answer is timed twice more and the fastest of the three counts.
+            for _ in range(3):
+                started = time.perf_counter()
+                r = gw.request(method, path, **kwargs)
+                elapsed.append(time.perf_counter() - started)
+                assert r.status_code < 500, (path, r.status_code, r.text[:300])
+                if elapsed[-1] < bound:
+                    break
+            assert min(elapsed) < bound, (path, elapsed, bound)
             statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
 
         send()

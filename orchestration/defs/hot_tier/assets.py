@@ -13,9 +13,15 @@ from dagster import (
     multi_asset,
 )
 
-from lake.hot_tier import ensure_raw_tables, ensure_schema, replace_partitions, replace_raw_day
-from lake.storage import EVENT_SCHEMA, ROLLUP_DIMENSIONS, SESSION_SCHEMA, ChangedDays
-from lake.transforms import ADDED_MEASURES, ROLLUP_METRIC_COLUMNS, local_date
+from lake.hot_tier import (
+    ensure_raw_tables,
+    ensure_schema,
+    replace_partitions,
+    replace_raw_day,
+    table_dimensions,
+)
+from lake.storage import EVENT_SCHEMA, SESSION_SCHEMA, ChangedDays
+from lake.transforms import CUBES, ROLLUP_METRIC_COLUMNS, complete_measures, local_date
 from orchestration.defs.partitions import (
     CHANGED_DAYS_TAG,
     NOTED_UNTIL_TAG,
@@ -27,8 +33,14 @@ from orchestration.lib.resources import CatalogResource, HotTierResource, LakeRe
 
 __all__ = ["HOT_TABLES", "hot_tier_assets", "mark_refresh_done"]
 
-#: Hot-tier table -> (its time column, the gold partition column of a day).
-HOT_TABLES = {"rollup_hourly": ("hour", "utc_date"), "rollup_daily": ("date", "date")}
+_HOURLY, _DAILY = ("hour", "utc_date"), ("date", "date")
+#: Hot-tier aggregate table (rollups and cubes) -> (its time column, the gold partition
+#: column of a day).
+HOT_TABLES = {
+    "rollup_hourly": _HOURLY,
+    "rollup_daily": _DAILY,
+    **{name: _DAILY if cube.daily else _HOURLY for name, cube in CUBES.items()},
+}
 
 
 #: Raw hot-tier table -> (its upstream lake asset, the lake table's partition column, the
@@ -101,19 +113,10 @@ def _load(
     days = partition_days(context)
     yield from _load_raw(context, lake_res, hot, days, timezones)
     for name, (time_col, part_col) in HOT_TABLES.items():
-        columns = ["tracking_id", time_col, *ROLLUP_DIMENSIONS, *ROLLUP_METRIC_COLUMNS]
+        columns = ["tracking_id", time_col, *table_dimensions(name), *ROLLUP_METRIC_COLUMNS]
         gold = lake.scan_delta(paths.gold(name), {})  # the table's log read once, not per day
-        have = gold.collect_schema().names()
-        exists = bool(have)
-        # days built before a measure existed have none: 0
-        zero = {c: pl.lit(0.0 if c == "sum_revenue" else 0) for c in ADDED_MEASURES}
-        gold = (
-            gold.with_columns(v.alias(c) for c, v in zero.items() if c not in have).with_columns(
-                pl.col(c).fill_null(0) for c in ADDED_MEASURES
-            )
-            if exists
-            else gold
-        )
+        exists = bool(gold.collect_schema().names())
+        gold = complete_measures(gold) if exists else gold
         loaded = 0
         for day in days:
             rows = (

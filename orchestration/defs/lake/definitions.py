@@ -1,9 +1,10 @@
-"""The lake domain: bronze, sessions and rollups, with their jobs, sensors and schedule."""
+"""The lake domain: bronze, sessions, rollups and cubes, with their jobs, sensors and schedule."""
 
 from dagster import Definitions
 
 from lake.settings import Settings
 from orchestration.defs.lake.bronze import bronze_events_asset
+from orchestration.defs.lake.cubes import cube_assets
 from orchestration.defs.lake.rollups import rollup_assets
 from orchestration.defs.lake.sensors import lake_automation
 from orchestration.defs.lake.sessions import silver_sessions_asset
@@ -16,7 +17,12 @@ def lake_definitions(parts: PipelinePartitions) -> Definitions:
     """Assets of the lake over ``parts``, and what keeps them current."""
     auto = lake_automation(parts, Settings.from_env().warehouse_models)
     return Definitions(
-        assets=[bronze_events_asset(parts), silver_sessions_asset(parts), *rollup_assets(parts)],
+        assets=[
+            bronze_events_asset(parts),
+            silver_sessions_asset(parts),
+            *rollup_assets(parts),
+            cube_assets(parts),
+        ],
         jobs=[auto.ingest_job, auto.refresh_job],
         sensors=[auto.landing_sensor, auto.refresh_sensor],
         schedules=[auto.refresh_schedule],

@@ -1,0 +1,70 @@
+"""Gold cubes, a daily partition at a time: each re-aggregates the same day of its rollup."""
+
+from collections.abc import Iterator
+
+import polars as pl
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    AssetSpec,
+    MaterializeResult,
+    multi_asset,
+)
+
+from lake.transforms import CUBES, complete_measures, cube_of
+from orchestration.defs.partitions import ONE_RUN, PipelinePartitions, partition_days
+from orchestration.lib.resources import LakeResource
+
+__all__ = ["cube_assets"]
+
+
+def cube_assets(parts: PipelinePartitions) -> AssetsDefinition:
+    """``gold/cube_*`` (:data:`lake.transforms.CUBES`), made together from the same day
+    partitions of ``gold/rollup_daily`` and ``gold/rollup_hourly``."""
+    specs = [
+        AssetSpec(
+            ["gold", name],
+            deps=[AssetKey(["gold", cube.rollup])],
+            group_name="lake",
+            kinds={"delta", "polars"},
+            description=f"{cube.description} Measures as in {cube.rollup} (visitors as exact "
+            "key lists); a partition per day.",
+        )
+        for name, cube in CUBES.items()
+    ]
+
+    @multi_asset(
+        specs=specs,
+        name="gold_cubes",
+        partitions_def=parts.daily,
+        backfill_policy=ONE_RUN,
+    )
+    def gold_cubes(
+        context: AssetExecutionContext, lake: LakeResource
+    ) -> Iterator[MaterializeResult]:
+        """Rebuild every cube's days of this run from its rollup, replacing a day at a time
+        (a day the rollup no longer holds is emptied)."""
+        yield from _build(context, lake)
+
+    return gold_cubes
+
+
+def _build(context: AssetExecutionContext, lake_res: LakeResource) -> Iterator[MaterializeResult]:
+    lake, paths = lake_res.lake, lake_res.paths
+    days = partition_days(context)
+    rollups = {}  # each table's log read once, not per day; None: not built yet
+    for rollup in ("rollup_daily", "rollup_hourly"):
+        scan = lake.scan_delta(paths.gold(rollup), {})
+        rollups[rollup] = complete_measures(scan) if scan.collect_schema().names() else None
+    for name, cube in CUBES.items():
+        rollup, part_col = rollups[cube.rollup], "date" if cube.daily else "utc_date"
+        rows = 0
+        for day in days if rollup is not None else []:
+            out = cube_of(rollup.filter(pl.col(part_col) == day), cube).collect()
+            lake.replace_partition(out, paths.gold(name), part_col, day)
+            rows += out.height
+        context.log.info(f"{name}: {rows} rows over {len(days)} days")
+        yield MaterializeResult(
+            asset_key=AssetKey(["gold", name]), metadata={"days": len(days), "rows": rows}
+        )
