@@ -10,6 +10,7 @@ from typing import Any
 from dagster import AssetKey, DagsterInstance, materialize
 
 from lake.settings import Settings
+from lake.transforms import CUBES
 from orchestration.definitions import defs
 from orchestration.defs.lake.bronze import BRONZE, new_landing_hours, unconsumed_landing_files
 from orchestration.defs.lake.refresh import pending_refreshes
@@ -23,11 +24,12 @@ REFRESH_STEPS: tuple[tuple[str, tuple[AssetKey, ...]], ...] = (
     ("silver/sessions", (AssetKey(["silver", "sessions"]),)),
     ("gold/rollup_hourly", (AssetKey(["gold", "rollup_hourly"]),)),
     ("gold/rollup_daily", (AssetKey(["gold", "rollup_daily"]),)),
+    ("gold/cubes", tuple(AssetKey(["gold", c]) for c in CUBES)),
     (
         "clickhouse/tables",
         tuple(
             AssetKey(["clickhouse", t])
-            for t in ("events", "sessions", "rollup_hourly", "rollup_daily")
+            for t in ("events", "sessions", "rollup_hourly", "rollup_daily", *CUBES)
         ),
     ),
 )
@@ -57,13 +59,14 @@ def _step(
     keys: tuple[AssetKey, ...],
     tags: dict[str, str],
     echo: bool,
+    is_dbt: bool = False,
 ) -> dict:
     """Materialize ``keys`` (for the partitions ``tags`` name); their metadata and checks.
 
     Several keys (one load making several tables) report ``<table>_<figure>``.
     """
     level = "WARNING" if echo else "INFO"
-    with _dbt_output(len(keys) > 4):
+    with _dbt_output(is_dbt):
         result = materialize(
             assets,
             selection=list(keys),
@@ -73,10 +76,10 @@ def _step(
             run_config={"loggers": {"console": {"config": {"log_level": level}}}},
         )
     meta: dict = {}
-    if len(keys) > 4:  # the dbt models: how many were built, not each one's metadata
+    if is_dbt:  # the dbt models: how many were built, not each one's metadata
         built = result.get_asset_materialization_events()
         meta["models"] = len({e.asset_key for e in built})
-    for event in result.get_asset_materialization_events() if len(keys) <= 4 else ():
+    for event in result.get_asset_materialization_events() if not is_dbt else ():
         mat = event.event_specific_data.materialization  # type: ignore[union-attr]
         prefix = f"{mat.asset_key.path[-1]}_" if len(keys) > 1 else ""
         for k, v in mat.metadata.items():
@@ -103,6 +106,7 @@ _ADDITIVE = {
     "rollup_daily_rows",
     "events_rows",
     "sessions_rows",
+    *(f"{c}_rows" for c in CUBES),
     "models",
 }
 
@@ -148,7 +152,7 @@ def run_pipeline(echo: bool = True) -> dict[str, dict]:
         if echo:
             print(f"{label} {name} ...", flush=True)
         started = time.perf_counter()
-        meta = _step(instance, assets, resources, keys, tags, echo)
+        meta = _step(instance, assets, resources, keys, tags, echo, name == WAREHOUSE_STEP)
         seconds = time.perf_counter() - started
         if echo:
             shown = [f"{k}={v}" for k, v in meta.items() if k[0] != "_" and "\n" not in str(v)]

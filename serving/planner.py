@@ -1,6 +1,8 @@
 """Which tier and table answer a report (and nothing else: dialects write the SQL).
 
-Table: the rollups answer what they hold (their dimensions and measures); anything
+Table: the smallest that holds every field and measure: a cube (day totals, hour
+totals, day × channel/source/medium/campaign, day × country/device/browser/os, day ×
+page), else the rollup of the same grain; anything
 else — custom properties, event names and types, entry/exit pages, referrers, regions
 and cities — goes to the raw ``events`` or ``sessions`` table that has it.  Tier: a
 range inside the hot window (``STRATA_HOT_WINDOW_DAYS``) is answered by ClickHouse;
@@ -15,6 +17,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
+from lake.transforms import CUBES
 from serving.reports import ReportError, ReportQuery, is_property
 from serving.semantic import (
     DIMENSIONS,
@@ -29,14 +32,13 @@ from serving.semantic import (
 __all__ = ["Plan", "Tier", "plan_report"]
 
 Tier = Literal["hot", "cold"]
-Table = Literal["rollup_daily", "rollup_hourly", "events", "sessions"]
 
 
 @dataclass(frozen=True)
 class Plan:
     """The tier and table that answer a report, and how its rows are keyed in time."""
 
-    table: Table
+    table: str  # a rollup, a cube (``lake.transforms.CUBES``), ``events`` or ``sessions``
     tier: Tier = "hot"
 
     @property
@@ -50,14 +52,20 @@ class Plan:
         with their own UTC time (``time_column``)."""
         if self.is_raw:
             return "moment"
-        return "hour" if self.table == "rollup_hourly" else "date"
+        return "hour" if self.is_hourly else "date"
+
+    @property
+    def is_hourly(self) -> bool:
+        """True for the aggregates keyed by UTC hour (``rollup_hourly``, hourly cubes)."""
+        cube = CUBES.get(self.table)
+        return self.table == "rollup_hourly" or (cube is not None and not cube.daily)
 
     @property
     def time_column(self) -> str:
         """The column a row's time is in (``date``, ``hour``, ``event_at``, ``started_at``)."""
         if self.is_raw:
             return RAW_TIME[self.table][0]
-        return "hour" if self.table == "rollup_hourly" else "date"
+        return self.time_grain
 
 
 def _fields(query: ReportQuery) -> list[str]:
@@ -80,11 +88,11 @@ def _has(table: str, field: str) -> bool:
     return (is_property(field) and table == "events") or field in RAW_COLUMNS[table]
 
 
-def _raw_table(query: ReportQuery, fields: list[str], measures: set[str]) -> Table:
+def _raw_table(query: ReportQuery, fields: list[str], measures: set[str]) -> str:
     """The raw table that has every field and measure, or a 400 naming what clashes."""
     for table in ("events", "sessions"):
         if all(_has(table, f) for f in fields) and measures <= RAW_MEASURES[table].keys():
-            return table  # type: ignore[return-value]
+            return table
     raw = [f for f in fields if is_property(f) or f in RAW_DIMENSIONS]
     table = next((t for t in ("events", "sessions") if all(_has(t, f) for f in raw)), None)
     if table is None:
@@ -107,8 +115,9 @@ def plan_report(query: ReportQuery, hot_from: dt.date | None = None) -> Plan:
     """The table (smallest that has every field and measure) and the tier: ``hot`` when
     the range starts on or after ``hot_from`` (or no window is given), else ``cold``.
 
-    Hourly questions on the rollups go to ``rollup_hourly`` (UTC hours, shown in the
-    site's zone); other rollup questions to ``rollup_daily`` (already in the site's zone).
+    Hourly questions on the aggregates go to an hourly table (UTC hours, shown in the
+    site's zone); other questions to a daily one (already in the site's zone).  Among
+    those, the first cube (smallest first) keeping every field answers, else the rollup.
     """
     tier: Tier = "hot" if hot_from is None or query.start >= hot_from else "cold"
     fields, measures = _fields(query), _measures(query)
@@ -116,5 +125,9 @@ def plan_report(query: ReportQuery, hot_from: dt.date | None = None) -> Plan:
         m in MEASURES for m in measures
     ):
         hourly = any(d in DIMENSIONS and DIMENSIONS[d].time == "hour" for d in query.dimensions)
-        return Plan("rollup_hourly" if hourly else "rollup_daily", tier)
+        rollup = "rollup_hourly" if hourly else "rollup_daily"
+        for name, cube in CUBES.items():
+            if cube.rollup == rollup and set(fields) <= set(cube.dimensions):
+                return Plan(name, tier)
+        return Plan(rollup, tier)
     return Plan(_raw_table(query, fields, measures), tier)

@@ -64,7 +64,8 @@ def _check_against_reference(env: Env, tz: str) -> None:
     for by in ("date", "channel"):
         expected = report(*args, by=by)
         answer = _query(env, metrics=metrics, dimensions=[by], date_range=rng, limit=1000)
-        assert answer["source"] == "clickhouse.rollup_daily"
+        table = {"date": "cube_daily_totals", "channel": "cube_daily_channels"}[by]
+        assert answer["source"] == f"clickhouse.{table}"
         got = {row[by]: row for row in answer["rows"]}
         assert set(got) == set(expected)
         for key, numbers in expected.items():

@@ -16,6 +16,7 @@ __all__ = [
     "DISTRIBUTED_SYNC",
     "ROLLUP_DOCS",
     "ROLLUP_TABLES",
+    "cube_from_rollup",
     "ensure_schema",
     "replace_partitions",
     "rollup_cluster_ddl",
@@ -195,6 +196,12 @@ def ensure_schema(
             for statement in rollup_cluster_ddl(name, aggregate_retention_days, cluster):
                 client.command(statement)
         return
+    existing = {
+        r[0]
+        for r in client.query(
+            "SELECT name FROM system.tables WHERE database = currentDatabase()"
+        ).result_rows
+    }
     for name in ROLLUP_TABLES:
         found = client.query(
             "SELECT type FROM system.columns WHERE database = currentDatabase() "
@@ -222,6 +229,27 @@ def ensure_schema(
             client.command(statement)
         client.command(f"CREATE TABLE {name}__staging AS {name}")
         client.command(_rollup_ddl(name, raw=True))
+        if name in CUBES and name not in existing:  # new cube: made from its rollup once
+            client.command(cube_from_rollup(name))
+
+
+def cube_from_rollup(name: str) -> str:
+    """``INSERT … SELECT`` filling cube ``name`` from every row of its rollup in ClickHouse
+    (states merged with ``-MergeState``: exact as the lake's lists, up to the sketch), so
+    a new cube answers for the days loaded before it existed."""
+    time_name = ROLLUP_TABLES[name][0].split()[0]
+    keys = _keys(name, time_name)
+    sums = ["count_pageviews", "count_events"]
+    after = ["count_sessions", "count_bounces", "sum_session_duration_s", *ADDED_MEASURES]
+    columns = [
+        *(f"sum({c})" for c in sums),
+        f"{_SKETCH}MergeState({_PRECISION})(users)",
+        *(f"sum({c})" for c in after),
+    ]
+    return (
+        f"INSERT INTO {name} SELECT {keys}, {', '.join(columns)} "
+        f"FROM {CUBES[name].rollup} GROUP BY {keys}"
+    )
 
 
 def staged_names(name: str, cluster: str | None) -> tuple[str, str, str]:

@@ -18,13 +18,13 @@ import polars as pl
 
 from lake.settings import Settings
 from lake.storage import EVENT_SCHEMA, ROLLUP_DIMENSIONS, SESSION_SCHEMA, Lake, LakePaths
-from lake.transforms import ROLLUP_METRIC_COLUMNS
+from lake.transforms import CUBES, ROLLUP_METRIC_COLUMNS
 from serving.backends.base import QueryTimeoutError, Result
 from serving.sql import DuckDBDialect, RenderedQuery
 
 __all__ = ["DuckDBBackend"]
 
-_GOLD = ("rollup_daily", "rollup_hourly")
+_GOLD = ("rollup_daily", "rollup_hourly", *CUBES)
 _RAW = ("events", "sessions")
 _METRIC_TYPES = {"users": "VARCHAR[]", "sum_session_duration_s": "DOUBLE"}
 _loaded = False
@@ -104,11 +104,12 @@ class DuckDBBackend:
             con.execute(f"CREATE TEMP TABLE {table} AS SELECT * FROM empty")
             return
         if self.lake.delta_table(uri) is None:  # not built yet: an empty table of its shape
-            time = "date DATE" if table == "rollup_daily" else "hour TIMESTAMPTZ"
+            cube = CUBES.get(table)
+            daily = cube.daily if cube else table == "rollup_daily"
             columns = [
                 "tracking_id VARCHAR",
-                time,
-                *(f"{d} VARCHAR" for d in ROLLUP_DIMENSIONS),
+                "date DATE" if daily else "hour TIMESTAMPTZ",
+                *(f"{d} VARCHAR" for d in (cube.dimensions if cube else ROLLUP_DIMENSIONS)),
                 *(f"{m} {_METRIC_TYPES.get(m, 'UBIGINT')}" for m in ROLLUP_METRIC_COLUMNS),
             ]
             con.execute(f"CREATE TEMP TABLE {table} ({', '.join(columns)})")

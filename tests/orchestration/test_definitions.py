@@ -21,6 +21,13 @@ ROOT = Path(__file__).resolve().parents[2]
 _EVENTS_AND_SESSIONS = ["intermediate/int_events_filtered", "intermediate/int_sessions_filtered"]
 
 #: Snapshot of the asset graph: key -> (group, upstream keys).  Update on purpose.
+_CUBES = {  # cube -> the rollup it is made from
+    "cube_daily_totals": "rollup_daily",
+    "cube_hourly_totals": "rollup_hourly",
+    "cube_daily_channels": "rollup_daily",
+    "cube_daily_technology": "rollup_daily",
+    "cube_daily_pages": "rollup_daily",
+}
 GRAPH = {
     "bronze/events": ("lake", []),
     "silver/sessions": ("lake", ["bronze/events"]),
@@ -30,6 +37,8 @@ GRAPH = {
     "clickhouse/sessions": ("serving", ["silver/sessions"]),
     "clickhouse/rollup_hourly": ("serving", ["gold/rollup_hourly"]),
     "clickhouse/rollup_daily": ("serving", ["gold/rollup_daily"]),
+    **{f"gold/{c}": ("lake", [f"gold/{p}"]) for c, p in _CUBES.items()},
+    **{f"clickhouse/{c}": ("serving", [f"gold/{c}"]) for c in _CUBES},
     "staging/stg_strata__events": ("warehouse", ["clickhouse/events"]),
     "staging/stg_strata__sessions": ("warehouse", ["clickhouse/sessions"]),
     "intermediate/int_events_filtered": ("warehouse", ["staging/stg_strata__events"]),

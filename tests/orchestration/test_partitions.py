@@ -16,8 +16,9 @@ from deltalake import DeltaTable
 from fastapi.testclient import TestClient
 
 from cli.generate import generate_traffic
+from lake.hot_tier import hot_tier
 from lake.storage import ChangedDays, Lake, LakePaths
-from lake.transforms import RefreshRange, refresh_ranges
+from lake.transforms import CUBES, RefreshRange, refresh_ranges
 from orchestration.definitions import defs
 from orchestration.defs.resources import RESOURCES
 from orchestration.runner import run_pipeline
@@ -221,7 +222,8 @@ def test_backfill_a_date_range_from_the_dagster_cli(env: Env) -> None:
     expected = _expected(traffic, traffic.events, "UTC")
     assert _by_date(env) == expected
     paths = LakePaths(env.settings.lake_uri)
-    for uri in (paths.silver_sessions, paths.gold("rollup_hourly"), paths.gold("rollup_daily")):
+    aggregates = ["rollup_hourly", "rollup_daily", *CUBES]
+    for uri in (paths.silver_sessions, *(paths.gold(t) for t in aggregates)):
         shutil.rmtree(uri)  # lose everything downstream of bronze
     dagster = str(Path(sys.executable).with_name("dagster"))
     home = env.settings.home / "dagster"
@@ -234,7 +236,14 @@ def test_backfill_a_date_range_from_the_dagster_cli(env: Env) -> None:
             "-m",
             "orchestration.definitions",
             "--select",
-            "silver/sessions,gold/rollup_hourly,gold/rollup_daily,clickhouse/events,clickhouse/sessions,clickhouse/rollup_hourly,clickhouse/rollup_daily",
+            ",".join(
+                [
+                    "silver/sessions",
+                    *(f"{layer}/{t}" for layer in ("gold", "clickhouse") for t in aggregates),
+                    "clickhouse/events",
+                    "clickhouse/sessions",
+                ]
+            ),
             "--partition-range",
             "2026-03-06...2026-03-11",
         ],
@@ -311,3 +320,39 @@ def test_bronze_partitions_are_landing_hours(env: Env) -> None:
     report_ = run_pipeline(echo=False)  # picks up the other hour only
     assert report_["bronze/events"]["new_files"] == 1
     assert sorted(pl.read_delta(paths.bronze_events)["client_id"]) == ["early", "late"]
+
+
+def test_cubes_are_made_for_every_day_after_an_upgrade(env: Env) -> None:
+    # A lake and hot tier built before the cubes existed: the next refresh makes the cubes
+    # for every day, not only for the days it refreshes.
+    traffic = generate_traffic("ST-TEST", days=4, events=1200, end=END, host="shop.example")
+    _send(env, traffic.events)
+    run_pipeline(echo=False)
+    before = _by_date(env)
+    assert before == _expected(traffic, traffic.events, "UTC")
+    paths = LakePaths(env.settings.lake_uri)
+    for cube in CUBES:
+        shutil.rmtree(paths.gold(cube))
+    with hot_tier(env.settings) as client:
+        for cube in CUBES:
+            client.command(f"DROP TABLE {cube}")
+    newcomer = {
+        "tracking_id": "ST-TEST",
+        "client_id": "newcomer",
+        "timestamp": f"{END.isoformat()}T12:00:00Z",
+        "page": {"url": "https://shop.example/new"},
+        "context": {"user_agent": "Mozilla/5.0 (X11; Linux x86_64; rv:127.0) Firefox/127.0"},
+    }
+    _send(env, [newcomer])
+    run_pipeline(echo=False)
+    pv, users, sessions = before[END.isoformat()]
+    assert _by_date(env) == {**before, END.isoformat(): (pv + 1, users + 1, sessions + 1)}
+    lake = Lake(env.settings)
+    rollup_days = lake.partition_rows(paths.gold("rollup_daily"), "date")
+    assert len(rollup_days) >= 4
+    for cube in CUBES:
+        part = "date" if CUBES[cube].daily else "utc_date"
+        rollup = "rollup_daily" if CUBES[cube].daily else "rollup_hourly"
+        assert set(lake.partition_rows(paths.gold(cube), part)) == set(
+            lake.partition_rows(paths.gold(rollup), part)
+        ), cube

@@ -27,11 +27,33 @@ def _query(**changes: object):
     return report_query(**{**args, **changes})
 
 
-def test_hourly_questions_go_to_the_hourly_rollup_and_others_to_the_daily_one() -> None:
-    assert plan_report(_query(dimensions=["hour"])).table == "rollup_hourly"
-    assert plan_report(_query(dimensions=["date", "hour"])).table == "rollup_hourly"
-    assert plan_report(_query(dimensions=["date", "channel"])).table == "rollup_daily"
-    assert plan_report(_query()).table == "rollup_daily"
+@pytest.mark.parametrize(
+    ("changes", "table"),
+    [
+        ({}, "cube_daily_totals"),
+        ({"dimensions": ["week"], "metrics": ["visitors"]}, "cube_daily_totals"),
+        ({"dimensions": ["hour"]}, "cube_hourly_totals"),
+        ({"dimensions": ["date", "hour"]}, "cube_hourly_totals"),
+        ({"dimensions": ["date", "channel"]}, "cube_daily_channels"),
+        (
+            {"dimensions": ["utm_campaign"], "filters": [Filter("channel", "eq", ("x",))]},
+            "cube_daily_channels",
+        ),
+        ({"dimensions": ["country", "os"]}, "cube_daily_technology"),
+        ({"dimensions": ["page_path"], "metrics": ["avg_time_on_page"]}, "cube_daily_pages"),
+        # no cube keeps both: the rollup of the grain answers
+        ({"dimensions": ["page_path", "country"]}, "rollup_daily"),
+        ({"dimensions": ["channel"], "filters": [Filter("device", "eq", ("x",))]}, "rollup_daily"),
+        ({"dimensions": ["hour", "channel"]}, "rollup_hourly"),
+        ({"dimensions": ["event_name"], "metrics": ["events"]}, "events"),
+    ],
+)
+def test_the_smallest_covering_table_answers(changes: dict, table: str) -> None:
+    plan = plan_report(_query(**changes))
+    assert plan.table == table
+    assert plan.time_grain == (
+        "moment" if table == "events" else "hour" if "hour" in table else "date"
+    )
 
 
 @pytest.mark.parametrize(

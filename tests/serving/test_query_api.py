@@ -86,7 +86,7 @@ def test_days_are_in_the_site_time_zone_and_sessions_count_on_their_start_day(
     ]
 
 
-def test_hour_dimension_answers_from_the_hourly_rollup(api: TestClient) -> None:
+def test_hour_dimension_answers_from_the_hourly_totals_cube(api: TestClient) -> None:
     r = _q(
         api,
         metrics=["pageviews"],
@@ -94,7 +94,7 @@ def test_hour_dimension_answers_from_the_hourly_rollup(api: TestClient) -> None:
         date_range={"start": "2026-03-02", "end": "2026-03-02"},
     )
     body = r.json()
-    assert body["source"] == "clickhouse.rollup_hourly"
+    assert body["source"] == "clickhouse.cube_hourly_totals"
     assert body["rows"] == [
         {"hour": "2026-03-02 00:00", "pageviews": 1},
         {"hour": "2026-03-02 10:00", "pageviews": 1},

@@ -46,13 +46,13 @@ def test_ranges_past_the_hot_window_are_answered_whole_by_the_lake(
             return answer.json()
 
         hot = ask(hot_day, today, metrics=["pageviews", "visitors"])
-        assert hot["source"] == "clickhouse.rollup_daily"
+        assert hot["source"] == "clickhouse.cube_daily_totals"
         assert hot["rows"] == [{"pageviews": 2, "visitors": 2}]
         cold = ask(cold_day, cold_day, metrics=["pageviews", "visitors"])
-        assert cold["source"] == "duckdb.rollup_daily"
+        assert cold["source"] == "duckdb.cube_daily_totals"
         assert cold["rows"] == [{"pageviews": 2, "visitors": 2}]
         spanning = ask(cold_day, today, metrics=["pageviews", "visitors"])
-        assert spanning["source"] == "duckdb.rollup_daily"
+        assert spanning["source"] == "duckdb.cube_daily_totals"
         assert spanning["rows"] == [{"pageviews": 4, "visitors": 3}]  # a once, not twice
         by_day = ask(cold_day, today, metrics=["visitors"], dimensions=["date"])
         assert by_day["rows"] == [

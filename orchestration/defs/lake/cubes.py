@@ -1,5 +1,6 @@
 """Gold cubes, a daily partition at a time: each re-aggregates the same day of its rollup."""
 
+import datetime as dt
 from collections.abc import Iterator
 
 import polars as pl
@@ -44,7 +45,8 @@ def cube_assets(parts: PipelinePartitions) -> AssetsDefinition:
         context: AssetExecutionContext, lake: LakeResource
     ) -> Iterator[MaterializeResult]:
         """Rebuild every cube's days of this run from its rollup, replacing a day at a time
-        (a day the rollup no longer holds is emptied)."""
+        (a day the rollup no longer holds is emptied); a cube not built before is made
+        for every day its rollup holds."""
         yield from _build(context, lake)
 
     return gold_cubes
@@ -59,12 +61,17 @@ def _build(context: AssetExecutionContext, lake_res: LakeResource) -> Iterator[M
         rollups[rollup] = complete_measures(scan) if scan.collect_schema().names() else None
     for name, cube in CUBES.items():
         rollup, part_col = rollups[cube.rollup], "date" if cube.daily else "utc_date"
+        todo = days
+        if rollup is not None and lake.delta_table(paths.gold(name)) is None:
+            # a new cube (a Strata upgrade): made once for every day its rollup holds
+            held = lake.partition_rows(paths.gold(cube.rollup), part_col)
+            todo = sorted({*days, *(dt.date.fromisoformat(d) for d in held)})
         rows = 0
-        for day in days if rollup is not None else []:
+        for day in todo if rollup is not None else []:
             out = cube_of(rollup.filter(pl.col(part_col) == day), cube).collect()
             lake.replace_partition(out, paths.gold(name), part_col, day)
             rows += out.height
-        context.log.info(f"{name}: {rows} rows over {len(days)} days")
+        context.log.info(f"{name}: {rows} rows over {len(todo)} days")
         yield MaterializeResult(
             asset_key=AssetKey(["gold", name]), metadata={"days": len(days), "rows": rows}
         )

@@ -6,6 +6,7 @@ import polars as pl
 from dagster import DefaultScheduleStatus, OpExecutionContext, ScheduleDefinition, job, op
 
 from lake.storage import CONSUMED_SCHEMA, LakePaths, index_fingerprint
+from lake.transforms import CUBES
 from orchestration.lib.resources import LakeResource
 
 __all__ = ["lake_maintenance", "lake_maintenance_schedule"]
@@ -20,6 +21,7 @@ def _delta_tables(paths: LakePaths) -> dict[str, str]:
         "silver/sessions": paths.silver_sessions,
         "gold/rollup_hourly": paths.gold("rollup_hourly"),
         "gold/rollup_daily": paths.gold("rollup_daily"),
+        **{f"gold/{cube}": paths.gold(cube) for cube in CUBES},
     }
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from lake.hot_tier import DISTINCT_USERS_MERGE, ensure_schema, hot_tier, replace_partitions
 from lake.storage import ROLLUP_DIMENSIONS
+from lake.transforms import CUBES
 from tests.conftest import Env
 
 
@@ -72,3 +73,27 @@ def test_distinct_users_merge_across_rows_and_days(
             replace_partitions(client, "rollup_daily", _rows(day, chunks), [day.isoformat()])
         (merged,) = client.query(f"SELECT {DISTINCT_USERS_MERGE} FROM rollup_daily").result_rows[0]
     assert abs(merged - distinct) <= tolerance * distinct
+
+
+def test_a_new_cube_is_filled_from_its_rollup_once(env: Env) -> None:
+    # A hot tier loaded before the cubes existed: the next start makes them from the rollup.
+    d1, d2 = dt.date(2026, 3, 1), dt.date(2026, 3, 2)
+    with hot_tier(env.settings) as client:
+        ensure_schema(client)
+        replace_partitions(client, "rollup_daily", _rows(d1, [["a", "b"], ["b"], ["c"]]), [str(d1)])
+        replace_partitions(client, "rollup_daily", _rows(d2, [["c"]], 5), [str(d2)])
+        for cube in CUBES:
+            client.command(f"DROP TABLE {cube}")
+        ensure_schema(client)
+        ensure_schema(client)  # the cube exists now: not filled twice
+        totals = client.query(
+            f"SELECT toString(date), sum(count_pageviews), {DISTINCT_USERS_MERGE} "
+            "FROM cube_daily_totals GROUP BY date ORDER BY date"
+        ).result_rows
+        # rows of _rows(): country country-0, country-1, country-2 by position
+        by_country = client.query(
+            f"SELECT country, sum(count_sessions), {DISTINCT_USERS_MERGE} "
+            "FROM cube_daily_technology GROUP BY country ORDER BY country"
+        ).result_rows
+    assert totals == [("2026-03-01", 3, 3), ("2026-03-02", 5, 1)]
+    assert by_country == [("country-0", 2, 3), ("country-1", 1, 1), ("country-2", 1, 1)]
