@@ -130,6 +130,7 @@ class QueryRequest(BaseModel):
                     "dimensions": ["properties.plan"],
                     "filters": [{"field": "properties.seats", "op": "gte", "value": 5}],
                     "compare": "previous_period",
+                    "sampling": 0.1,
                 },
             ]
         }
@@ -163,6 +164,15 @@ class QueryRequest(BaseModel):
         default=None,
         description="Also answer each row's metrics over the previous period (as many days, "
         "just before) or the same dates a year earlier, under `comparison`.",
+    )
+    sampling: float | None = Field(
+        default=None,
+        gt=0,
+        le=1,
+        allow_inf_nan=False,
+        description="Allow an answer from this share of visitors (e.g. 0.1) when the report "
+        "needs raw events or sessions; counts are then estimated for all visitors and "
+        "`is_sampled` is true. Reports the rollups and cubes answer are always exact.",
     )
 
     @field_validator("filters")

@@ -29,9 +29,13 @@ from serving.semantic import (
     RAW_TIME,
 )
 
-__all__ = ["Plan", "Tier", "plan_report"]
+__all__ = ["SAMPLE_SPACE", "Plan", "Tier", "plan_report"]
 
 Tier = Literal["hot", "cold"]
+
+#: Visitors are sampled by the first 32 bits of the MD5 of their client id (the same on
+#: both engines): a sample keeps those below ``sample_below`` out of this many.
+SAMPLE_SPACE = 2**32
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,12 @@ class Plan:
 
     table: str  # a rollup, a cube (``lake.transforms.CUBES``), ``events`` or ``sessions``
     tier: Tier = "hot"
+    sample_below: int | None = None  # sampled: visitors whose hash is below this
+
+    @property
+    def sample_factor(self) -> float:
+        """What counts over the sample are multiplied by (1 when not sampled)."""
+        return SAMPLE_SPACE / self.sample_below if self.sample_below else 1.0
 
     @property
     def is_raw(self) -> bool:
@@ -130,4 +140,7 @@ def plan_report(query: ReportQuery, hot_from: dt.date | None = None) -> Plan:
             if cube.rollup == rollup and set(fields) <= set(cube.dimensions):
                 return Plan(name, tier)
         return Plan(rollup, tier)
-    return Plan(_raw_table(query, fields, measures), tier)
+    sample = None
+    if query.sampling is not None and query.sampling < 1:  # only raw rows are worth sampling
+        sample = min(max(1, round(query.sampling * SAMPLE_SPACE)), SAMPLE_SPACE - 1)
+    return Plan(_raw_table(query, fields, measures), tier, sample)

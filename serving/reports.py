@@ -55,6 +55,7 @@ class ReportQuery:
     order_by: tuple[tuple[str, str], ...] = ()
     limit: int = 100
     offset: int = 0
+    sampling: float | None = None  # the share of visitors a raw-table answer may read
 
 
 def is_property(name: str) -> bool:
@@ -93,6 +94,7 @@ def report_query(
     order_by: list[tuple[str, str]],
     limit: int,
     offset: int = 0,
+    sampling: float | None = None,
 ) -> ReportQuery:
     """A validated :class:`ReportQuery`; raises :class:`ReportError` naming the bad field.
 
@@ -130,6 +132,8 @@ def report_query(
             raise ReportError(f"order_by field {name!r} must be a requested metric or dimension")
     if end < start:
         raise ReportError("date_range.end is before date_range.start")
+    if sampling is not None and not 0 < sampling <= 1:
+        raise ReportError("sampling is a share of visitors: more than 0, at most 1")
     order = list(order_by)
     first_is_time = (
         bool(dimensions)
@@ -149,4 +153,5 @@ def report_query(
         order_by=tuple(order),
         limit=limit,
         offset=offset,
+        sampling=sampling,
     )

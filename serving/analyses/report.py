@@ -31,13 +31,20 @@ class ReportAnswer:
     source: str
     execution_time_ms: float
     comparison_range: tuple[dt.date, dt.date] | None = None
+    is_sampled: bool = False
 
 
-def _value(metric: str, value: Any) -> Any:
+def _value(metric: str, value: Any, factor: float = 1.0) -> Any:
+    """A metric's value as JSON wants it; over a sample (``factor`` > 1), counts and sums
+    are estimated for all visitors (counts rounded to whole numbers, amounts to cents),
+    while ratios, which the factor does not change, stay as they are."""
     if value is None:  # DuckDB's sum over no rows (ClickHouse says 0)
         value = 0
     if METRICS[metric].denominator is not None:
         return float(f"{float(value):.{_RATIO_DIGITS}g}")
+    if factor != 1.0:
+        estimate = float(value) * factor
+        return round(estimate, 2) if METRICS[metric].numerator == "revenue" else round(estimate)
     return int(value) if isinstance(value, int) or float(value).is_integer() else float(value)
 
 
@@ -116,6 +123,7 @@ def _run(query: ReportQuery, tiers: Tiers) -> ReportAnswer:
     for raw in result.rows:
         row: dict[str, Any] = {}
         for name, column, value in zip(names, result.columns, raw[:-1], strict=False):
-            row[name] = _value(name, value) if column.startswith("m_") else value
+            row[name] = _value(name, value, plan.sample_factor) if column[0] == "m" else value
         rows.append(row)
-    return ReportAnswer(rows, total, f"{backend.source}.{plan.table}", elapsed)
+    source = f"{backend.source}.{plan.table}"
+    return ReportAnswer(rows, total, source, elapsed, is_sampled=plan.sample_below is not None)

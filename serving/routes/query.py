@@ -44,6 +44,7 @@ async def query(
             order_by=[(o.field, o.direction) for o in body.order_by],
             limit=body.limit,
             offset=body.offset,
+            sampling=body.sampling,
         )
     except ReportError as exc:
         raise HTTPException(400, str(exc)) from None
@@ -58,7 +59,7 @@ async def query(
         query_id=f"q_{uuid.uuid4().hex[:12]}",
         rows=answer.rows,
         total_rows=answer.total_rows,
-        is_sampled=False,
+        is_sampled=answer.is_sampled,
         execution_time_ms=answer.execution_time_ms,
         source=answer.source,
         comparison_range={"start": compared[0], "end": compared[1]} if compared else None,

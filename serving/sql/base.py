@@ -56,6 +56,10 @@ class Dialect(Protocol):
         """``expr`` (text) as a float, NULL when it is not a number."""
         ...
 
+    def client_hash(self) -> str:
+        """The first 32 bits of MD5(client_id) as 8 lower-case hex digits (sampling)."""
+        ...
+
     def measure(self, measure: Measure) -> str:
         """The aggregate of one measure over the selected rollup rows."""
         ...
@@ -125,6 +129,9 @@ def render_report(query: ReportQuery, plan: Plan, dialect: Dialect) -> RenderedQ
             d0=query.start - one,
             d1=query.end + one,
         )
+        if plan.sample_below is not None:  # hex strings of one length sort as numbers
+            where.append(f"{dialect.client_hash()} < {dialect.param('sample', 'String')}")
+            params["sample"] = f"{plan.sample_below:08x}"
     elif plan.time_grain == "date":
         where.append(
             f"date BETWEEN {dialect.param('start', 'Date')} AND {dialect.param('end', 'Date')}"

@@ -47,6 +47,10 @@ class ClickHouseDialect:
         """``toFloat64OrNull``: text that is no number compares false."""
         return f"toFloat64OrNull({expr})"
 
+    def client_hash(self) -> str:
+        """The first four bytes of ``MD5`` in lower-case hex."""
+        return "lower(hex(substring(MD5(client_id), 1, 4)))"
+
     def time_dimension(self, grain: str, plan: Plan, tz_param: str) -> str:
         """Days, weeks, months and hours of the site's zone (daily rows are local days)."""
         col = plan.time_column

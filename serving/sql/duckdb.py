@@ -49,6 +49,10 @@ class DuckDBDialect:
         """``TRY_CAST``: text that is no number compares false."""
         return f"TRY_CAST({expr} AS DOUBLE)"
 
+    def client_hash(self) -> str:
+        """``md5`` is lower-case hex already: its first eight digits."""
+        return "substr(md5(client_id), 1, 8)"
+
     def time_dimension(self, grain: str, plan: Plan, tz_param: str) -> str:
         """Days, weeks, months and hours of the site's zone (daily rows are local days)."""
         col = plan.time_column
