@@ -147,6 +147,11 @@ class Settings:
         "A report or realtime query running longer is stopped and answered 504 (ClickHouse "
         "`max_execution_time`, DuckDB interrupt).",
     )
+    query_cache_seconds: float = _setting(
+        60.0,
+        "How long the query API reuses a report's answer; every hot-tier load ends the reuse "
+        "at once. 0 turns the cache off.",
+    )
     api_rate_limit_per_minute: int = _setting(
         600, "Requests per minute each API key may make; past it the API answers 429."
     )

@@ -13,9 +13,11 @@ from fastapi.responses import JSONResponse
 from lake.catalog import MetadataStore
 from lake.hot_tier import HotTierBusyError
 from lake.settings import Settings
+from lake.storage import DataVersion, Lake, LakePaths
 from serving.analyses.realtime import RecentEvents
 from serving.auth import ApiKeyMiddleware
 from serving.backends import ClickHouseBackend, DuckDBBackend, QueryTimeoutError, Tiers
+from serving.cache import ResultCache
 from serving.ratelimit import KeyRateLimiter
 from serving.routes import keys, query, realtime
 
@@ -39,6 +41,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metadata = MetadataStore(settings.metadata_url)
     app.state.backend = Tiers(hot, DuckDBBackend(settings), settings.hot_window_days)
     app.state.recent = RecentEvents(settings)
+    lake = Lake(settings)
+    app.state.cache = ResultCache(
+        settings.query_cache_seconds,
+        DataVersion(lake, LakePaths(settings.lake_uri)).current,
+        version_check_seconds=1.0 if lake.is_s3 else 0.0,  # S3 pays a request per read
+    )
     app.include_router(query.router)
     app.include_router(realtime.router)
     app.include_router(keys.router)

@@ -22,6 +22,7 @@ from lake.storage.schemas import (
     TELEMETRY_EVENT_TYPES,
     UTC_US,
 )
+from lake.storage.version import DataVersion
 
 __all__ = [
     "CHANGES_SCHEMA",
@@ -37,6 +38,7 @@ __all__ = [
     "UTC_US",
     "BronzeChunk",
     "ChangedDays",
+    "DataVersion",
     "KnownIds",
     "Lake",
     "LakePaths",

@@ -65,6 +65,26 @@ class Lake:
         with self.fs.open_output_stream(path) as out:
             out.write(buf.getvalue())
 
+    def write_text(self, uri: str, text: str) -> None:
+        """Write a small text file; a local one is replaced atomically."""
+        path = self._fs_path(uri)
+        if self.is_s3:
+            with self.fs.open_output_stream(path) as out:
+                out.write(text.encode())
+            return
+        self.fs.create_dir(path.rsplit("/", 1)[0], recursive=True)
+        with self.fs.open_output_stream(f"{path}.tmp") as out:
+            out.write(text.encode())
+        self.fs.move(f"{path}.tmp", path)
+
+    def read_text(self, uri: str) -> str | None:
+        """A small text file's content, None when it does not exist."""
+        try:
+            with self.fs.open_input_stream(self._fs_path(uri)) as source:
+                return source.read().decode()
+        except FileNotFoundError:
+            return None
+
     def list_files(self, uri: str, suffix: str = ".parquet") -> list[str]:
         """All files under ``uri`` ending in ``suffix``, as URIs, sorted; [] when absent."""
         selector = pafs.FileSelector(self._fs_path(uri), recursive=True, allow_not_found=True)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+# lake.storage reads lake.transforms.bronze while it loads: load it first, whichever of the
+# two packages a program imports first.
+import lake.storage  # noqa: F401  # isort: skip
 from lake.transforms.bronze import (
     EVENT_KEY,
     allowed_lateness,

@@ -6,10 +6,11 @@ import datetime as dt
 import uuid
 import zoneinfo
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from serving.analyses import run_report
+from serving.cache import ResultCache
 from serving.deps import KeySite, QueryBackend, site_for
 from serving.errors import ERROR_RESPONSES
 from serving.models import QueryRequest, QueryResponse
@@ -22,12 +23,19 @@ router = APIRouter()
 
 @router.post("/api/v1/query", response_model=QueryResponse, responses=ERROR_RESPONSES)
 async def query(
-    body: QueryRequest, request: Request, key_site: KeySite, backend: QueryBackend
+    body: QueryRequest,
+    request: Request,
+    response: Response,
+    key_site: KeySite,
+    backend: QueryBackend,
 ) -> QueryResponse:
-    """Answer a custom report from the ClickHouse hot tier (bots excluded).
+    """Answer a custom report from the tier and table the planner picks (bots excluded).
 
     ``dimensions: []`` gives one totals row; distinct users, bounce rate and session
     duration are computed over the whole range and filter, never added up per day.
+    The same report asked again within ``STRATA_QUERY_CACHE_SECONDS`` and before the
+    next hot-tier load is answered from the cache (header ``X-Strata-Cache: hit``);
+    ``Cache-Control: no-cache`` asks for a fresh answer.
     """
     site = site_for(body.tracking_id, request, key_site)
     today = dt.datetime.now(zoneinfo.ZoneInfo(site.timezone)).date()
@@ -50,10 +58,18 @@ async def query(
         raise HTTPException(400, str(exc)) from None
     if body.compare and any(d in ("week", "month") for d in body.dimensions):
         raise HTTPException(400, "compare works with date, hour and non-time dimensions")
-    try:
-        answer = await run_in_threadpool(run_report, report, backend, body.compare)
-    except ReportError as exc:  # the planner found no table with all the fields asked for
-        raise HTTPException(400, str(exc)) from None
+    cache: ResultCache = request.app.state.cache
+    key = (report, body.compare)
+    fresh = "no-cache" in request.headers.get("cache-control", "")
+    answer = None if fresh else cache.get(key)
+    response.headers["X-Strata-Cache"] = "hit" if answer is not None else "miss"
+    if answer is None:
+        version = cache.version()
+        try:
+            answer = await run_in_threadpool(run_report, report, backend, body.compare)
+        except ReportError as exc:  # the planner found no table with all the fields asked for
+            raise HTTPException(400, str(exc)) from None
+        cache.put(key, answer, version)
     compared = answer.comparison_range
     return QueryResponse(
         query_id=f"q_{uuid.uuid4().hex[:12]}",

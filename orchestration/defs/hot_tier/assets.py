@@ -20,7 +20,7 @@ from lake.hot_tier import (
     replace_raw_day,
     table_dimensions,
 )
-from lake.storage import EVENT_SCHEMA, SESSION_SCHEMA, ChangedDays
+from lake.storage import EVENT_SCHEMA, SESSION_SCHEMA, ChangedDays, DataVersion
 from lake.transforms import CUBES, ROLLUP_METRIC_COLUMNS, complete_measures, local_date
 from orchestration.defs.partitions import (
     CHANGED_DAYS_TAG,
@@ -135,6 +135,7 @@ def _load(
         yield MaterializeResult(
             asset_key=AssetKey(["clickhouse", name]), metadata={"days": len(days), "rows": loaded}
         )
+    DataVersion(lake, paths).renew()  # cached query answers are stale from now on
     if not settings.warehouse_models:  # else the dbt models, built last, mark it
         mark_refresh_done(context, lake_res)
 
