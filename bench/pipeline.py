@@ -16,7 +16,6 @@ Ends with: ``BENCH pipeline events=… days=… total_events_per_s=… peak_rss_
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import resource
 import shutil
@@ -24,6 +23,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from dataset import land_events
 
 SESSIONIZE_SQL = """
 WITH ordered AS (
@@ -44,40 +45,6 @@ FROM numbered GROUP BY ALL
 """
 
 
-def _landing(events: int, days: int, home: Path) -> None:
-    """Write ``events`` enriched events as landing files (tiles of one enriched base)."""
-    import orjson
-    import polars as pl
-
-    from cli.generate import generate_traffic
-    from ingest_gateway.contract import event_decoder
-    from ingest_gateway.enrich.rows import enrich
-    from ingest_gateway.flusher import rows_frame
-    from lake.settings import Settings
-    from lake.storage import Lake, LakePaths
-
-    base_n = min(events, 100_000)
-    traffic = generate_traffic("ST-BENCH", days=1, events=base_n, end=dt.date(2026, 3, 1))
-    rows = [enrich(event_decoder.decode(orjson.dumps(e)), 0, None, None) for e in traffic.events]
-    base = rows_frame(rows).with_columns(received_at=pl.col("event_at"))
-    settings = Settings.from_env()
-    lake, paths = Lake(settings), LakePaths(settings.lake_uri)
-    tiles = -(-events // base.height)
-    for k in range(tiles):
-        shift = dt.timedelta(days=k % days)
-        tile = base.with_columns(
-            client_id=pl.col("client_id") + f"-{k}",
-            event_id=pl.col("event_id") + f"-{k}",
-            event_at=pl.col("event_at") - shift,
-            received_at=pl.col("received_at") - shift,
-            event_date=pl.col("event_date") - shift,
-        )
-        if (k + 1) * base.height > events:
-            tile = tile.head(events - k * base.height)
-        when = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
-        lake.write_parquet(tile.to_arrow(), paths.landing_file(when, "bench", f"{k:06d}"))
-
-
 def _rss_mb() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 
@@ -93,7 +60,7 @@ def main() -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     try:
         started = time.perf_counter()
-        _landing(args.events, args.days, home)
+        land_events(args.events, args.days)
         print(
             f"landed {args.events:,} events in {time.perf_counter() - started:.1f}s "
             f"(rss {_rss_mb()} MB)",

@@ -121,18 +121,23 @@ def _raw_table(query: ReportQuery, fields: list[str], measures: set[str]) -> str
     )
 
 
-def plan_report(query: ReportQuery, hot_from: dt.date | None = None) -> Plan:
+def plan_report(
+    query: ReportQuery, hot_from: dt.date | None = None, raw_only: bool = False
+) -> Plan:
     """The table (smallest that has every field and measure) and the tier: ``hot`` when
     the range starts on or after ``hot_from`` (or no window is given), else ``cold``.
 
     Hourly questions on the aggregates go to an hourly table (UTC hours, shown in the
     site's zone); other questions to a daily one (already in the site's zone).  Among
     those, the first cube (smallest first) keeping every field answers, else the rollup.
+    ``raw_only`` skips the aggregates (``bench/query.py`` compares the raw tables' speed).
     """
     tier: Tier = "hot" if hot_from is None or query.start >= hot_from else "cold"
     fields, measures = _fields(query), _measures(query)
-    if all(f in DIMENSIONS and f not in RAW_DIMENSIONS for f in fields) and all(
-        m in MEASURES for m in measures
+    if (
+        not raw_only
+        and all(f in DIMENSIONS and f not in RAW_DIMENSIONS for f in fields)
+        and all(m in MEASURES for m in measures)
     ):
         hourly = any(d in DIMENSIONS and DIMENSIONS[d].time == "hour" for d in query.dimensions)
         rollup = "rollup_hourly" if hourly else "rollup_daily"
