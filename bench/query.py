@@ -26,6 +26,7 @@ import os
 import shutil
 import tempfile
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -70,6 +71,7 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=7)
     parser.add_argument("--repeats", type=int, default=20)
     args = parser.parse_args()
+    warnings.filterwarnings("ignore", message=".*is currently in beta")  # Dagster's notices
     home = Path(tempfile.mkdtemp(prefix="strata-query-"))
     os.environ.update(
         STRATA_HOME=str(home),

@@ -60,8 +60,14 @@ class Dialect(Protocol):
         """The first 32 bits of MD5(client_id) as 8 lower-case hex digits (sampling)."""
         ...
 
-    def measure(self, measure: Measure) -> str:
-        """The aggregate of one measure over the selected rollup rows."""
+    def measure(self, measure: Measure, spread: bool) -> str:
+        """The aggregate of one measure over the selected aggregate rows (``spread``: the
+        rows come from :meth:`aggregate_source` with ``visitors`` true)."""
+        ...
+
+    def aggregate_source(self, table: str, visitors: bool) -> str:
+        """What a report on cube/rollup ``table`` selects from; ``visitors`` says it
+        counts distinct visitors (an engine may lay the lists out for that)."""
         ...
 
     def ratio(self, numerator: str, denominator: str) -> str:
@@ -93,18 +99,19 @@ def utc_bounds(start: dt.date, end: dt.date, tz: str) -> tuple[dt.datetime, dt.d
     return lo, hi
 
 
-def _measure_sql(name: str, plan: Plan, dialect: Dialect) -> str:
+def _measure_sql(name: str, plan: Plan, dialect: Dialect, spread: bool) -> str:
     if plan.is_raw:
         return RAW_MEASURES[plan.table][name]
-    return dialect.measure(MEASURES[name])
+    return dialect.measure(MEASURES[name], spread)
 
 
-def _metric_sql(name: str, plan: Plan, dialect: Dialect) -> str:
+def _metric_sql(name: str, plan: Plan, dialect: Dialect, spread: bool) -> str:
     metric = METRICS[name]
-    numerator = _measure_sql(metric.numerator, plan, dialect)
+    numerator = _measure_sql(metric.numerator, plan, dialect, spread)
     if metric.denominator is None:
         return numerator
-    ratio = dialect.ratio(numerator, _measure_sql(metric.denominator, plan, dialect))
+    denominator = _measure_sql(metric.denominator, plan, dialect, spread)
+    ratio = dialect.ratio(numerator, denominator)
     return ratio if metric.scale == 1.0 else f"({ratio}) * {metric.scale!r}"
 
 
@@ -172,9 +179,16 @@ def render_report(query: ReportQuery, plan: Plan, dialect: Dialect) -> RenderedQ
         where.append(dialect.filter(f.op, dimension_sql(f.field), param))
         params[f"f{i}"] = list(f.values) if many else f.values[0]
     select = [f"{dimension_sql(d)} AS d_{i}" for i, d in enumerate(query.dimensions)]
-    select += [f"{_metric_sql(m, plan, dialect)} AS m_{i}" for i, m in enumerate(query.metrics)]
+    needed = {n for m in query.metrics for n in (METRICS[m].numerator, METRICS[m].denominator)}
+    spread = not plan.is_raw and any(
+        MEASURES[n].kind == "distinct" for n in needed if n is not None
+    )
+    source = plan.table if plan.is_raw else dialect.aggregate_source(plan.table, spread)
+    select += [
+        f"{_metric_sql(m, plan, dialect, spread)} AS m_{i}" for i, m in enumerate(query.metrics)
+    ]
     select.append(f"{dialect.total_rows()} AS _total_rows")
-    sql = f"SELECT {', '.join(select)} FROM {plan.table} WHERE {' AND '.join(where)}"
+    sql = f"SELECT {', '.join(select)} FROM {source} WHERE {' AND '.join(where)}"
     dims = {d: f"d_{i}" for i, d in enumerate(query.dimensions)}
     if dims:
         sql += f" GROUP BY {', '.join(dims.values())}"

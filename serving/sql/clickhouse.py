@@ -29,11 +29,15 @@ class ClickHouseDialect:
         """``{name:Type}``."""
         return f"{{{name}:{_TYPES[sql_type]}}}"
 
-    def measure(self, measure: Measure) -> str:
+    def measure(self, measure: Measure, spread: bool) -> str:
         """``sum(column)``, or the merge of the visitors' states."""
         if measure.kind == "distinct":
             return DISTINCT_USERS_MERGE
         return f"sum({measure.column})"
+
+    def aggregate_source(self, table: str, visitors: bool) -> str:
+        """The table itself: states merge as they are."""
+        return table
 
     def ratio(self, numerator: str, denominator: str) -> str:
         """0 when nothing is divided."""

@@ -30,11 +30,27 @@ class DuckDBDialect:
             return f"${name}"  # LIMIT takes a bare parameter
         return f"CAST(${name} AS {_CASTS[sql_type]})"
 
-    def measure(self, measure: Measure) -> str:
-        """``sum(column)``, or the number of distinct members of all the rows' lists."""
+    def measure(self, measure: Measure, spread: bool) -> str:
+        """``sum(column)``, or the distinct visitors: over rows spread one per visitor
+        (see :meth:`aggregate_source`), sums take each row's first copy only."""
         if measure.kind == "distinct":
-            return f"len(list_distinct(flatten(list({measure.column}))))"
+            assert spread, "distinct visitors are counted over spread rows"
+            return "count(DISTINCT _visitor)"
+        if spread:
+            return f"sum({measure.column}) FILTER (WHERE _nth = 0)"
         return f"sum({measure.column})"
+
+    def aggregate_source(self, table: str, visitors: bool) -> str:
+        """With ``visitors``, each row once per member of its visitor list (``_visitor``,
+        ``_nth`` from 0; a row with an empty list once, its visitor NULL): a plain
+        ``count(DISTINCT)`` over that is several times faster than uniting the lists."""
+        if not visitors:
+            return table
+        return (
+            f"(SELECT *, unnest(CASE WHEN len(users) = 0 THEN [NULL::VARCHAR] ELSE users END)"
+            f" AS _visitor, unnest(range(greatest(len(users), 1))) AS _nth FROM {table})"
+            f" AS {table}"
+        )
 
     def ratio(self, numerator: str, denominator: str) -> str:
         """0 when nothing is divided."""
