@@ -116,14 +116,17 @@ def _run(args: argparse.Namespace, home: Path) -> None:
     run_pipeline(echo=True)
     pipeline_s = time.perf_counter() - started
 
-    # the realtime view: a few thousand events of the last half hour, landed by a gateway
-    now = dt.datetime.now(dt.UTC)
-    live = generate_traffic("ST-BENCH", days=1, events=3000, end=now.date(), seed=3).events
-    for i, event in enumerate(live):
-        event["timestamp"] = (now - dt.timedelta(seconds=i % 1800)).isoformat()
-    with TestClient(create_gateway(settings)) as gw:
-        for i in range(0, len(live), 500):
-            assert gw.post("/api/v1/events", json=live[i : i + 500]).status_code == 202
+    def land_live_events() -> None:
+        """The realtime view's input: 10,000 events of the last ten minutes, through a
+        gateway (so into landing files, as on a live site)."""
+        now = dt.datetime.now(dt.UTC)
+        live = generate_traffic("ST-BENCH", days=1, events=10_000, end=now.date(), seed=3)
+        for i, event in enumerate(live.events):
+            event["timestamp"] = (now - dt.timedelta(seconds=i % 600)).isoformat()
+        with TestClient(create_gateway(settings)) as gw:
+            for i in range(0, len(live.events), 500):
+                r = gw.post("/api/v1/events", json=live.events[i : i + 500])
+                assert r.status_code == 202, r.text
 
     rng = {"start": (END - dt.timedelta(days=args.days - 1)).isoformat(), "end": END.isoformat()}
     headers = {"Authorization": f"Bearer {key}"}
@@ -156,6 +159,7 @@ def _run(args: argparse.Namespace, home: Path) -> None:
         finally:
             report_module.plan_report = planned
         time_set("cold", cold)
+        land_live_events()
         realtime = _time(
             lambda: hot.get("/api/v1/realtime?tracking_id=ST-BENCH", headers=headers), args.repeats
         )
