@@ -70,6 +70,9 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=10_000_000)
     parser.add_argument("--days", type=int, default=7)
     parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the data set (its path is printed)"
+    )
     args = parser.parse_args()
     warnings.filterwarnings("ignore", message=".*is currently in beta")  # Dagster's notices
     home = Path(tempfile.mkdtemp(prefix="strata-query-"))
@@ -83,7 +86,10 @@ def main() -> None:
     try:
         _run(args, home)
     finally:
-        shutil.rmtree(home, ignore_errors=True)
+        if args.keep:
+            print(f"data set kept in {home}")
+        else:
+            shutil.rmtree(home, ignore_errors=True)
 
 
 def _run(args: argparse.Namespace, home: Path) -> None:

@@ -40,3 +40,12 @@ def two_engines(
             yield h, c
     finally:
         monkeypatch.undo()
+
+
+def ask(api: TestClient, date_range: dict, **body: object) -> dict:
+    """``POST /api/v1/query`` for site ST-TEST over ``date_range``: the answer (a 200)."""
+    answer = api.post(
+        "/api/v1/query", json={"tracking_id": "ST-TEST", "date_range": date_range, **body}
+    )
+    assert answer.status_code == 200, answer.text
+    return answer.json()

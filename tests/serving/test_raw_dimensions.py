@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.engines import two_engines
+from tests.engines import ask, two_engines
 from tests.samples import day_event
 
 EVENTS = [
@@ -59,9 +59,7 @@ def apis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient,
 
 
 def _ask(api: TestClient, **body: object) -> dict:
-    answer = api.post("/api/v1/query", json={"tracking_id": "ST-TEST", "date_range": DAY, **body})
-    assert answer.status_code == 200, answer.text
-    return answer.json()
+    return ask(api, DAY, **body)
 
 
 ENGINES = pytest.mark.parametrize("engine", [0, 1], ids=["clickhouse", "duckdb"])

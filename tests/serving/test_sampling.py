@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.engines import two_engines
+from tests.engines import ask, two_engines
 from tests.samples import day_event
 
 CLIENTS = [f"v{i:02d}" for i in range(30)]
@@ -40,9 +40,7 @@ def apis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient,
 
 
 def _ask(api: TestClient, **body: object) -> dict:
-    r = api.post("/api/v1/query", json={"tracking_id": "ST-TEST", "date_range": DAY, **body})
-    assert r.status_code == 200, r.text
-    return r.json()
+    return ask(api, DAY, **body)
 
 
 @pytest.mark.parametrize("share", [0.5, 0.25])
