@@ -147,7 +147,8 @@ def demo(days: int, events: int, no_serve: bool, host: str, port: int) -> None:
     click.echo(f"      gateway accepted {accepted:,} events, rejected {rejected:,}")
 
     click.echo(
-        "[2/3] running the pipeline: landing → bronze → sessions → rollups → ClickHouse → dbt marts"
+        "[2/3] running the pipeline: landing → bronze → sessions → rollups, cubes → "
+        "ClickHouse → dbt marts"
     )
     sys.stdout.flush()
     if subprocess.call([sys.executable, "-m", "orchestration"]) != 0:
