@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from serving.backends import Backend, Tiers
-from serving.planner import plan_report
-from serving.reports import ReportQuery
-from serving.semantic import METRICS
+from serving.planner import Plan, plan_report
+from serving.reports import Filter, ReportQuery
+from serving.semantic import DIMENSIONS, MEASURES, METRICS
 from serving.sql import render_report
 
 __all__ = ["ReportAnswer", "comparison_range", "run_report"]
@@ -110,8 +110,49 @@ def run_report(
     return answer
 
 
+def _counts_visitors(metric: str) -> bool:
+    found = METRICS[metric]
+    names = (found.numerator, found.denominator)
+    return any(n in MEASURES and MEASURES[n].kind == "distinct" for n in names if n)
+
+
+def _ranked_first(query: ReportQuery, plan: Plan) -> bool:
+    """Worth answering in two steps: visitors asked of a cube or rollup, but the rows
+    ranked by other metrics or by dimensions, and no time dimension (merging visitor
+    states is most of such a report's cost; ranking by sums is cheap)."""
+    if plan.is_raw or not query.dimensions or not query.order_by:
+        return False
+    if any(DIMENSIONS[d].time is not None for d in query.dimensions):
+        return False
+    visitors = [m for m in query.metrics if _counts_visitors(m)]
+    ranked_by = {name for name, _ in query.order_by}
+    return bool(visitors) and len(visitors) < len(query.metrics) and not ranked_by & {*visitors}
+
+
 def _run(query: ReportQuery, tiers: Tiers) -> ReportAnswer:
+    """One query, or for a top-N that counts visitors (:func:`_ranked_first`) two: the
+    page of rows ranked by the other metrics, then every metric for those rows only."""
     plan = plan_report(query, tiers.first_hot_day())
+    if not _ranked_first(query, plan):
+        return _run_once(query, plan, tiers)
+    sums = tuple(m for m in query.metrics if not _counts_visitors(m))
+    ranked = _run_once(dataclasses.replace(query, metrics=sums), plan, tiers)
+    if not ranked.rows:
+        return ranked
+    dims = query.dimensions
+    only = tuple(Filter(d, "in", tuple(sorted({str(row[d]) for row in ranked.rows}))) for d in dims)
+    narrowed = dataclasses.replace(query, filters=(*query.filters, *only), limit=10_000, offset=0)
+    full = _run_once(narrowed, plan_report(narrowed, tiers.first_hot_day()), tiers)
+    by_key = {tuple(row[d] for d in dims): row for row in full.rows}
+    keys = [tuple(row[d] for d in dims) for row in ranked.rows]
+    if any(key not in by_key for key in keys):  # a load replaced days in between
+        return _run_once(query, plan, tiers)
+    rows = [by_key[key] for key in keys]
+    elapsed = round(ranked.execution_time_ms + full.execution_time_ms, 2)
+    return ReportAnswer(rows, ranked.total_rows, full.source, elapsed, is_sampled=False)
+
+
+def _run_once(query: ReportQuery, plan: Plan, tiers: Tiers) -> ReportAnswer:
     backend = tiers.backend(plan.tier)
     rendered = render_report(query, plan, backend.dialect)
     started = time.perf_counter()

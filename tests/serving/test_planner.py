@@ -107,3 +107,24 @@ def test_both_dialects_bind_every_value_and_name_the_same_columns() -> None:
     assert "list_contains(CAST($f0 AS VARCHAR[]), country)" in duck.sql
     assert ch.parameters["lo"] == dt.datetime(2026, 2, 28, 23)  # naive UTC for DateTime('UTC')
     assert duck.parameters["lo"] == dt.datetime(2026, 2, 28, 23, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize(
+    ("changes", "two_steps"),
+    [
+        ({"metrics": ["pageviews", "visitors"], "dimensions": ["page_path"]}, True),
+        ({"metrics": ["visitors", "pageviews"], "dimensions": ["page_path"],
+          "order_by": [("page_path", "asc")]}, True),
+        # ranked by visitors, only visitors, time, or no dimension: one query
+        ({"metrics": ["visitors", "pageviews"], "dimensions": ["page_path"]}, False),
+        ({"metrics": ["visitors"], "dimensions": ["page_path"]}, False),
+        ({"metrics": ["pageviews", "visitors"], "dimensions": ["date", "page_path"]}, False),
+        ({"metrics": ["pageviews", "visitors"]}, False),
+        ({"metrics": ["events", "visitors"], "dimensions": ["event_name"]}, False),  # raw
+    ],
+)  # fmt: skip
+def test_top_n_with_visitors_ranks_first_then_counts(changes: dict, two_steps: bool) -> None:
+    from serving.analyses.report import _ranked_first
+
+    query = _query(**changes)
+    assert _ranked_first(query, plan_report(query)) is two_steps
