@@ -39,6 +39,19 @@ def _landed(env: Env) -> pl.DataFrame:
     )
 
 
+def _fastest_under(bound: float, call, attempts: int = 3) -> float:
+    """Seconds of the fastest of up to ``attempts`` calls (``call(k)`` sends fresh input
+    each time, so no cache answers a retry): a stall repeats, a busy CI core does not."""
+    fastest = float("inf")
+    for k in range(attempts):
+        started = time.perf_counter()
+        call(k)
+        fastest = min(fastest, time.perf_counter() - started)
+        if fastest < bound:
+            break
+    return fastest
+
+
 def _median_seconds(call, repeat: int = 5) -> float:
     times = []
     for _ in range(repeat):
@@ -114,13 +127,16 @@ def test_500_events_with_distinct_long_agents_take_about_as_long_as_500_alike(
     alike = batch(
         lambda i: "Mozilla/5.0 (X11; Linux x86_64; rv:127.0) Gecko/20100101 Firefox/127.0"
     )
-    hostile = batch(lambda i: f"Mozilla/5.0 {i:04d} " + "x" * 1000)
     gw.post("/api/v1/events", json=alike)
     normal = _median_seconds(lambda: gw.post("/api/v1/events", json=alike), 3)
-    started = time.perf_counter()
-    r = gw.post("/api/v1/events", json=hostile)
-    assert r.status_code == 202 and r.json()["accepted"] == 500
-    assert time.perf_counter() - started < max(20 * normal, 1.0)  # before: 49 s
+    bound = max(20 * normal, 1.0)
+
+    def send_hostile(k: int) -> None:
+        hostile = batch(lambda i: f"Mozilla/5.0 {k}{i:04d} " + "x" * 1000)
+        r = gw.post("/api/v1/events", json=hostile)
+        assert r.status_code == 202 and r.json()["accepted"] == 500
+
+    assert _fastest_under(bound, send_hostile) < bound  # before: 49 s
 
 
 def test_huge_headers_are_431_and_a_long_user_agent_header_is_cut(gw: TestClient, env: Env) -> None:
@@ -431,10 +447,15 @@ def test_a_real_gateway_refuses_a_megabyte_header_and_stays_responsive(env: Env)
             normal = _median_seconds(lambda: client.get("/healthz"))
             r = client.post("/api/v1/events", json=BASE, headers={"User-Agent": "a" * 1_000_000})
             assert 400 <= r.status_code < 500
-            started = time.perf_counter()
-            r = client.post("/api/v1/events", json=BASE, headers={"User-Agent": "a" * 12_000})
-            assert r.status_code == 202  # cut to 512 characters for parsing, not refused
-            assert time.perf_counter() - started < max(50 * normal, 1.0)  # before: ~15 s
+            bound = max(50 * normal, 1.0)
+
+            def send_long(k: int) -> None:
+                r = client.post(
+                    "/api/v1/events", json=BASE, headers={"User-Agent": f"{k}" + "a" * 12_000}
+                )
+                assert r.status_code == 202  # cut to 512 characters for parsing, not refused
+
+            assert _fastest_under(bound, send_long) < bound  # before: ~15 s
             assert client.get("/healthz").status_code == 200
     finally:
         live.stop()
