@@ -52,12 +52,12 @@ class ResultCache:
             self._seen = seen
         return seen[1]
 
-    def get(self, key: Hashable) -> Any | None:
+    def get(self, key: Hashable, version: str | None = None) -> Any | None:
         """The answer stored under ``key`` if it is younger than the TTL and was computed
-        on the current data version, else None."""
+        on the current data ``version`` (read here when not given), else None."""
         if not self.enabled:
             return None
-        version = self.version()
+        version = self.version() if version is None else version
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:

@@ -32,6 +32,16 @@ class Cube:
         """True when made from ``rollup_daily`` (site-local days), else UTC hours."""
         return self.rollup == "rollup_daily"
 
+    @property
+    def time_column(self) -> str:
+        """The column a row's time is in: ``date`` (site-local) or ``hour`` (UTC)."""
+        return "date" if self.daily else "hour"
+
+    @property
+    def partition_column(self) -> str:
+        """The column the lake partitions by: ``date``, or the ``utc_date`` of the hour."""
+        return "date" if self.daily else "utc_date"
+
 
 #: Every cube, smallest first: the query planner takes the first that covers a report.
 CUBES: dict[str, Cube] = {
@@ -58,7 +68,7 @@ CUBES: dict[str, Cube] = {
 def cube_of(rollup: pl.LazyFrame, cube: Cube) -> pl.LazyFrame:
     """Rows of ``rollup`` (one of its day partitions, or several) summed over the
     dimensions ``cube`` drops; visitor lists united (exact, sorted)."""
-    time_keys = ["date"] if cube.daily else ["hour", "utc_date"]
+    time_keys = list(dict.fromkeys([cube.time_column, cube.partition_column]))
     keys = ["tracking_id", *time_keys, *cube.dimensions]
     summed = [c for c in ROLLUP_METRIC_COLUMNS if c != "users"]
     users = pl.col("users").explode().drop_nulls().unique().sort()

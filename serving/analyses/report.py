@@ -142,7 +142,7 @@ def _run(query: ReportQuery, tiers: Tiers) -> ReportAnswer:
     dims = query.dimensions
     only = tuple(Filter(d, "in", tuple(sorted({str(row[d]) for row in ranked.rows}))) for d in dims)
     narrowed = dataclasses.replace(query, filters=(*query.filters, *only), limit=10_000, offset=0)
-    full = _run_once(narrowed, plan_report(narrowed, tiers.first_hot_day()), tiers)
+    full = _run_once(narrowed, plan, tiers)  # filters on its own dimensions: same table
     by_key = {tuple(row[d] for d in dims): row for row in full.rows}
     keys = [tuple(row[d] for d in dims) for row in ranked.rows]
     if any(key not in by_key for key in keys):  # a load replaced days in between

@@ -61,10 +61,10 @@ async def query(
     cache: ResultCache = request.app.state.cache
     key = (report, body.compare)
     fresh = "no-cache" in request.headers.get("cache-control", "")
-    answer = None if fresh else cache.get(key)
+    version = cache.version()  # read once: checks the stored answer, stamps a new one
+    answer = None if fresh else cache.get(key, version)
     response.headers["X-Strata-Cache"] = "hit" if answer is not None else "miss"
     if answer is None:
-        version = cache.version()
         try:
             answer = await run_in_threadpool(run_report, report, backend, body.compare)
         except ReportError as exc:  # the planner found no table with all the fields asked for

@@ -358,8 +358,7 @@ def test_cubes_are_made_for_every_day_after_an_upgrade(env: Env) -> None:
     rollup_days = lake.partition_rows(paths.gold("rollup_daily"), "date")
     assert len(rollup_days) >= 4
     for cube in CUBES:
-        part = "date" if CUBES[cube].daily else "utc_date"
-        rollup = "rollup_daily" if CUBES[cube].daily else "rollup_hourly"
+        part, rollup = CUBES[cube].partition_column, CUBES[cube].rollup
         assert set(lake.partition_rows(paths.gold(cube), part)) == set(
             lake.partition_rows(paths.gold(rollup), part)
         ), cube

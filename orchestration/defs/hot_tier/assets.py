@@ -33,13 +33,12 @@ from orchestration.lib.resources import CatalogResource, HotTierResource, LakeRe
 
 __all__ = ["HOT_TABLES", "hot_tier_assets", "mark_refresh_done"]
 
-_HOURLY, _DAILY = ("hour", "utc_date"), ("date", "date")
 #: Hot-tier aggregate table (rollups and cubes) -> (its time column, the gold partition
 #: column of a day).
 HOT_TABLES = {
-    "rollup_hourly": _HOURLY,
-    "rollup_daily": _DAILY,
-    **{name: _DAILY if cube.daily else _HOURLY for name, cube in CUBES.items()},
+    "rollup_hourly": ("hour", "utc_date"),
+    "rollup_daily": ("date", "date"),
+    **{name: (cube.time_column, cube.partition_column) for name, cube in CUBES.items()},
 }
 
 

@@ -60,7 +60,7 @@ def _build(context: AssetExecutionContext, lake_res: LakeResource) -> Iterator[M
         scan = lake.scan_delta(paths.gold(rollup), {})
         rollups[rollup] = complete_measures(scan) if scan.collect_schema().names() else None
     for name, cube in CUBES.items():
-        rollup, part_col = rollups[cube.rollup], "date" if cube.daily else "utc_date"
+        rollup, part_col = rollups[cube.rollup], cube.partition_column
         todo = days
         if rollup is not None and lake.delta_table(paths.gold(name)) is None:
             # a new cube (a Strata upgrade): made once for every day its rollup holds
