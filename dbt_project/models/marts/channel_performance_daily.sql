@@ -1,13 +1,5 @@
 -- Grain: one row per site, site-local day and channel of the sessions started that day.
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='insert_overwrite',
-        partition_by='site_date',
-        order_by='(tracking_id, site_date, channel)',
-        engine='MergeTree()',
-    )
-}}
+{{ daily_mart('(tracking_id, site_date, channel)') }}
 -- depends_on: {{ ref('stg_strata__events') }} (the oldest day refreshed_days may rebuild)
 
 with

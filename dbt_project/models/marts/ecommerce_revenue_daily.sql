@@ -1,14 +1,6 @@
 -- Grain: one row per site and site-local day with any human event or session start
 -- (the days of site_traffic_daily, whose visitors and sessions it reuses).
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='insert_overwrite',
-        partition_by='site_date',
-        order_by='(tracking_id, site_date)',
-        engine='MergeTree()',
-    )
-}}
+{{ daily_mart('(tracking_id, site_date)') }}
 -- depends_on: {{ ref('stg_strata__events') }} (the oldest day refreshed_days may rebuild)
 
 with

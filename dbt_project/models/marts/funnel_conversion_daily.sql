@@ -4,15 +4,7 @@
 -- that first-step event (ClickHouse windowFunnel, default mode).
 {%- set steps = var('funnel_steps') %}
 {%- set window_days = var('funnel_window_days') | int %}
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='insert_overwrite',
-        partition_by='site_date',
-        order_by='(tracking_id, site_date, step_number)',
-        engine='MergeTree()',
-    )
-}}
+{{ daily_mart('(tracking_id, site_date, step_number)') }}
 -- depends_on: {{ ref('stg_strata__events') }} (the oldest day refreshed_days may rebuild)
 
 with

@@ -1,14 +1,6 @@
 -- Grain: one row per site, site-local day and page path with a page view, an entry or
 -- an exit that day.
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='insert_overwrite',
-        partition_by='site_date',
-        order_by='(tracking_id, site_date, page_path)',
-        engine='MergeTree()',
-    )
-}}
+{{ daily_mart('(tracking_id, site_date, page_path)') }}
 -- depends_on: {{ ref('stg_strata__events') }} (the oldest day refreshed_days may rebuild)
 
 with
