@@ -13,7 +13,9 @@ distinct counts from two.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Literal
 
@@ -29,7 +31,7 @@ from serving.semantic import (
     RAW_TIME,
 )
 
-__all__ = ["SAMPLE_SPACE", "Plan", "Tier", "plan_report"]
+__all__ = ["SAMPLE_SPACE", "Plan", "Tier", "on_ready_table", "plan_report"]
 
 Tier = Literal["hot", "cold"]
 
@@ -149,3 +151,12 @@ def plan_report(
     if query.sampling is not None and query.sampling < 1:  # only raw rows are worth sampling
         sample = min(max(1, round(query.sampling * SAMPLE_SPACE)), SAMPLE_SPACE - 1)
     return Plan(_raw_table(query, fields, measures), tier, sample)
+
+
+def on_ready_table(plan: Plan, ready_cubes: Collection[str]) -> Plan:
+    """``plan``, or when its cube is not among ``ready_cubes`` (the engine's, e.g. the hot
+    tier before a load has built a new cube whole) the same plan on the cube's rollup,
+    which holds everything the cube does."""
+    if plan.table in CUBES and plan.table not in ready_cubes:
+        return dataclasses.replace(plan, table=CUBES[plan.table].rollup)
+    return plan

@@ -7,6 +7,12 @@ from typing import Any
 
 import pyarrow as pa
 
+from lake.hot_tier.visitor_numbers import (
+    bitmap_insert_sql,
+    number_visitors_sql,
+    registry_cluster_ddl,
+    registry_ddl,
+)
 from lake.storage.schemas import ROLLUP_DIMENSIONS, SESSION_DIMENSIONS
 from lake.transforms.cubes import CUBES
 from lake.transforms.rollups import ADDED_MEASURES
@@ -16,8 +22,13 @@ __all__ = [
     "DISTRIBUTED_SYNC",
     "ROLLUP_DOCS",
     "ROLLUP_TABLES",
-    "cube_from_rollup",
+    "add_cube_rows",
+    "begin_cube_build",
+    "cubes_to_build",
+    "distinct_users_merge",
     "ensure_schema",
+    "finish_cube_build",
+    "ready_cubes",
     "replace_partitions",
     "rollup_cluster_ddl",
     "rollup_comments",
@@ -25,13 +36,27 @@ __all__ = [
     "table_dimensions",
 ]
 
-#: Distinct users are uniqCombined64 sketches at precision 20 (states ≤ 768 KiB): exact up
-#: to about 15,000 distinct users per answer row, within ~0.1% beyond (checked in tests).
-#: The default precision 17 is already off by ~0.2% at 5,000.
+#: In the rollups, distinct users are uniqCombined64 sketches at precision 20 (states ≤
+#: 768 KiB): exact up to about 15,000 distinct users per answer row, within ~0.1% beyond
+#: (checked in tests).  The default precision 17 is already off by ~0.2% at 5,000.
 _SKETCH, _PRECISION = "uniqCombined64", 20
 _USERS_TYPE = f"AggregateFunction({_SKETCH}({_PRECISION}), String)"
 #: SQL that merges the ``users`` states of a group of rollup rows.
 DISTINCT_USERS_MERGE = f"{_SKETCH}Merge({_PRECISION})(users)"
+#: In the cubes, distinct users are exact bitmaps of visitor numbers
+#: (:mod:`lake.hot_tier.visitor_numbers`): small, and cheap to merge.
+_CUBE_USERS_TYPE = "AggregateFunction(groupBitmap, UInt32)"
+
+
+def _users_type(name: str) -> str:
+    """The ``users`` column type of aggregate table ``name``."""
+    return _CUBE_USERS_TYPE if name in CUBES else _USERS_TYPE
+
+
+def distinct_users_merge(name: str) -> str:
+    """SQL merging the ``users`` of a group of rows of aggregate table ``name`` into the
+    number of distinct users (exact for a cube; the sketch's estimate for a rollup)."""
+    return "groupBitmapMerge(users)" if name in CUBES else DISTINCT_USERS_MERGE
 
 
 def table_dimensions(name: str) -> tuple[str, ...]:
@@ -52,13 +77,17 @@ def _keys(name: str, time_name: str) -> str:
     return ", ".join(["tracking_id", time_name, *table_dimensions(name)])
 
 
-_METRICS_DDL = f"""
+def _metrics_ddl(name: str) -> str:
+    """The measure columns' DDL of aggregate table ``name``."""
+    return f"""
     count_pageviews SimpleAggregateFunction(sum, UInt64),
     count_events SimpleAggregateFunction(sum, UInt64),
-    users {_USERS_TYPE},
+    users {_users_type(name)},
     count_sessions SimpleAggregateFunction(sum, UInt64),
     count_bounces SimpleAggregateFunction(sum, UInt64),
     sum_session_duration_s SimpleAggregateFunction(sum, Float64)"""
+
+
 _RAW_METRICS_DDL = """
     count_pageviews UInt64,
     count_events UInt64,
@@ -96,6 +125,8 @@ ROLLUP_DOCS: dict[str, str] = {
     "count_pageviews": "Page views (bots excluded)",
     "count_events": "Events of every type but engagement records",
     "users": "Distinct clients, as a mergeable uniqCombined64(20) state: never add them up",
+    "cube_users": "Distinct clients, as a bitmap of their visitor_numbers (exact): merge "
+    "with groupBitmapMerge, never add counts up",
     "count_sessions": "Sessions that started in this bucket with this entry page",
     "count_bounces": "Of those, bounces",
     "sum_session_duration_s": "Of those, summed duration in seconds",
@@ -116,13 +147,15 @@ def rollup_comments(name: str) -> list[str]:
     columns = ["tracking_id", time_name, *table_dimensions(name)]
     columns += ["count_pageviews", "count_events", "users", "count_sessions", "count_bounces"]
     columns += ["sum_session_duration_s", *ADDED_MEASURES]
+    docs = {**ROLLUP_DOCS, "users": ROLLUP_DOCS["cube_users" if name in CUBES else "users"]}
     return [
-        f"ALTER TABLE {name} COMMENT COLUMN {c} '{ROLLUP_DOCS[c].replace(chr(39), ' ')}'"
-        for c in columns
+        f"ALTER TABLE {name} COMMENT COLUMN {c} '{docs[c].replace(chr(39), ' ')}'" for c in columns
     ]
 
 
-def _rollup_ddl(name: str, raw: bool) -> str:
+def _rollup_ddl(name: str, raw: bool, table: str | None = None) -> str:
+    """``CREATE TABLE`` of aggregate table ``name`` (as ``table``, default its own name),
+    or with ``raw`` of its ``__raw`` input (visitors as lists of client ids)."""
     time_col, partition = ROLLUP_TABLES[name]
     time_name = time_col.split()[0]
     if raw:
@@ -131,8 +164,9 @@ def _rollup_ddl(name: str, raw: bool) -> str:
             f"{_dims_ddl(name)}{_RAW_METRICS_DDL}{_RAW_ENGAGEMENT_DDL}\n) ENGINE = Memory"
         )
     return (
-        f"CREATE TABLE IF NOT EXISTS {name} (tracking_id LowCardinality(String), {time_col},"
-        f"{_dims_ddl(name)}{_METRICS_DDL}{_ENGAGEMENT_DDL}\n) ENGINE = AggregatingMergeTree\n"
+        f"CREATE TABLE IF NOT EXISTS {table or name} (tracking_id LowCardinality(String), "
+        f"{time_col},{_dims_ddl(name)}{_metrics_ddl(name)}{_ENGAGEMENT_DDL}\n) "
+        f"ENGINE = AggregatingMergeTree\n"
         f"PARTITION BY {partition}\nORDER BY ({_keys(name, time_name)})"
     )
 
@@ -143,7 +177,8 @@ def _rollup_comment(name: str) -> str:
     else:
         grain = "UTC hours" if name == "rollup_hourly" else "days in each site time zone"
         text = f"Traffic per site, {grain}, page and session attributes"
-    return f"{text}; distinct users as mergeable states"
+    kind = "exact bitmaps of visitor numbers" if name in CUBES else "mergeable states"
+    return f"{text}; distinct users as {kind}"
 
 
 def rollup_cluster_ddl(name: str, aggregate_retention_days: int, cluster: str) -> list[str]:
@@ -167,7 +202,8 @@ def rollup_cluster_ddl(name: str, aggregate_retention_days: int, cluster: str) -
         )
         statements += [
             f"CREATE TABLE IF NOT EXISTS {local}{on} (tracking_id LowCardinality(String), "
-            f"{time_col},{_dims_ddl(name)}{_METRICS_DDL}{_ENGAGEMENT_DDL}\n) ENGINE = {engine}\n"
+            f"{time_col},{_dims_ddl(name)}{_metrics_ddl(name)}{_ENGAGEMENT_DDL}\n) "
+            f"ENGINE = {engine}\n"
             f"PARTITION BY {partition}\nORDER BY ({_keys(name, time_name)}){ttl}\n"
             f"COMMENT '{_rollup_comment(name)}'",
             f"CREATE TABLE IF NOT EXISTS {table}{on} AS {local} ENGINE = "
@@ -184,31 +220,30 @@ def rollup_cluster_ddl(name: str, aggregate_retention_days: int, cluster: str) -
 def ensure_schema(
     client: Any, aggregate_retention_days: int = 730, cluster: str | None = None
 ) -> None:
-    """Create the hot-tier tables (idempotent): each rollup, its staging twin and raw input.
+    """Create the hot-tier tables (idempotent): each rollup, its staging twin and raw input,
+    and the visitor-number registry.
 
     A rollup whose distinct-user state has another type (an older Strata) is dropped
-    and created anew: the hot tier is derived data, and the next load refills it.
+    and created anew: the hot tier is derived data, and the next load refills it.  A
+    cube is only finished here (comments, TTL, staging twin) once it exists with its
+    bitmap type: a load makes it whole from the lake first (:func:`begin_cube_build`),
+    and until then reports read its rollup (:func:`ready_cubes`).
     With ``cluster`` (``STRATA_CLICKHOUSE_CLUSTER``) the tables are made ``ON CLUSTER``
     (:func:`rollup_cluster_ddl`).
     """
     if cluster:
+        for statement in registry_cluster_ddl(cluster):
+            client.command(statement)
         for name in ROLLUP_TABLES:
             for statement in rollup_cluster_ddl(name, aggregate_retention_days, cluster):
                 client.command(statement)
         return
-    existing = {
-        r[0]
-        for r in client.query(
-            "SELECT name FROM system.tables WHERE database = currentDatabase()"
-        ).result_rows
-    }
+    client.command(registry_ddl())
+    types = _users_types(client)
     for name in ROLLUP_TABLES:
-        found = client.query(
-            "SELECT type FROM system.columns WHERE database = currentDatabase() "
-            "AND table = {t:String} AND name = 'users'",
-            parameters={"t": name},
-        ).result_rows
-        if found and found[0][0] != _USERS_TYPE:
+        if name in CUBES and types.get(name) != _CUBE_USERS_TYPE:
+            continue  # missing or of an older Strata: a load builds it whole
+        if name in types and types[name] != _users_type(name):
             for table in (name, f"{name}__staging"):
                 client.command(f"DROP TABLE IF EXISTS {table}")
         client.command(_rollup_ddl(name, raw=False))
@@ -229,27 +264,88 @@ def ensure_schema(
             client.command(statement)
         client.command(f"CREATE TABLE {name}__staging AS {name}")
         client.command(_rollup_ddl(name, raw=True))
-        if name in CUBES and name not in existing:  # new cube: made from its rollup once
-            client.command(cube_from_rollup(name))
 
 
-def cube_from_rollup(name: str) -> str:
-    """``INSERT … SELECT`` filling cube ``name`` from every row of its rollup in ClickHouse
-    (states merged with ``-MergeState``: exact as the lake's lists, up to the sketch), so
-    a new cube answers for the days loaded before it existed."""
-    time_name = ROLLUP_TABLES[name][0].split()[0]
-    keys = _keys(name, time_name)
-    sums = ["count_pageviews", "count_events"]
-    after = ["count_sessions", "count_bounces", "sum_session_duration_s", *ADDED_MEASURES]
-    columns = [
-        *(f"sum({c})" for c in sums),
-        f"{_SKETCH}MergeState({_PRECISION})(users)",
-        *(f"sum({c})" for c in after),
-    ]
-    return (
-        f"INSERT INTO {name} SELECT {keys}, {', '.join(columns)} "
-        f"FROM {CUBES[name].rollup} GROUP BY {keys}"
+def _users_types(client: Any) -> dict[str, str]:
+    """Aggregate table -> the type of its ``users`` column, for those that exist."""
+    rows = client.query(
+        "SELECT table, type FROM system.columns WHERE database = currentDatabase() "
+        "AND name = 'users' AND table IN {tables:Array(String)}",
+        parameters={"tables": list(ROLLUP_TABLES)},
+    ).result_rows
+    return {table: kind for table, kind in rows}
+
+
+def ready_cubes(client: Any) -> frozenset[str]:
+    """The cubes reports may read: those that exist with their bitmap ``users`` (a cube
+    is put in place whole by :func:`finish_cube_build`; on a cluster, made with its
+    rollup)."""
+    return frozenset(
+        name for name, kind in _users_types(client).items() if kind == _CUBE_USERS_TYPE
     )
+
+
+def cubes_to_build(client: Any, cluster: str | None = None) -> list[str]:
+    """The cubes a load must build whole from the lake (:func:`begin_cube_build`): missing, or
+    made by an older Strata.  None on a cluster, where cubes are made with the rollups
+    and filled day by day by the loads."""
+    if cluster:
+        return []
+    ready = ready_cubes(client)
+    return [name for name in CUBES if name not in ready]
+
+
+def begin_cube_build(client: Any, name: str) -> None:
+    """Start making cube ``name`` whole (see :func:`cubes_to_build`): an empty
+    ``__building`` twin that :func:`add_cube_rows` fills and :func:`finish_cube_build`
+    swaps in.  Each step is short, so an embedded engine's lease can pass between them."""
+    client.command(f"DROP TABLE IF EXISTS {name}__building")
+    client.command(_rollup_ddl(name, raw=False, table=f"{name}__building"))
+    client.command(_rollup_ddl(name, raw=True))
+
+
+def add_cube_rows(client: Any, name: str, rows: pa.Table) -> None:
+    """Add the lake's cube ``rows`` (some days of them, visitors as lists of client ids,
+    as :func:`replace_partitions` takes them) to the cube being built."""
+    if rows.num_rows:
+        _load_raw_rows(client, name, rows, f"{name}__building")
+
+
+def finish_cube_build(client: Any, name: str, aggregate_retention_days: int = 730) -> None:
+    """Put the built cube in place with one ``EXCHANGE`` (or ``RENAME`` when there was
+    none), so readers see the old table (which reports skip) or the whole new one, and
+    finish it as :func:`ensure_schema` does every table."""
+    building = f"{name}__building"
+    if name in _users_types(client):
+        client.command(f"EXCHANGE TABLES {building} AND {name}")
+        client.command(f"DROP TABLE {building}")
+    else:
+        client.command(f"RENAME TABLE {building} TO {name}")
+    ensure_schema(client, aggregate_retention_days)
+
+
+def _load_raw_rows(client: Any, name: str, rows: pa.Table, target: str, **settings: Any) -> None:
+    """``rows`` (visitors as lists of client ids) into ``target``, an aggregate table of
+    ``name``'s shape, through ``name``'s ``__raw`` input: sketches for a rollup, bitmaps
+    of visitor numbers for a cube (numbering the visitors the registry lacks)."""
+    time_col = ROLLUP_TABLES[name][0].split()[0]
+    raw = f"{name}__raw"
+    client.command(f"TRUNCATE TABLE {raw}")
+    client.insert_arrow(raw, rows)
+    after = ["count_sessions", "count_bounces", "sum_session_duration_s", *ADDED_MEASURES]
+    if name in CUBES:
+        client.command(number_visitors_sql(raw, time_col), settings=settings or None)
+        keys = ["tracking_id", time_col, *table_dimensions(name)]
+        sql = bitmap_insert_sql(target, raw, keys, ["count_pageviews", "count_events", *after])
+        client.command(sql, settings=settings or None)
+    else:
+        client.command(
+            f"INSERT INTO {target} SELECT {_keys(name, time_col)}, "
+            f"count_pageviews, count_events, arrayReduce('{_SKETCH}State({_PRECISION})', users), "
+            f"{', '.join(after)} FROM {raw}",
+            settings=settings or None,
+        )
+    client.command(f"TRUNCATE TABLE {raw}")
 
 
 def staged_names(name: str, cluster: str | None) -> tuple[str, str, str]:
@@ -278,23 +374,16 @@ def replace_partitions(
     Rows go through a staging twin and ``REPLACE PARTITION``, so a reader on a server
     sees either the old or the new day, never half of one; days absent from ``rows``
     are dropped.  Distinct users arrive as exact key lists and become mergeable
-    ``uniqCombined64(20)`` states here.
+    ``uniqCombined64(20)`` states here (a rollup), or exact bitmaps of visitor numbers
+    (a cube, which must be ready: :func:`ready_cubes`).
     """
     if name not in ROLLUP_TABLES:
         raise ValueError(f"unknown rollup {name!r}")
-    time_col = ROLLUP_TABLES[name][0].split()[0]
     target, staging, _ = staged_names(name, cluster)
-    for table in (staging, f"{name}__raw"):
-        client.command(f"TRUNCATE TABLE {table}")
+    client.command(f"TRUNCATE TABLE {staging}")
     if rows is not None and rows.num_rows:
-        client.insert_arrow(f"{name}__raw", rows)
-        client.command(
-            f"INSERT INTO {name}__staging SELECT {_keys(name, time_col)}, "
-            f"count_pageviews, count_events, arrayReduce('{_SKETCH}State({_PRECISION})', users), "
-            f"count_sessions, count_bounces, sum_session_duration_s, "
-            f"{', '.join(ADDED_MEASURES)} FROM {name}__raw",
-            settings=DISTRIBUTED_SYNC if cluster else None,
-        )
+        sync = DISTRIBUTED_SYNC if cluster else {}
+        _load_raw_rows(client, name, rows, f"{name}__staging", **sync)
     present = {
         str(r[0])
         for r in client.query(
@@ -307,5 +396,4 @@ def replace_partitions(
         # a date, checked here: ON CLUSTER DDL travels as text, without parameters
         partition = dt.date.fromisoformat(day).isoformat()
         client.command(f"ALTER TABLE {target} {verb} PARTITION '{partition}'{source}")
-    for table in (staging, f"{name}__raw"):
-        client.command(f"TRUNCATE TABLE {table}")
+    client.command(f"TRUNCATE TABLE {staging}")

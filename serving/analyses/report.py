@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from serving.backends import Backend, Tiers
-from serving.planner import Plan, plan_report
+from serving.planner import Plan, on_ready_table, plan_report
 from serving.reports import Filter, ReportQuery
 from serving.semantic import DIMENSIONS, MEASURES, METRICS
 from serving.sql import render_report
@@ -133,6 +133,7 @@ def _run(query: ReportQuery, tiers: Tiers) -> ReportAnswer:
     """One query, or for a top-N that counts visitors (:func:`_ranked_first`) two: the
     page of rows ranked by the other metrics, then every metric for those rows only."""
     plan = plan_report(query, tiers.first_hot_day())
+    plan = on_ready_table(plan, tiers.backend(plan.tier).cubes())
     if not _ranked_first(query, plan):
         return _run_once(query, plan, tiers)
     sums = tuple(m for m in query.metrics if not _counts_visitors(m))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -31,6 +32,10 @@ class Backend(Protocol):
 
     def run(self, query: RenderedQuery) -> Result:
         """Rows of ``query``; blocking (routes call it from a worker thread)."""
+        ...
+
+    def cubes(self) -> Collection[str]:
+        """The cube tables this engine answers from now (others: their rollup)."""
         ...
 
 

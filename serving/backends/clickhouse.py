@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from lake.hot_tier import ensure_raw_tables, ensure_schema, hot_tier
+import threading
+
+from lake.hot_tier import ensure_raw_tables, ensure_schema, hot_tier, ready_cubes
 from lake.settings import Settings
+from lake.transforms import CUBES
 from serving.backends.base import QueryTimeoutError, Result
 from serving.sql import ClickHouseDialect, RenderedQuery
 
 __all__ = ["ClickHouseBackend"]
+
+#: Hot tier (its URL) -> the cubes known ready there.  A cube becomes ready once, when a
+#: load swaps it in whole, and stays so: the question is asked again only while some
+#: cube is not ready yet (a fresh or just upgraded hot tier).
+_ready: dict[str, frozenset[str]] = {}
+_ready_lock = threading.Lock()
 
 
 class ClickHouseBackend:
@@ -25,6 +34,20 @@ class ClickHouseBackend:
             cluster = self.settings.clickhouse_cluster
             ensure_schema(client, self.settings.aggregate_retention_days, cluster)
             ensure_raw_tables(client, self.settings.hot_window_days, cluster)
+
+    def cubes(self) -> frozenset[str]:
+        """The cubes the hot tier holds whole (:func:`lake.hot_tier.ready_cubes`); asked
+        of the engine only until all are."""
+        key = self.settings.clickhouse_url
+        with _ready_lock:
+            found = _ready.get(key, frozenset())
+        if len(found) == len(CUBES):
+            return found
+        with hot_tier(self.settings) as client:
+            found = ready_cubes(client)
+        with _ready_lock:
+            _ready[key] = found
+        return found
 
     def run(self, query: RenderedQuery) -> Result:
         """Run ``query`` with its bound parameters, stopped after the query timeout."""

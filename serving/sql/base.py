@@ -60,9 +60,9 @@ class Dialect(Protocol):
         """The first 32 bits of MD5(client_id) as 8 lower-case hex digits (sampling)."""
         ...
 
-    def measure(self, measure: Measure, spread: bool) -> str:
-        """The aggregate of one measure over the selected aggregate rows (``spread``: the
-        rows come from :meth:`aggregate_source` with ``visitors`` true)."""
+    def measure(self, measure: Measure, spread: bool, table: str) -> str:
+        """The aggregate of one measure over the selected rows of aggregate ``table``
+        (``spread``: the rows come from :meth:`aggregate_source` with ``visitors`` true)."""
         ...
 
     def aggregate_source(self, table: str, visitors: bool) -> str:
@@ -102,7 +102,7 @@ def utc_bounds(start: dt.date, end: dt.date, tz: str) -> tuple[dt.datetime, dt.d
 def _measure_sql(name: str, plan: Plan, dialect: Dialect, spread: bool) -> str:
     if plan.is_raw:
         return RAW_MEASURES[plan.table][name]
-    return dialect.measure(MEASURES[name], spread)
+    return dialect.measure(MEASURES[name], spread, plan.table)
 
 
 def _metric_sql(name: str, plan: Plan, dialect: Dialect, spread: bool) -> str:

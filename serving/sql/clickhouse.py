@@ -1,10 +1,10 @@
-"""ClickHouse: typed ``{name:Type}`` parameters, visitors merged from uniqCombined64 states."""
+"""ClickHouse: typed ``{name:Type}`` parameters, visitors merged from bitmaps or sketches."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from lake.hot_tier import DISTINCT_USERS_MERGE
+from lake.hot_tier import distinct_users_merge
 from serving.planner import Plan
 from serving.semantic import Measure
 
@@ -29,10 +29,11 @@ class ClickHouseDialect:
         """``{name:Type}``."""
         return f"{{{name}:{_TYPES[sql_type]}}}"
 
-    def measure(self, measure: Measure, spread: bool) -> str:
-        """``sum(column)``, or the merge of the visitors' states."""
+    def measure(self, measure: Measure, spread: bool, table: str) -> str:
+        """``sum(column)``, or the merge of the visitors' states (a cube's bitmaps, a
+        rollup's sketches)."""
         if measure.kind == "distinct":
-            return DISTINCT_USERS_MERGE
+            return distinct_users_merge(table)
         return f"sum({measure.column})"
 
     def aggregate_source(self, table: str, visitors: bool) -> str:

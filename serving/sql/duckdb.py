@@ -30,7 +30,7 @@ class DuckDBDialect:
             return f"${name}"  # LIMIT takes a bare parameter
         return f"CAST(${name} AS {_CASTS[sql_type]})"
 
-    def measure(self, measure: Measure, spread: bool) -> str:
+    def measure(self, measure: Measure, spread: bool, table: str) -> str:
         """``sum(column)``, or the distinct visitors: over rows spread one per visitor
         (see :meth:`aggregate_source`), sums take each row's first copy only."""
         if measure.kind == "distinct":

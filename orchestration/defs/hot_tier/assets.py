@@ -14,8 +14,12 @@ from dagster import (
 )
 
 from lake.hot_tier import (
+    add_cube_rows,
+    begin_cube_build,
+    cubes_to_build,
     ensure_raw_tables,
     ensure_schema,
+    finish_cube_build,
     replace_partitions,
     replace_raw_day,
     table_dimensions,
@@ -69,8 +73,9 @@ def hot_tier_assets(parts: PipelinePartitions) -> AssetsDefinition:
             deps=[AssetKey(["gold", name])],
             group_name="serving",
             kinds={"clickhouse"},
-            description=f"{name} in ClickHouse (AggregatingMergeTree, uniqCombined64(20) "
-            "states for distinct users); each day partition is replaced atomically.",
+            description=f"{name} in ClickHouse (AggregatingMergeTree; distinct users as "
+            + ("exact bitmaps of visitor numbers" if name in CUBES else "uniqCombined64(20) states")
+            + "); each day partition is replaced atomically.",
         )
         for name in HOT_TABLES
     ]
@@ -109,6 +114,7 @@ def _load(
     with hot.client() as client:
         ensure_schema(client, settings.aggregate_retention_days, settings.clickhouse_cluster)
         ensure_raw_tables(client, settings.hot_window_days, settings.clickhouse_cluster)
+        to_build = cubes_to_build(client, settings.clickhouse_cluster)
     days = partition_days(context)
     yield from _load_raw(context, lake_res, hot, days, timezones)
     for name, (time_col, part_col) in HOT_TABLES.items():
@@ -116,6 +122,16 @@ def _load(
         gold = lake.scan_delta(paths.gold(name), {})  # the table's log read once, not per day
         exists = bool(gold.collect_schema().names())
         gold = complete_measures(gold) if exists else gold
+        if name in to_build:
+            retention = settings.aggregate_retention_days
+            built_days, loaded = _build_cube(
+                context, hot, name, gold if exists else None, columns, retention
+            )
+            yield MaterializeResult(
+                asset_key=AssetKey(["clickhouse", name]),
+                metadata={"days": len(days), "rows": loaded, "built_whole_days": built_days},
+            )
+            continue
         loaded = 0
         for day in days:
             rows = (
@@ -137,6 +153,43 @@ def _load(
     DataVersion(lake, paths).renew()  # cached query answers are stale from now on
     if not settings.warehouse_models:  # else the dbt models, built last, mark it
         mark_refresh_done(context, lake_res)
+
+
+#: Days of the lake a cube build reads at a time (and loads in one lease hold).
+_BUILD_DAYS = 7
+
+
+def _build_cube(
+    context: AssetExecutionContext,
+    hot: HotTierResource,
+    name: str,
+    gold: pl.LazyFrame | None,
+    columns: list[str],
+    retention_days: int,
+) -> tuple[int, int]:
+    """Make hot-tier cube ``name`` whole from every day the lake's cube holds within the
+    aggregate retention (a new cube, or one an older Strata made with sketches), a few
+    days per lease hold; reports read its rollup until it is swapped in."""
+    _, part_col = HOT_TABLES[name]
+    oldest = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=retention_days)
+    days: list[dt.date] = []
+    if gold is not None:
+        found = gold.select(pl.col(part_col).unique()).collect().to_series()
+        days = sorted(d for d in found.to_list() if d >= oldest)
+    with hot.client() as client:
+        begin_cube_build(client, name)
+    loaded = 0
+    for i in range(0, len(days), _BUILD_DAYS):
+        assert gold is not None
+        some = days[i : i + _BUILD_DAYS]
+        rows = gold.filter(pl.col(part_col).is_in(some)).select(columns).collect()
+        with hot.client() as client:
+            add_cube_rows(client, name, rows.to_arrow())
+        loaded += rows.height
+    with hot.client() as client:
+        finish_cube_build(client, name, retention_days)
+    context.log.info(f"{name}: built whole, {loaded} rows over {len(days)} days")
+    return len(days), loaded
 
 
 def mark_refresh_done(context: AssetExecutionContext, lake_res: LakeResource) -> None:
