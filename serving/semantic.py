@@ -187,7 +187,8 @@ RAW_ROWS: dict[str, str] = {
 _ORDER = "event_type IN ('purchase', 'transaction')"
 
 #: The measures each raw table answers, as portable SQL over its rows (distinct
-#: visitors are exact here: the rows are the raw ones).
+#: visitors are exact here: the rows are the raw ones; each dialect counts them its own
+#: way, ``Dialect.raw_visitors``).
 RAW_MEASURES: dict[str, dict[str, str]] = {
     "events": {
         "pageviews": "sum(CASE WHEN event_type = 'pageview' THEN 1 ELSE 0 END)",

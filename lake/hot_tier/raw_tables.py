@@ -100,6 +100,15 @@ _SESSION_DOCS: dict[str, str] = {
 _KEYS = {"event_id", "tracking_id", "client_id", "session_id", "event_type"}
 
 
+#: A 64-bit hash of ``client_id`` kept beside it: the query API counts distinct visitors
+#: of the raw tables over it (``uniqExact`` of 8-byte keys is 2-3x faster than of the
+#: strings; two of a million visitors collide with a chance of about 1 in 37 million).
+CLIENT_KEY_DDL = (
+    "client_key UInt64 MATERIALIZED sipHash64(client_id) COMMENT "
+    "'sipHash64(client_id), computed on insert: count distinct visitors over it'"
+)
+
+
 class RawTable:
     """One raw hot-tier table: its columns, partition, order and documentation."""
 
@@ -189,6 +198,7 @@ def raw_table_ddl(
             columns.index(next(c for c in columns if c.startswith("revenue_amount"))),
             f"properties Map(String, String) COMMENT {_quote(table.docs['properties'])}",
         )
+    columns.append(CLIENT_KEY_DDL)
     engine = (
         f"ReplicatedMergeTree('/clickhouse/tables/{{shard}}/{{database}}/{local}', '{{replica}}')"
         if cluster
@@ -240,6 +250,7 @@ def ensure_raw_tables(client: Any, hot_window_days: int, cluster: str | None = N
                     f"{_type(column, dtype)} COMMENT {_quote(table.docs[column])}{after}"
                 )
             previous = column
+        client.command(f"ALTER TABLE {table.name} ADD COLUMN IF NOT EXISTS {CLIENT_KEY_DDL}")
         client.command(f"DROP TABLE IF EXISTS {table.name}__staging")
         for statement in raw_table_ddl(table, hot_window_days, suffix="__staging"):
             client.command(statement)

@@ -65,6 +65,10 @@ class Dialect(Protocol):
         (``spread``: the rows come from :meth:`aggregate_source` with ``visitors`` true)."""
         ...
 
+    def raw_visitors(self) -> str:
+        """Distinct visitors (``client_id``) over raw ``events``/``sessions`` rows."""
+        ...
+
     def aggregate_source(self, table: str, visitors: bool) -> str:
         """What a report on cube/rollup ``table`` selects from; ``visitors`` says it
         counts distinct visitors (an engine may lay the lists out for that)."""
@@ -101,7 +105,7 @@ def utc_bounds(start: dt.date, end: dt.date, tz: str) -> tuple[dt.datetime, dt.d
 
 def _measure_sql(name: str, plan: Plan, dialect: Dialect, spread: bool) -> str:
     if plan.is_raw:
-        return RAW_MEASURES[plan.table][name]
+        return dialect.raw_visitors() if name == "visitors" else RAW_MEASURES[plan.table][name]
     return dialect.measure(MEASURES[name], spread, plan.table)
 
 

@@ -36,6 +36,11 @@ class ClickHouseDialect:
             return distinct_users_merge(table)
         return f"sum({measure.column})"
 
+    def raw_visitors(self) -> str:
+        """``uniqExact`` of ``client_key`` (64-bit hashes of the client ids, stored on
+        insert): exact but for a 64-bit collision, 2-3x faster than over the strings."""
+        return "uniqExact(client_key)"
+
     def aggregate_source(self, table: str, visitors: bool) -> str:
         """The table itself: states merge as they are."""
         return table

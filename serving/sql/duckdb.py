@@ -40,6 +40,10 @@ class DuckDBDialect:
             return f"sum({measure.column}) FILTER (WHERE _nth = 0)"
         return f"sum({measure.column})"
 
+    def raw_visitors(self) -> str:
+        """``count(DISTINCT client_id)``: exact."""
+        return "count(DISTINCT client_id)"
+
     def aggregate_source(self, table: str, visitors: bool) -> str:
         """With ``visitors``, each row once per member of its visitor list (``_visitor``,
         ``_nth`` from 0; a row with an empty list once, its visitor NULL): a plain

@@ -14,6 +14,7 @@ from lake.hot_tier import (
     begin_cube_build,
     cubes_to_build,
     distinct_users_merge,
+    ensure_raw_tables,
     ensure_schema,
     finish_cube_build,
     hot_tier,
@@ -228,3 +229,21 @@ def test_cube_visitors_are_exact_at_any_count(env: Env) -> None:
     assert merged == 60_000
     assert [n for _, n in per_day] == [60_000, 60_000]
     assert numbered == (60_000, 59_999)  # reruns number no one twice
+
+
+def test_raw_tables_keep_a_client_key_and_older_tables_gain_it(env: Env) -> None:
+    columns = "(event_id, tracking_id, client_id, event_type, event_date, event_at)"
+    day, moment = dt.date(2026, 3, 1), dt.datetime(2026, 3, 1, 10)
+    rows = [(f"e{i}", "ST-TEST", f"c{i % 3}", "pageview", day, moment) for i in range(7)]
+    with hot_tier(env.settings) as client:
+        ensure_raw_tables(client, 30)
+        # a table of the release before client_key: the next start adds it
+        client.command("ALTER TABLE events DROP COLUMN client_key")
+        ensure_raw_tables(client, 30)
+        client.insert("events__staging", rows, column_names=columns[1:-1].split(", "))
+        client.command("ALTER TABLE events REPLACE PARTITION '2026-03-01' FROM events__staging")
+        keys = client.query(
+            "SELECT countIf(client_key = sipHash64(client_id)), count(), uniqExact(client_key) "
+            "FROM events"
+        ).result_rows
+    assert keys == [(7, 7, 3)]
