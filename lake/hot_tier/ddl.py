@@ -32,6 +32,7 @@ __all__ = [
     "replace_partitions",
     "rollup_cluster_ddl",
     "rollup_comments",
+    "set_ttl",
     "staged_names",
     "table_dimensions",
 ]
@@ -246,24 +247,44 @@ def ensure_schema(
         if name in types and types[name] != _users_type(name):
             for table in (name, f"{name}__staging"):
                 client.command(f"DROP TABLE IF EXISTS {table}")
-        client.command(_rollup_ddl(name, raw=False))
-        client.command(f"ALTER TABLE {name} MODIFY COMMENT '{_rollup_comment(name)}'")
-        time_name = ROLLUP_TABLES[name][0].split()[0]
+        _ensure_table(client, name, aggregate_retention_days)
+
+
+def _ensure_table(
+    client: Any, name: str, aggregate_retention_days: int, table: str | None = None
+) -> None:
+    """Aggregate table ``name`` made or brought up to date (comment, TTL, measures added
+    since, column comments), with an empty staging twin and raw input; with ``table``,
+    that table of ``name``'s shape instead (a cube's ``__building`` twin, no staging)."""
+    target = table or name
+    client.command(_rollup_ddl(name, raw=False, table=target))
+    client.command(f"ALTER TABLE {target} MODIFY COMMENT '{_rollup_comment(name)}'")
+    time_name = ROLLUP_TABLES[name][0].split()[0]
+    set_ttl(client, target, f"toDate({time_name})", aggregate_retention_days)
+    for column in ADDED_MEASURES:  # tables of an older Strata gain the new measures
         client.command(
-            f"ALTER TABLE {name} MODIFY TTL toDate({time_name}) + "
-            f"INTERVAL {int(aggregate_retention_days)} DAY"
+            f"ALTER TABLE {target} ADD COLUMN IF NOT EXISTS {column} "
+            f"SimpleAggregateFunction(sum, {_ADDED_TYPES[column]})"
         )
-        for column in ADDED_MEASURES:  # tables of an older Strata gain the new measures
-            client.command(
-                f"ALTER TABLE {name} ADD COLUMN IF NOT EXISTS {column} "
-                f"SimpleAggregateFunction(sum, {_ADDED_TYPES[column]})"
-            )
+    for statement in rollup_comments(name):
+        client.command(statement.replace(f"ALTER TABLE {name} ", f"ALTER TABLE {target} ", 1))
+    if table is None:
         for transient in (f"{name}__staging", f"{name}__raw"):  # empty between loads
             client.command(f"DROP TABLE IF EXISTS {transient}")
-        for statement in rollup_comments(name):
-            client.command(statement)
         client.command(f"CREATE TABLE {name}__staging AS {name}")
         client.command(_rollup_ddl(name, raw=True))
+
+
+def set_ttl(client: Any, table: str, day_expr: str, days: int) -> None:
+    """``TTL day_expr + days`` on ``table``, altered only when it differs (altering
+    rewrites every part of a full table, on every start and load otherwise)."""
+    (engine,) = client.query(
+        "SELECT engine_full FROM system.tables WHERE database = currentDatabase() "
+        "AND name = {t:String}",
+        parameters={"t": table},
+    ).result_rows[0]
+    if f" TTL {day_expr} + toIntervalDay({int(days)})" not in f" {engine}":
+        client.command(f"ALTER TABLE {table} MODIFY TTL {day_expr} + INTERVAL {int(days)} DAY")
 
 
 def _users_types(client: Any) -> dict[str, str]:
@@ -295,12 +316,12 @@ def cubes_to_build(client: Any, cluster: str | None = None) -> list[str]:
     return [name for name in CUBES if name not in ready]
 
 
-def begin_cube_build(client: Any, name: str) -> None:
+def begin_cube_build(client: Any, name: str, aggregate_retention_days: int = 730) -> None:
     """Start making cube ``name`` whole (see :func:`cubes_to_build`): an empty
     ``__building`` twin that :func:`add_cube_rows` fills and :func:`finish_cube_build`
     swaps in.  Each step is short, so an embedded engine's lease can pass between them."""
     client.command(f"DROP TABLE IF EXISTS {name}__building")
-    client.command(_rollup_ddl(name, raw=False, table=f"{name}__building"))
+    _ensure_table(client, name, aggregate_retention_days, table=f"{name}__building")
     client.command(_rollup_ddl(name, raw=True))
 
 
@@ -311,17 +332,20 @@ def add_cube_rows(client: Any, name: str, rows: pa.Table) -> None:
         _load_raw_rows(client, name, rows, f"{name}__building")
 
 
-def finish_cube_build(client: Any, name: str, aggregate_retention_days: int = 730) -> None:
+def finish_cube_build(client: Any, name: str) -> None:
     """Put the built cube in place with one ``EXCHANGE`` (or ``RENAME`` when there was
-    none), so readers see the old table (which reports skip) or the whole new one, and
-    finish it as :func:`ensure_schema` does every table."""
+    none), so readers see the old table (which reports skip) or the whole new one, with
+    its staging twin and raw input."""
     building = f"{name}__building"
     if name in _users_types(client):
         client.command(f"EXCHANGE TABLES {building} AND {name}")
         client.command(f"DROP TABLE {building}")
     else:
         client.command(f"RENAME TABLE {building} TO {name}")
-    ensure_schema(client, aggregate_retention_days)
+    for transient in (f"{name}__staging", f"{name}__raw"):
+        client.command(f"DROP TABLE IF EXISTS {transient}")
+    client.command(f"CREATE TABLE {name}__staging AS {name}")
+    client.command(_rollup_ddl(name, raw=True))
 
 
 def _load_raw_rows(client: Any, name: str, rows: pa.Table, target: str, **settings: Any) -> None:

@@ -14,7 +14,13 @@ from typing import Any
 import polars as pl
 import pyarrow as pa
 
-from lake.hot_tier.ddl import DISTRIBUTED_SYNC, ROLLUP_TABLES, rollup_cluster_ddl, staged_names
+from lake.hot_tier.ddl import (
+    DISTRIBUTED_SYNC,
+    ROLLUP_TABLES,
+    rollup_cluster_ddl,
+    set_ttl,
+    staged_names,
+)
 from lake.storage.schemas import EVENT_SCHEMA, SESSION_SCHEMA
 
 __all__ = ["RAW_TABLES", "RawTable", "ensure_raw_tables", "raw_table_ddl", "replace_raw_day"]
@@ -254,10 +260,7 @@ def ensure_raw_tables(client: Any, hot_window_days: int, cluster: str | None = N
         client.command(f"DROP TABLE IF EXISTS {table.name}__staging")
         for statement in raw_table_ddl(table, hot_window_days, suffix="__staging"):
             client.command(statement)
-        client.command(
-            f"ALTER TABLE {table.name} MODIFY TTL {table.date_col} + "
-            f"INTERVAL {int(hot_window_days)} DAY"
-        )
+        set_ttl(client, table.name, table.date_col, hot_window_days)
 
 
 def replace_raw_day(

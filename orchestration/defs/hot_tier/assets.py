@@ -177,7 +177,7 @@ def _build_cube(
         found = gold.select(pl.col(part_col).unique()).collect().to_series()
         days = sorted(d for d in found.to_list() if d >= oldest)
     with hot.client() as client:
-        begin_cube_build(client, name)
+        begin_cube_build(client, name, retention_days)
     loaded = 0
     for i in range(0, len(days), _BUILD_DAYS):
         assert gold is not None
@@ -187,7 +187,7 @@ def _build_cube(
             add_cube_rows(client, name, rows.to_arrow())
         loaded += rows.height
     with hot.client() as client:
-        finish_cube_build(client, name, retention_days)
+        finish_cube_build(client, name)
     context.log.info(f"{name}: built whole, {loaded} rows over {len(days)} days")
     return len(days), loaded
 
