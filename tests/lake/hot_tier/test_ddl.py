@@ -26,13 +26,20 @@ from lake.transforms import CUBES
 from tests.conftest import Env
 
 
-def _rows(day: dt.date, users: list[list[str]], pageviews: int = 1) -> pa.Table:
+def _rows(
+    day: dt.date,
+    users: list[list[str]],
+    pageviews: int = 1,
+    dims: tuple[str, ...] = ROLLUP_DIMENSIONS,
+    site: str = "ST-TEST",
+) -> pa.Table:
+    """Aggregate rows of ``dims`` (``<dim>-0``, ``-1``, ``-2`` by position), one per list."""
     n = len(users)
     return pl.DataFrame(
         {
-            "tracking_id": ["ST-TEST"] * n,
+            "tracking_id": [site] * n,
             "date": [day] * n,
-            **{d: [f"{d}-{i % 3}" for i in range(n)] for d in ROLLUP_DIMENSIONS},
+            **{d: [f"{d}-{i % 3}" for i in range(n)] for d in dims},
             "count_pageviews": [pageviews] * n,
             "count_events": [pageviews] * n,
             "users": users,
@@ -41,10 +48,8 @@ def _rows(day: dt.date, users: list[list[str]], pageviews: int = 1) -> pa.Table:
             "sum_session_duration_s": [1.5] * n,
         },
         schema_overrides={
-            "count_pageviews": pl.UInt64,
-            "count_events": pl.UInt64,
-            "count_sessions": pl.UInt64,
-            "count_bounces": pl.UInt64,
+            c: pl.UInt64
+            for c in ("count_pageviews", "count_events", "count_sessions", "count_bounces")
         },
     ).to_arrow()
 
@@ -87,29 +92,7 @@ def test_distinct_users_merge_across_rows_and_days(
     assert abs(merged - distinct) <= tolerance * distinct
 
 
-def _cube_rows(
-    day: dt.date, users: list[list[str]], site: str = "ST-TEST", pageviews: int = 1
-) -> pa.Table:
-    """Rows of ``cube_daily_technology`` (one per visitor list, countries c-0, c-1, …)."""
-    n = len(users)
-    dims = CUBES["cube_daily_technology"].dimensions
-    return pl.DataFrame(
-        {
-            "tracking_id": [site] * n,
-            "date": [day] * n,
-            **{d: [f"{d[0]}-{i}" for i in range(n)] for d in dims},
-            "count_pageviews": [pageviews] * n,
-            "count_events": [pageviews] * n,
-            "users": users,
-            "count_sessions": [1] * n,
-            "count_bounces": [0] * n,
-            "sum_session_duration_s": [1.5] * n,
-        },
-        schema_overrides={
-            c: pl.UInt64
-            for c in ("count_pageviews", "count_events", "count_sessions", "count_bounces")
-        },
-    ).to_arrow()
+_TECHNOLOGY = CUBES["cube_daily_technology"].dimensions
 
 
 def _build(client: object, name: str, *chunks: pa.Table) -> None:
@@ -128,9 +111,9 @@ def test_a_cube_is_read_only_once_built_whole_and_numbers_visitors(env: Env) -> 
         _build(
             client,
             "cube_daily_technology",
-            _cube_rows(d1, [["b", "a"], ["b"], []]),
-            _cube_rows(d2, [["c", "a"]], pageviews=5),
-            _cube_rows(d2, [["a"]], site="ST-OTHER"),
+            _rows(d1, [["b", "a"], ["b"], []], dims=_TECHNOLOGY),
+            _rows(d2, [["c", "a"]], pageviews=5, dims=_TECHNOLOGY),
+            _rows(d2, [["a"]], dims=_TECHNOLOGY, site="ST-OTHER"),
         )
         assert ready_cubes(client) == {"cube_daily_technology"}
         ensure_schema(client)  # idempotent once built: the rows stay
@@ -162,7 +145,8 @@ def test_a_cube_is_read_only_once_built_whole_and_numbers_visitors(env: Env) -> 
         ("ST-TEST", "2026-03-01", 3, 2),
         ("ST-TEST", "2026-03-02", 5, 2),
     ]
-    assert by_country == [("c-0", 3), ("c-1", 1), ("c-2", 0)]  # c-0: a, b (d1) and c, a (d2)
+    assert by_country == [("country-0", 3), ("country-1", 1), ("country-2", 0)]
+    # country-0: a, b (d1) and c, a (d2)
     assert whole == [(3,)]
 
 
@@ -180,23 +164,7 @@ def test_a_cube_of_an_older_strata_is_rebuilt_and_swapped_in(env: Env) -> None:
         ensure_schema(client)
         assert "cube_daily_totals" not in ready_cubes(client)
         assert "cube_daily_totals" in cubes_to_build(client)
-        rows = pl.from_arrow(_cube_rows(dt.date(2026, 3, 1), [["x", "y"]]))
-        begin_cube_build(client, "cube_daily_totals")
-        add_cube_rows(
-            client,
-            "cube_daily_totals",
-            rows.select(
-                "tracking_id",
-                "date",
-                "count_pageviews",
-                "count_events",
-                "users",
-                "count_sessions",
-                "count_bounces",
-                "sum_session_duration_s",
-            ).to_arrow(),
-        )
-        finish_cube_build(client, "cube_daily_totals")
+        _build(client, "cube_daily_totals", _rows(dt.date(2026, 3, 1), [["x", "y"]], dims=()))
         assert "cube_daily_totals" in ready_cubes(client)
         tables = {r[0] for r in client.query("SHOW TABLES").result_rows}
         totals = client.query(
@@ -218,7 +186,10 @@ def test_cube_visitors_are_exact_at_any_count(env: Env) -> None:
         for day in days:  # the day loads of later refreshes; a rerun of a day replaces it
             for _ in range(2):
                 replace_partitions(
-                    client, "cube_daily_technology", _cube_rows(day, chunks), [day.isoformat()]
+                    client,
+                    "cube_daily_technology",
+                    _rows(day, chunks, dims=_TECHNOLOGY),
+                    [day.isoformat()],
                 )
         merge = distinct_users_merge("cube_daily_technology")
         (merged,) = client.query(f"SELECT {merge} FROM cube_daily_technology").result_rows[0]
