@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Collection
+import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -31,7 +32,7 @@ from serving.semantic import (
     RAW_TIME,
 )
 
-__all__ = ["SAMPLE_SPACE", "Plan", "Tier", "on_ready_table", "plan_report"]
+__all__ = ["SAMPLE_SPACE", "Plan", "Tier", "on_ready_table", "plan_report", "rows_are_groups"]
 
 Tier = Literal["hot", "cold"]
 
@@ -47,6 +48,9 @@ class Plan:
     table: str  # a rollup, a cube (``lake.transforms.CUBES``), ``events`` or ``sessions``
     tier: Tier = "hot"
     sample_below: int | None = None  # sampled: visitors whose hash is below this
+    #: Each answer row is one row of the cube (it is grouped by every key of the cube):
+    #: a row's visitors need no merging with others' (:func:`rows_are_groups`).
+    rows_are_groups: bool = False
 
     @property
     def sample_factor(self) -> float:
@@ -145,7 +149,7 @@ def plan_report(
         rollup = "rollup_hourly" if hourly else "rollup_daily"
         for name, cube in CUBES.items():
             if cube.rollup == rollup and set(fields) <= set(cube.dimensions):
-                return Plan(name, tier)
+                return Plan(name, tier, rows_are_groups=rows_are_groups(query, name))
         return Plan(rollup, tier)
     sample = None
     if query.sampling is not None and query.sampling < 1:  # only raw rows are worth sampling
@@ -153,10 +157,32 @@ def plan_report(
     return Plan(_raw_table(query, fields, measures), tier, sample)
 
 
-def on_ready_table(plan: Plan, ready_cubes: Collection[str]) -> Plan:
-    """``plan``, or when its cube is not among ``ready_cubes`` (the engine's, e.g. the hot
-    tier before a load has built a new cube whole) the same plan on the cube's rollup,
-    which holds everything the cube does."""
-    if plan.table in CUBES and plan.table not in ready_cubes:
-        return dataclasses.replace(plan, table=CUBES[plan.table].rollup)
+def on_ready_table(plan: Plan, has_cube: Callable[[str], bool]) -> Plan:
+    """``plan``, or when the engine lacks its cube (``has_cube``: e.g. the hot tier
+    before a load has built a new cube whole) the same plan on the cube's rollup, which
+    holds everything the cube does."""
+    if plan.table in CUBES and not has_cube(plan.table):
+        return dataclasses.replace(plan, table=CUBES[plan.table].rollup, rows_are_groups=False)
     return plan
+
+
+def rows_are_groups(query: ReportQuery, cube_name: str) -> bool:
+    """True when every answer row of ``query`` on cube ``cube_name`` is exactly one cube
+    row: it groups by all the cube's dimensions and by the cube's own time grain (the
+    site-local ``date`` of a daily cube; the ``hour`` of an hourly one, when the site's
+    zone keeps one UTC offset over the range, so no local hour holds two UTC hours)."""
+    cube = CUBES[cube_name]
+    dims = set(query.dimensions)
+    if not set(cube.dimensions) <= dims or ("date" if cube.daily else "hour") not in dims:
+        return False
+    if cube.daily:
+        return True
+    zone = zoneinfo.ZoneInfo(query.timezone)
+    day, last = query.start - dt.timedelta(days=1), query.end + dt.timedelta(days=1)
+    offset = dt.datetime.combine(day, dt.time(), zone).utcoffset()
+    while day <= last:
+        for moment in (dt.time(), dt.time(12)):
+            if dt.datetime.combine(day, moment, zone).utcoffset() != offset:
+                return False
+        day += dt.timedelta(days=1)
+    return True

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -34,8 +33,8 @@ class Backend(Protocol):
         """Rows of ``query``; blocking (routes call it from a worker thread)."""
         ...
 
-    def cubes(self) -> Collection[str]:
-        """The cube tables this engine answers from now (others: their rollup)."""
+    def has_cube(self, name: str) -> bool:
+        """This engine holds cube ``name`` whole now (else reports read its rollup)."""
         ...
 
 

@@ -35,6 +35,10 @@ class ClickHouseBackend:
             ensure_schema(client, self.settings.aggregate_retention_days, cluster)
             ensure_raw_tables(client, self.settings.hot_window_days, cluster)
 
+    def has_cube(self, name: str) -> bool:
+        """The hot tier holds cube ``name`` whole (:meth:`cubes`)."""
+        return name in self.cubes()
+
     def cubes(self) -> frozenset[str]:
         """The cubes the hot tier holds whole (:func:`lake.hot_tier.ready_cubes`); asked
         of the engine only until all are."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Collection
 
 import duckdb
 import duckdb_extensions
@@ -67,9 +66,10 @@ class DuckDBBackend:
             )
         return con
 
-    def cubes(self) -> Collection[str]:
-        """Every cube: a cube the lake lacks yet is read from its rollup (:meth:`_view`)."""
-        return CUBES.keys()
+    def has_cube(self, name: str) -> bool:
+        """The lake has made cube ``name`` (a refresh after an upgrade that adds a cube
+        builds it for every day: until then reports read its rollup)."""
+        return self.lake.delta_table(self.paths.gold(name)) is not None
 
     def run(self, query: RenderedQuery) -> Result:
         """Run ``query`` over views of the gold tables (empty when a table is not built yet)."""

@@ -69,6 +69,11 @@ class Dialect(Protocol):
         """Distinct visitors (``client_id``) over raw ``events``/``sessions`` rows."""
         ...
 
+    def row_visitors(self, table: str) -> str:
+        """The visitors of the one row of cube ``table`` in each group (the plan says
+        :attr:`Plan.rows_are_groups`): no merging across rows."""
+        ...
+
     def aggregate_source(self, table: str, visitors: bool) -> str:
         """What a report on cube/rollup ``table`` selects from; ``visitors`` says it
         counts distinct visitors (an engine may lay the lists out for that)."""
@@ -106,6 +111,8 @@ def utc_bounds(start: dt.date, end: dt.date, tz: str) -> tuple[dt.datetime, dt.d
 def _measure_sql(name: str, plan: Plan, dialect: Dialect, spread: bool) -> str:
     if plan.is_raw:
         return dialect.raw_visitors() if name == "visitors" else RAW_MEASURES[plan.table][name]
+    if plan.rows_are_groups and MEASURES[name].kind == "distinct":
+        return dialect.row_visitors(plan.table)
     return dialect.measure(MEASURES[name], spread, plan.table)
 
 
@@ -184,8 +191,10 @@ def render_report(query: ReportQuery, plan: Plan, dialect: Dialect) -> RenderedQ
         params[f"f{i}"] = list(f.values) if many else f.values[0]
     select = [f"{dimension_sql(d)} AS d_{i}" for i, d in enumerate(query.dimensions)]
     needed = {n for m in query.metrics for n in (METRICS[m].numerator, METRICS[m].denominator)}
-    spread = not plan.is_raw and any(
-        MEASURES[n].kind == "distinct" for n in needed if n is not None
+    spread = (
+        not plan.is_raw
+        and not plan.rows_are_groups
+        and any(MEASURES[n].kind == "distinct" for n in needed if n is not None)
     )
     source = plan.table if plan.is_raw else dialect.aggregate_source(plan.table, spread)
     select += [

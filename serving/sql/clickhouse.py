@@ -36,6 +36,10 @@ class ClickHouseDialect:
             return distinct_users_merge(table)
         return f"sum({measure.column})"
 
+    def row_visitors(self, table: str) -> str:
+        """The row's bitmap merged alone (a cube's bitmaps count cheaply as they are)."""
+        return distinct_users_merge(table)
+
     def raw_visitors(self) -> str:
         """``uniqExact`` of ``client_key`` (64-bit hashes of the client ids, stored on
         insert): exact but for a 64-bit collision, 2-3x faster than over the strings."""

@@ -40,6 +40,10 @@ class DuckDBDialect:
             return f"sum({measure.column}) FILTER (WHERE _nth = 0)"
         return f"sum({measure.column})"
 
+    def row_visitors(self, table: str) -> str:
+        """The length of the row's exact visitor list (no unnesting)."""
+        return "sum(len(users))"
+
     def raw_visitors(self) -> str:
         """``count(DISTINCT client_id)``: exact."""
         return "count(DISTINCT client_id)"

@@ -56,6 +56,43 @@ def test_the_smallest_covering_table_answers(changes: dict, table: str) -> None:
     )
 
 
+_CHANNELS = ["channel", "utm_source", "utm_medium", "utm_campaign"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "one_row"),
+    [
+        ({"dimensions": ["date"], "metrics": ["visitors"]}, True),
+        ({"dimensions": ["week"], "metrics": ["visitors"]}, False),  # 7 days merge
+        ({"dimensions": [], "metrics": ["visitors"]}, False),
+        ({"dimensions": ["date", *_CHANNELS], "metrics": ["visitors"]}, True),
+        ({"dimensions": ["date", "channel"], "metrics": ["visitors"]}, False),  # sources merge
+        ({"dimensions": ["page_path"], "metrics": ["visitors"]}, False),  # days merge
+        # Berlin keeps +01:00 through 2 March: each local hour is one UTC hour
+        ({"dimensions": ["hour"], "metrics": ["visitors"]}, True),
+        ({"dimensions": ["date", "hour"], "metrics": ["visitors"]}, True),
+        # 25 October 2026 holds 02:00-03:00 twice in Berlin: those hours would merge
+        (
+            {"dimensions": ["hour"], "start": dt.date(2026, 10, 24), "end": dt.date(2026, 10, 26)},
+            False,
+        ),
+        (
+            {"dimensions": ["hour"], "timezone": "Asia/Kolkata", "end": dt.date(2026, 12, 31)},
+            True,
+        ),
+        ({"dimensions": ["hour", "channel"], "metrics": ["visitors"]}, False),  # the rollup
+    ],
+)
+def test_rows_are_groups_when_each_answer_row_is_one_cube_row(changes: dict, one_row: bool) -> None:
+    query = _query(**changes)
+    plan = plan_report(query)
+    assert plan.rows_are_groups is one_row
+    sql = render_report(query, plan, DuckDBDialect()).sql
+    # one row per group: its list's length; else the lists spread one row per visitor
+    assert ("sum(len(users))" in sql) is (one_row and "visitors" in query.metrics)
+    assert ("unnest" in sql) is (not one_row and "visitors" in query.metrics)
+
+
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
