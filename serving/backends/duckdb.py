@@ -1,6 +1,7 @@
 """DuckDB over the lake's Delta tables (the cold tier), as a query backend.
 
-Each query opens an in-memory DuckDB, exposes the tables it names as views over
+Each query opens a connection to the process's in-memory DuckDB for the lake (the
+extensions and S3 secret loaded once), exposes the tables it names as temporary views over
 ``delta_scan`` (the Delta extension ships with the pinned ``duckdb-extension-delta``
 wheel: nothing is downloaded) and runs there: the gold rollups, and bronze and silver
 as ``events`` and ``sessions`` (the raw tables' names in ClickHouse).  S3 lakes get a
@@ -28,6 +29,9 @@ _GOLD = ("rollup_daily", "rollup_hourly", *CUBES)
 _RAW = ("events", "sessions")
 _METRIC_TYPES = {"users": "VARCHAR[]", "sum_session_duration_s": "DOUBLE"}
 _loaded = False
+#: (lake URI, S3 endpoint, region) -> the process's in-memory DuckDB for that lake.
+_instances: dict[tuple[str, str, str], duckdb.DuckDBPyConnection] = {}
+_instances_lock = threading.Lock()
 
 
 def _load_extensions() -> None:
@@ -50,12 +54,23 @@ class DuckDBBackend:
         self.dialect = DuckDBDialect()
 
     def _connect(self) -> duckdb.DuckDBPyConnection:
+        """A fresh connection (its own temporary views) to this process's in-memory
+        database for the lake, which has loaded the extensions and S3 secret once:
+        loading them took ~160 ms, a new cursor takes ~1 ms."""
+        endpoint = self.settings.s3_endpoint_url or ""
+        key = (self.settings.lake_uri, endpoint, self.settings.s3_region)
+        with _instances_lock:
+            parent = _instances.get(key)
+            if parent is None:
+                parent = _instances[key] = self._open(endpoint)
+            return parent.cursor()
+
+    def _open(self, endpoint: str) -> duckdb.DuckDBPyConnection:
         _load_extensions()
         con = duckdb.connect()
         con.execute("LOAD delta")
         if self.lake.is_s3:
             con.execute("LOAD httpfs")
-            endpoint = self.settings.s3_endpoint_url or ""
             host = re.sub(r"^https?://", "", endpoint)
             con.execute(
                 "CREATE SECRET lake (TYPE s3, PROVIDER credential_chain, REGION $region"
@@ -124,4 +139,4 @@ class DuckDBBackend:
             con.execute(f"CREATE TEMP TABLE {table} ({', '.join(columns)})")
             return
         path = uri.replace("'", "''")  # a settings value, not request text
-        con.execute(f"CREATE VIEW {table} AS SELECT * FROM delta_scan('{path}')")
+        con.execute(f"CREATE TEMP VIEW {table} AS SELECT * FROM delta_scan('{path}')")
