@@ -60,6 +60,11 @@ def distinct_users_merge(name: str) -> str:
     return "groupBitmapMerge(users)" if name in CUBES else DISTINCT_USERS_MERGE
 
 
+def _time_name(name: str) -> str:
+    """The time column of aggregate table ``name`` (``hour`` or ``date``)."""
+    return ROLLUP_TABLES[name][0].split()[0]
+
+
 def table_dimensions(name: str) -> tuple[str, ...]:
     """The dimension columns of aggregate table ``name`` (a rollup's, or a cube's few)."""
     return CUBES[name].dimensions if name in CUBES else ROLLUP_DIMENSIONS
@@ -144,8 +149,7 @@ ROLLUP_DOCS: dict[str, str] = {
 
 def rollup_comments(name: str) -> list[str]:
     """``ALTER TABLE … COMMENT COLUMN`` statements for every column of rollup ``name``."""
-    time_name = ROLLUP_TABLES[name][0].split()[0]
-    columns = ["tracking_id", time_name, *table_dimensions(name)]
+    columns = ["tracking_id", _time_name(name), *table_dimensions(name)]
     columns += ["count_pageviews", "count_events", "users", "count_sessions", "count_bounces"]
     columns += ["sum_session_duration_s", *ADDED_MEASURES]
     docs = {**ROLLUP_DOCS, "users": ROLLUP_DOCS["cube_users" if name in CUBES else "users"]}
@@ -158,7 +162,7 @@ def _rollup_ddl(name: str, raw: bool, table: str | None = None) -> str:
     """``CREATE TABLE`` of aggregate table ``name`` (as ``table``, default its own name),
     or with ``raw`` of its ``__raw`` input (visitors as lists of client ids)."""
     time_col, partition = ROLLUP_TABLES[name]
-    time_name = time_col.split()[0]
+    time_name = _time_name(name)
     if raw:
         return (
             f"CREATE TABLE IF NOT EXISTS {name}__raw (tracking_id String, {time_col},"
@@ -188,7 +192,7 @@ def rollup_cluster_ddl(name: str, aggregate_retention_days: int, cluster: str) -
     ``Distributed`` tables sharded by site, plus the raw input on the loading node."""
     on = f" ON CLUSTER '{cluster}'"
     time_col, partition = ROLLUP_TABLES[name]
-    time_name = time_col.split()[0]
+    time_name = _time_name(name)
     statements = []
     for table in (name, f"{name}__staging"):
         local = f"{table}_local"
@@ -259,8 +263,7 @@ def _ensure_table(
     target = table or name
     client.command(_rollup_ddl(name, raw=False, table=target))
     client.command(f"ALTER TABLE {target} MODIFY COMMENT '{_rollup_comment(name)}'")
-    time_name = ROLLUP_TABLES[name][0].split()[0]
-    set_ttl(client, target, f"toDate({time_name})", aggregate_retention_days)
+    set_ttl(client, target, f"toDate({_time_name(name)})", aggregate_retention_days)
     for column in ADDED_MEASURES:  # tables of an older Strata gain the new measures
         client.command(
             f"ALTER TABLE {target} ADD COLUMN IF NOT EXISTS {column} "
@@ -269,10 +272,15 @@ def _ensure_table(
     for statement in rollup_comments(name):
         client.command(statement.replace(f"ALTER TABLE {name} ", f"ALTER TABLE {target} ", 1))
     if table is None:
-        for transient in (f"{name}__staging", f"{name}__raw"):  # empty between loads
-            client.command(f"DROP TABLE IF EXISTS {transient}")
-        client.command(f"CREATE TABLE {name}__staging AS {name}")
-        client.command(_rollup_ddl(name, raw=True))
+        _fresh_inputs(client, name)
+
+
+def _fresh_inputs(client: Any, name: str) -> None:
+    """``name``'s staging twin and raw input made anew, empty (they are between loads)."""
+    for transient in (f"{name}__staging", f"{name}__raw"):
+        client.command(f"DROP TABLE IF EXISTS {transient}")
+    client.command(f"CREATE TABLE {name}__staging AS {name}")
+    client.command(_rollup_ddl(name, raw=True))
 
 
 def set_ttl(client: Any, table: str, day_expr: str, days: int) -> None:
@@ -342,32 +350,31 @@ def finish_cube_build(client: Any, name: str) -> None:
         client.command(f"DROP TABLE {building}")
     else:
         client.command(f"RENAME TABLE {building} TO {name}")
-    for transient in (f"{name}__staging", f"{name}__raw"):
-        client.command(f"DROP TABLE IF EXISTS {transient}")
-    client.command(f"CREATE TABLE {name}__staging AS {name}")
-    client.command(_rollup_ddl(name, raw=True))
+    _fresh_inputs(client, name)
 
 
-def _load_raw_rows(client: Any, name: str, rows: pa.Table, target: str, **settings: Any) -> None:
+def _load_raw_rows(
+    client: Any, name: str, rows: pa.Table, target: str, settings: dict[str, Any] | None = None
+) -> None:
     """``rows`` (visitors as lists of client ids) into ``target``, an aggregate table of
     ``name``'s shape, through ``name``'s ``__raw`` input: sketches for a rollup, bitmaps
     of visitor numbers for a cube (numbering the visitors the registry lacks)."""
-    time_col = ROLLUP_TABLES[name][0].split()[0]
+    time_col = _time_name(name)
     raw = f"{name}__raw"
     client.command(f"TRUNCATE TABLE {raw}")
     client.insert_arrow(raw, rows)
     after = ["count_sessions", "count_bounces", "sum_session_duration_s", *ADDED_MEASURES]
     if name in CUBES:
-        client.command(number_visitors_sql(raw, time_col), settings=settings or None)
+        client.command(number_visitors_sql(raw, time_col), settings=settings)
         keys = ["tracking_id", time_col, *table_dimensions(name)]
         sql = bitmap_insert_sql(target, raw, keys, ["count_pageviews", "count_events", *after])
-        client.command(sql, settings=settings or None)
+        client.command(sql, settings=settings)
     else:
         client.command(
             f"INSERT INTO {target} SELECT {_keys(name, time_col)}, "
             f"count_pageviews, count_events, arrayReduce('{_SKETCH}State({_PRECISION})', users), "
             f"{', '.join(after)} FROM {raw}",
-            settings=settings or None,
+            settings=settings,
         )
     client.command(f"TRUNCATE TABLE {raw}")
 
@@ -406,8 +413,8 @@ def replace_partitions(
     target, staging, _ = staged_names(name, cluster)
     client.command(f"TRUNCATE TABLE {staging}")
     if rows is not None and rows.num_rows:
-        sync = DISTRIBUTED_SYNC if cluster else {}
-        _load_raw_rows(client, name, rows, f"{name}__staging", **sync)
+        sync = DISTRIBUTED_SYNC if cluster else None
+        _load_raw_rows(client, name, rows, f"{name}__staging", sync)
     present = {
         str(r[0])
         for r in client.query(

@@ -62,11 +62,11 @@ def registry_cluster_ddl(cluster: str) -> list[str]:
 
 
 def _known(raw: str) -> str:
-    """The registry rows of the clients in ``raw``'s lists (a set filter, so a load never
-    joins a big site's whole registry; ``GLOBAL``: on a cluster the set is built here,
-    where ``raw`` is, and sent to the shards)."""
+    """The registry rows of the clients in ``raw``'s lists, with ``found`` true (a set
+    filter, so a load never joins a big site's whole registry; ``GLOBAL``: on a cluster
+    the set is built here, where ``raw`` is, and sent to the shards)."""
     return (
-        f"(SELECT tracking_id, client_id, number FROM {REGISTRY} "
+        f"(SELECT tracking_id, client_id, number, true AS found FROM {REGISTRY} "
         f"WHERE client_id GLOBAL IN (SELECT arrayJoin(users) FROM {raw}))"
     )
 
@@ -102,10 +102,9 @@ def bitmap_insert_sql(target: str, raw: str, keys: list[str], measures: list[str
         "groupBitmapStateIf(v.number, v.found)",
         *(f"any(r.{m})" for m in rest),
     ]
-    known = _known(raw).replace("number FROM", "number, true AS found FROM")
     return f"""INSERT INTO {target}
 SELECT {", ".join(values)}
 FROM (SELECT *, rowNumberInAllBlocks() AS _row FROM {raw}) AS r
 LEFT ARRAY JOIN r.users AS client_id
-LEFT JOIN {known} AS v ON v.tracking_id = r.tracking_id AND v.client_id = client_id
+LEFT JOIN {_known(raw)} AS v ON v.tracking_id = r.tracking_id AND v.client_id = client_id
 GROUP BY r._row, {key_cols}"""

@@ -36,22 +36,17 @@ class ClickHouseBackend:
             ensure_raw_tables(client, self.settings.hot_window_days, cluster)
 
     def has_cube(self, name: str) -> bool:
-        """The hot tier holds cube ``name`` whole (:meth:`cubes`)."""
-        return name in self.cubes()
-
-    def cubes(self) -> frozenset[str]:
-        """The cubes the hot tier holds whole (:func:`lake.hot_tier.ready_cubes`); asked
-        of the engine only until all are."""
+        """The hot tier holds cube ``name`` whole (:func:`lake.hot_tier.ready_cubes`);
+        the engine is asked only while some cube is not ready."""
         key = self.settings.clickhouse_url
         with _ready_lock:
             found = _ready.get(key, frozenset())
-        if len(found) == len(CUBES):
-            return found
-        with hot_tier(self.settings) as client:
-            found = ready_cubes(client)
-        with _ready_lock:
-            _ready[key] = found
-        return found
+        if len(found) < len(CUBES):
+            with hot_tier(self.settings) as client:
+                found = ready_cubes(client)
+            with _ready_lock:
+                _ready[key] = found
+        return name in found
 
     def run(self, query: RenderedQuery) -> Result:
         """Run ``query`` with its bound parameters, stopped after the query timeout."""

@@ -117,17 +117,14 @@ class DuckDBBackend:
         if table in _RAW:
             uri = self.paths.bronze_events if table == "events" else self.paths.silver_sessions
         else:
-            uri = self.paths.gold(table)
-            if table in CUBES and self.lake.delta_table(uri) is None:
-                # not made yet (an upgrade before its first refresh): the rollup it is made
-                # from has every column a cube has, and the report sums over its rows alike
-                uri = self.paths.gold(CUBES[table].rollup)
-        if self.lake.delta_table(uri) is None and table in _RAW:
+            uri = self.paths.gold(table)  # a cube the lake lacks is never planned (has_cube)
+        found = self.lake.delta_table(uri) is not None
+        if not found and table in _RAW:
             schema = EVENT_SCHEMA if table == "events" else SESSION_SCHEMA
             empty = pl.DataFrame(schema=schema).to_arrow()  # noqa: F841 - read by DuckDB
             con.execute(f"CREATE TEMP TABLE {table} AS SELECT * FROM empty")
             return
-        if self.lake.delta_table(uri) is None:  # not built yet: an empty table of its shape
+        if not found:  # not built yet: an empty table of its shape
             cube = CUBES.get(table)
             daily = cube.daily if cube else table == "rollup_daily"
             columns = [
