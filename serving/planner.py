@@ -32,7 +32,15 @@ from serving.semantic import (
     RAW_TIME,
 )
 
-__all__ = ["SAMPLE_SPACE", "Plan", "Tier", "on_ready_table", "plan_report", "rows_are_groups"]
+__all__ = [
+    "SAMPLE_SPACE",
+    "Plan",
+    "Tier",
+    "on_ready_table",
+    "plan_report",
+    "rows_are_groups",
+    "steady_offset",
+]
 
 Tier = Literal["hot", "cold"]
 
@@ -51,6 +59,10 @@ class Plan:
     #: Each answer row is one row of the cube (it is grouped by every key of the cube):
     #: a row's visitors need no merging with others' (:func:`rows_are_groups`).
     rows_are_groups: bool = False
+    #: The site's zone keeps one UTC offset over the range, so each local hour is one
+    #: hour-long span of UTC time: raw rows may be grouped by the instant their local
+    #: hour starts (a number) rather than by its label (:func:`steady_offset`).
+    hours_are_spans: bool = False
 
     @property
     def sample_factor(self) -> float:
@@ -154,7 +166,9 @@ def plan_report(
     sample = None
     if query.sampling is not None and query.sampling < 1:  # only raw rows are worth sampling
         sample = min(max(1, round(query.sampling * SAMPLE_SPACE)), SAMPLE_SPACE - 1)
-    return Plan(_raw_table(query, fields, measures), tier, sample)
+    hourly = any(d in DIMENSIONS and DIMENSIONS[d].time == "hour" for d in query.dimensions)
+    table = _raw_table(query, fields, measures)
+    return Plan(table, tier, sample, hours_are_spans=hourly and steady_offset(query))
 
 
 def on_ready_table(plan: Plan, has_cube: Callable[[str], bool]) -> Plan:
@@ -175,8 +189,12 @@ def rows_are_groups(query: ReportQuery, cube_name: str) -> bool:
     dims = set(query.dimensions)
     if not set(cube.dimensions) <= dims or ("date" if cube.daily else "hour") not in dims:
         return False
-    if cube.daily:
-        return True
+    return cube.daily or steady_offset(query)
+
+
+def steady_offset(query: ReportQuery) -> bool:
+    """True when the site's zone keeps one UTC offset from the day before the range to
+    the day after it (no daylight-saving change: no local hour holds two UTC hours)."""
     zone = zoneinfo.ZoneInfo(query.timezone)
     day, last = query.start - dt.timedelta(days=1), query.end + dt.timedelta(days=1)
     offset = dt.datetime.combine(day, dt.time(), zone).utcoffset()

@@ -131,6 +131,44 @@ class RawTable:
         self.date_col, self.order_by, self.comment = date_col, order_by, comment
 
 
+#: Text columns holding few distinct values (names, paths, places, devices, campaigns):
+#: stored as ``LowCardinality`` (a per-part dictionary and small integer codes), which
+#: groups, filters and compares them several times faster than plain strings.  Ids,
+#: URLs, titles and the properties' JSON stay ``String``.
+LOW_CARDINALITY = frozenset(
+    {
+        "tracking_id",
+        "event_type",
+        "event_name",
+        "page_host",
+        "page_path",
+        "entry_page",
+        "exit_page",
+        "referrer_host",
+        "utm_source",
+        "utm_medium",
+        "utm_campaign",
+        "utm_term",
+        "utm_content",
+        "channel",
+        "country",
+        "region",
+        "city",
+        "device",
+        "browser",
+        "browser_version",
+        "os",
+        "os_version",
+        "language",
+        "screen",
+        "client_timezone",
+        "revenue_currency",
+        "experiment_id",
+        "experiment_variant",
+    }
+)
+
+
 def _type(column: str, dtype: pl.DataType) -> str:
     base = {
         pl.String: "String",
@@ -145,7 +183,8 @@ def _type(column: str, dtype: pl.DataType) -> str:
         return "DateTime64(6, 'UTC')"
     name = base[type(dtype)]
     required = column in _KEYS or name in ("Date", "Bool", "UInt32") or column.endswith("_at")
-    return name if required else f"Nullable({name})"
+    typed = name if required else f"Nullable({name})"
+    return f"LowCardinality({typed})" if column in LOW_CARDINALITY else typed
 
 
 def _with_site_date(schema: dict[str, pl.DataType], after: str) -> dict[str, pl.DataType]:
@@ -239,28 +278,45 @@ def ensure_raw_tables(client: Any, hot_window_days: int, cluster: str | None = N
     for table in RAW_TABLES.values():
         for statement in raw_table_ddl(table, hot_window_days):
             client.command(statement)
-        have = {
-            row[0]
-            for row in client.query(
-                "SELECT name FROM system.columns WHERE database = currentDatabase() "
-                "AND table = {t:String}",
-                parameters={"t": table.name},
-            ).result_rows
-        }
-        previous = None
-        for column, dtype in table.schema.items():
-            if column not in have:
-                after = f" AFTER {previous}" if previous else " FIRST"
-                client.command(
-                    f"ALTER TABLE {table.name} ADD COLUMN IF NOT EXISTS {column} "
-                    f"{_type(column, dtype)} COMMENT {_quote(table.docs[column])}{after}"
-                )
-            previous = column
+        _upgrade_columns(client, table)
         client.command(f"ALTER TABLE {table.name} ADD COLUMN IF NOT EXISTS {CLIENT_KEY_DDL}")
+        # the staging twin copies the table as it is (a partition moves only between
+        # tables of one structure), without its TTL: a day waits there to be swapped in
         client.command(f"DROP TABLE IF EXISTS {table.name}__staging")
-        for statement in raw_table_ddl(table, hot_window_days, suffix="__staging"):
-            client.command(statement)
+        client.command(f"CREATE TABLE {table.name}__staging AS {table.name}")
+        client.command(f"ALTER TABLE {table.name}__staging REMOVE TTL")
         set_ttl(client, table.name, table.date_col, hot_window_days)
+
+
+def _upgrade_columns(client: Any, table: RawTable) -> None:
+    """Give a raw table made by an earlier release the columns it lacks, and the types
+    this release keeps its columns in (``LowCardinality`` text: one mutation rewriting
+    those columns, waited for).  Sorting-key columns keep the type they were made with
+    (ClickHouse cannot change them in place)."""
+    have = dict(
+        client.query(
+            "SELECT name, type FROM system.columns WHERE database = currentDatabase() "
+            "AND table = {t:String}",
+            parameters={"t": table.name},
+        ).result_rows
+    )
+    previous = None
+    changes = []
+    for column, dtype in table.schema.items():
+        wanted, found = _type(column, dtype), have.get(column)
+        if found is None:
+            after = f" AFTER {previous}" if previous else " FIRST"
+            client.command(
+                f"ALTER TABLE {table.name} ADD COLUMN IF NOT EXISTS {column} "
+                f"{wanted} COMMENT {_quote(table.docs[column])}{after}"
+            )
+        elif found != wanted and column not in (*table.order_by, table.date_col):
+            changes.append(f"MODIFY COLUMN {column} {wanted} COMMENT {_quote(table.docs[column])}")
+        previous = column
+    if changes:
+        client.command(
+            f"ALTER TABLE {table.name} {', '.join(changes)}", settings={"mutations_sync": 2}
+        )
 
 
 def replace_raw_day(

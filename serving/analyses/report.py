@@ -11,7 +11,7 @@ from typing import Any
 
 from serving.backends import Backend, Tiers
 from serving.planner import Plan, on_ready_table, plan_report
-from serving.reports import Filter, ReportQuery
+from serving.reports import Filter, ReportQuery, is_property
 from serving.semantic import DIMENSIONS, MEASURES, METRICS
 from serving.sql import render_report
 
@@ -117,12 +117,14 @@ def _counts_visitors(metric: str) -> bool:
 
 
 def _ranked_first(query: ReportQuery, plan: Plan) -> bool:
-    """Worth answering in two steps: visitors asked of a cube or rollup, but the rows
-    ranked by other metrics or by dimensions, and no time dimension (merging visitor
-    states is most of such a report's cost; ranking by sums is cheap)."""
-    if plan.is_raw or not query.dimensions or not query.order_by:
+    """Worth answering in two steps: visitors asked, but the rows ranked by other
+    metrics or by dimensions, and no time dimension (counting distinct visitors is most
+    of such a report's cost, ranking by sums is cheap; on the raw tables the second step
+    counts the visitors of the page's rows only — not for a custom property, whose value
+    would be looked up in every event's map twice)."""
+    if not query.dimensions or not query.order_by:
         return False
-    if any(DIMENSIONS[d].time is not None for d in query.dimensions):
+    if any(is_property(d) or DIMENSIONS[d].time is not None for d in query.dimensions):
         return False
     visitors = [m for m in query.metrics if _counts_visitors(m)]
     ranked_by = {name for name, _ in query.order_by}
@@ -150,7 +152,7 @@ def _run(query: ReportQuery, tiers: Tiers) -> ReportAnswer:
         return _run_once(query, plan, tiers)
     rows = [by_key[key] for key in keys]
     elapsed = round(ranked.execution_time_ms + full.execution_time_ms, 2)
-    return ReportAnswer(rows, ranked.total_rows, full.source, elapsed, is_sampled=False)
+    return ReportAnswer(rows, ranked.total_rows, full.source, elapsed, is_sampled=full.is_sampled)
 
 
 def _run_once(query: ReportQuery, plan: Plan, tiers: Tiers) -> ReportAnswer:

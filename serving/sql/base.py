@@ -87,6 +87,11 @@ class Dialect(Protocol):
         """The ``date``/``hour``/``week``/``month`` label of a row, site's zone, as text."""
         ...
 
+    def time_group(self, grain: str, plan: Plan, tz_param: str) -> str | None:
+        """What rows are grouped by for time dimension ``grain`` when not by its label
+        (the label then being a function of it), or None."""
+        ...
+
     def filter(self, op: str, expr: str, param: str) -> str:
         """``expr`` satisfies filter ``op`` (see ``FILTER_OPS``) with the bound ``param``."""
         ...
@@ -204,7 +209,12 @@ def render_report(query: ReportQuery, plan: Plan, dialect: Dialect) -> RenderedQ
     sql = f"SELECT {', '.join(select)} FROM {source} WHERE {' AND '.join(where)}"
     dims = {d: f"d_{i}" for i, d in enumerate(query.dimensions)}
     if dims:
-        sql += f" GROUP BY {', '.join(dims.values())}"
+        grains = {d: DIMENSIONS[d].time if d in DIMENSIONS else None for d in dims}
+        groups = [
+            (grain and dialect.time_group(grain, plan, tz)) or dims[d]
+            for d, grain in grains.items()
+        ]
+        sql += f" GROUP BY {', '.join(groups)}"
     alias = {**dims, **{m: f"m_{i}" for i, m in enumerate(query.metrics)}}
     ordered = {name for name, _ in query.order_by}
     order = [f"{alias[name]} {direction.upper()}" for name, direction in query.order_by]

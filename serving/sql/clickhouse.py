@@ -69,6 +69,9 @@ class ClickHouseDialect:
         """Days, weeks, months and hours of the site's zone (daily rows are local days)."""
         col = plan.time_column
         if grain == "hour":
+            hour = self.time_group(grain, plan, tz_param)
+            if hour is not None:  # the label of the group's number, once per group
+                return f"formatDateTime({hour}, '%Y-%m-%d %H:00', {tz_param})"
             return f"formatDateTime(toTimeZone({col}, {tz_param}), '%Y-%m-%d %H:00')"
         day = "date" if plan.time_grain == "date" else f"toDate({col}, {tz_param})"
         if grain == "week":
@@ -76,6 +79,13 @@ class ClickHouseDialect:
         if grain == "month":
             return f"formatDateTime({day}, '%Y-%m')"
         return f"toString({day})"
+
+    def time_group(self, grain: str, plan: Plan, tz_param: str) -> str | None:
+        """Raw rows by hour, when each local hour is one UTC span: the instant the hour
+        starts (grouping numbers is a third faster than formatting a label per row)."""
+        if grain == "hour" and plan.is_raw and plan.hours_are_spans:
+            return f"toStartOfHour({plan.time_column}, {tz_param})"
+        return None
 
     def filter(self, op: str, expr: str, param: str) -> str:
         """String tests; ``match`` is RE2, as DuckDB's ``regexp_matches``."""

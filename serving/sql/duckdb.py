@@ -89,6 +89,10 @@ class DuckDBDialect:
             return f"strftime({day}, '%Y-%m')"
         return f"strftime({day}, '%Y-%m-%d')"
 
+    def time_group(self, grain: str, plan: Plan, tz_param: str) -> str | None:
+        """None: rows group by their time label."""
+        return None
+
     def filter(self, op: str, expr: str, param: str) -> str:
         """String tests; ``regexp_matches`` is RE2, as ClickHouse's ``match``."""
         return {

@@ -127,6 +127,9 @@ TOP_N = [
         "order_by": [{"field": "country", "direction": "asc"}],
         "limit": 4,
     },
+    # raw tables: events (its "(not set)" names among the ranked rows) and sessions
+    {"metrics": ["events", "visitors"], "dimensions": ["event_name"], "limit": 3},
+    {"metrics": ["sessions", "visitors"], "dimensions": ["referrer_host", "device"], "limit": 4},
 ]
 
 

@@ -157,7 +157,10 @@ def test_both_dialects_bind_every_value_and_name_the_same_columns() -> None:
         ({"metrics": ["visitors"], "dimensions": ["page_path"]}, False),
         ({"metrics": ["pageviews", "visitors"], "dimensions": ["date", "page_path"]}, False),
         ({"metrics": ["pageviews", "visitors"]}, False),
-        ({"metrics": ["events", "visitors"], "dimensions": ["event_name"]}, False),  # raw
+        ({"metrics": ["events", "visitors"], "dimensions": ["event_name"]}, True),  # raw
+        ({"metrics": ["pageviews", "visitors"], "dimensions": ["entry_page"]}, True),  # raw
+        # a custom property would be looked up in every event twice
+        ({"metrics": ["events", "visitors"], "dimensions": ["properties.plan"]}, False),
     ],
 )  # fmt: skip
 def test_top_n_with_visitors_ranks_first_then_counts(changes: dict, two_steps: bool) -> None:

@@ -18,8 +18,10 @@ from lake.hot_tier import (
     ensure_schema,
     finish_cube_build,
     hot_tier,
+    raw_tables,
     ready_cubes,
     replace_partitions,
+    replace_raw_day,
 )
 from lake.storage import ROLLUP_DIMENSIONS
 from lake.transforms import CUBES
@@ -218,3 +220,43 @@ def test_raw_tables_keep_a_client_key_and_older_tables_gain_it(env: Env) -> None
             "FROM events"
         ).result_rows
     assert keys == [(7, 7, 3)]
+
+
+def test_older_raw_tables_gain_low_cardinality_text_and_keep_their_rows(
+    env: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    day = dt.date.today()  # inside the 30-day TTL
+    moment = dt.datetime.combine(day, dt.time(10))
+    columns = ["tracking_id", "client_id", "event_id", "event_type", "event_date", "event_at"]
+    rows = [("ST-TEST", "c1", f"e{i}", "pageview", day, moment, f"/p{i % 2}") for i in range(5)]
+    schema = raw_tables.RAW_TABLES["events"].schema
+    given = {"tracking_id": "ST-TEST", "client_id": "c9", "event_id": "x"}
+    given |= {"event_type": "click", "event_date": day, "event_at": moment, "page_path": "/q"}
+    later = pl.DataFrame(
+        {c: [given.get(c)] for c in schema}, schema={c: t for c, t in schema.items()}
+    ).rename({"properties_json": "properties"})
+    with hot_tier(env.settings) as client:
+        with monkeypatch.context() as before:  # the release that kept text as String
+            before.setattr(raw_tables, "LOW_CARDINALITY", frozenset())
+            ensure_raw_tables(client, 30)
+        client.insert("events", rows, column_names=[*columns, "page_path"])
+        ensure_raw_tables(client, 30)
+        types = client.query(
+            "SELECT table, name, type FROM system.columns WHERE database = currentDatabase() "
+            "AND table IN ('events', 'events__staging') AND name IN "
+            "('page_path', 'event_type', 'tracking_id', 'event_id') ORDER BY table, name"
+        ).result_rows
+        kept = client.query(
+            "SELECT page_path, count() FROM events GROUP BY page_path ORDER BY page_path"
+        ).result_rows
+        replace_raw_day(client, "events", later, day)  # staging and table: one structure
+        swapped = client.query("SELECT event_id, page_path FROM events").result_rows
+    expected = [
+        ("event_id", "String"),
+        ("event_type", "LowCardinality(String)"),
+        ("page_path", "LowCardinality(Nullable(String))"),
+        ("tracking_id", "String"),  # a sorting-key column keeps the type it was made with
+    ]
+    assert types == [(t, *c) for t in ("events", "events__staging") for c in expected]
+    assert kept == [("/p0", 3), ("/p1", 2)]
+    assert swapped == [("x", "/q")]
