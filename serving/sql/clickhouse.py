@@ -80,6 +80,10 @@ class ClickHouseDialect:
             return f"formatDateTime({day}, '%Y-%m')"
         return f"toString({day})"
 
+    def visitor_pairs(self, plan: Plan, dimensions: tuple[str, ...]) -> str | None:
+        """None: a hash set per group (``uniqExact``) is faster here than pairs."""
+        return None
+
     def time_group(self, grain: str, plan: Plan, tz_param: str) -> str | None:
         """Raw rows by hour, when each local hour is one UTC span: the instant the hour
         starts (grouping numbers is a third faster than formatting a label per row)."""

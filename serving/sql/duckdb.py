@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from serving.planner import Plan
+from serving.reports import is_property
 from serving.semantic import Measure
 
 __all__ = ["DuckDBDialect"]
@@ -88,6 +89,14 @@ class DuckDBDialect:
         if grain == "month":
             return f"strftime({day}, '%Y-%m')"
         return f"strftime({day}, '%Y-%m-%d')"
+
+    def visitor_pairs(self, plan: Plan, dimensions: tuple[str, ...]) -> str | None:
+        """Raw rows by a custom property: ``hash(client_id)`` (DuckDB counts distinct
+        clients per group of JSON-extracted values ~1.4x slower than it groups pairs;
+        exact but for a 64-bit collision, as ClickHouse's ``client_key``)."""
+        if plan.is_raw and any(is_property(d) for d in dimensions):
+            return "hash(client_id)"
+        return None
 
     def time_group(self, grain: str, plan: Plan, tz_param: str) -> str | None:
         """None: rows group by their time label."""
