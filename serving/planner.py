@@ -63,6 +63,9 @@ class Plan:
     #: hour-long span of UTC time: raw rows may be grouped by the instant their local
     #: hour starts (a number) rather than by its label (:func:`steady_offset`).
     hours_are_spans: bool = False
+    #: The raw ``events`` table carries each visitor's number (``visitor_number``): its
+    #: distinct visitors may be counted as a bitmap of numbers.
+    numbered_events: bool = False
 
     @property
     def sample_factor(self) -> float:

@@ -21,6 +21,7 @@ from lake.hot_tier.ddl import (
     set_ttl,
     staged_names,
 )
+from lake.hot_tier.visitor_numbers import number_clients_sql, registry_ddl, with_numbers_sql
 from lake.storage.schemas import EVENT_SCHEMA, SESSION_SCHEMA
 
 __all__ = ["RAW_TABLES", "RawTable", "ensure_raw_tables", "raw_table_ddl", "replace_raw_day"]
@@ -112,6 +113,16 @@ _KEYS = {"event_id", "tracking_id", "client_id", "session_id", "event_type"}
 CLIENT_KEY_DDL = (
     "client_key UInt64 MATERIALIZED sipHash64(client_id) COMMENT "
     "'sipHash64(client_id), computed on insert: count distinct visitors over it'"
+)
+
+
+#: The visitor's number in its site (``visitor_numbers``), set by the load: the query API
+#: counts raw events' distinct visitors as a ``groupBitmap`` of it (exact, and ~1.6x
+#: faster than a hash set of ``client_key``).  Not on a cluster, where the registry is
+#: sharded by site and the events by visitor: there ``client_key`` is counted.
+VISITOR_NUMBER_DDL = (
+    "visitor_number UInt32 DEFAULT 0 COMMENT 'The visitor number in the site "
+    "(visitor_numbers), set on load: count distinct visitors as a bitmap of it'"
 )
 
 
@@ -244,6 +255,8 @@ def raw_table_ddl(
             f"properties Map(String, String) COMMENT {_quote(table.docs['properties'])}",
         )
     columns.append(CLIENT_KEY_DDL)
+    if table.name == "events" and not cluster:
+        columns.append(VISITOR_NUMBER_DDL)
     engine = (
         f"ReplicatedMergeTree('/clickhouse/tables/{{shard}}/{{database}}/{local}', '{{replica}}')"
         if cluster
@@ -280,12 +293,46 @@ def ensure_raw_tables(client: Any, hot_window_days: int, cluster: str | None = N
             client.command(statement)
         _upgrade_columns(client, table)
         client.command(f"ALTER TABLE {table.name} ADD COLUMN IF NOT EXISTS {CLIENT_KEY_DDL}")
+        if table.name == "events":
+            client.command(registry_ddl())
+            _number_loaded_events(client)
         # the staging twin copies the table as it is (a partition moves only between
         # tables of one structure), without its TTL: a day waits there to be swapped in
-        client.command(f"DROP TABLE IF EXISTS {table.name}__staging")
+        for transient in ("staging", "input"):
+            client.command(f"DROP TABLE IF EXISTS {table.name}__{transient}")
         client.command(f"CREATE TABLE {table.name}__staging AS {table.name}")
         client.command(f"ALTER TABLE {table.name}__staging REMOVE TTL")
+        if table.name == "events":  # the rows as the lake has them, before numbering
+            client.command(f"CREATE TABLE {table.name}__input AS {table.name}__staging")
         set_ttl(client, table.name, table.date_col, hot_window_days)
+
+
+def _number_loaded_events(client: Any) -> None:
+    """Give an ``events`` table made before visitor numbers its ``visitor_number``
+    column, every row numbered: a numbered copy is built, then swapped in with one
+    ``EXCHANGE`` (a reader sees the table without the column, counted by its
+    ``client_key``, or the whole numbered one)."""
+    columns = {
+        row[0]
+        for row in client.query(
+            "SELECT name FROM system.columns WHERE database = currentDatabase() "
+            "AND table = 'events'"
+        ).result_rows
+    }
+    if "visitor_number" in columns:
+        return
+    client.command(number_clients_sql("events", "event_at"))
+    client.command("DROP TABLE IF EXISTS events__numbering")
+    client.command("CREATE TABLE events__numbering AS events")
+    client.command(f"ALTER TABLE events__numbering ADD COLUMN {VISITOR_NUMBER_DDL}")
+    kept = [*RAW_TABLES["events"].schema, "properties"]
+    client.command(
+        f"INSERT INTO events__numbering ({', '.join(kept)}, visitor_number) "
+        + with_numbers_sql("events", [f"r.{c}" for c in kept])
+    )
+    client.command("OPTIMIZE TABLE events__numbering FINAL")  # a part per day, as loads leave
+    client.command("EXCHANGE TABLES events__numbering AND events")
+    client.command("DROP TABLE events__numbering")
 
 
 def _upgrade_columns(client: Any, table: RawTable) -> None:
@@ -331,15 +378,15 @@ def replace_raw_day(
         if name == "events":
             rows = rows.rename({"properties": "properties_json"})
         arrow: pa.Table = rows.select(list(table.schema)).to_arrow()
-        client.insert_arrow(
-            f"{name}__staging", arrow, settings=DISTRIBUTED_SYNC if cluster else None
-        )
-        if name == "events":
-            pairs = "JSONExtractKeysAndValuesRaw(ifNull(properties_json, '{}'))"
-            client.command(  # strings as themselves, other values as their JSON text
-                f"ALTER TABLE {staging} UPDATE properties = mapFromArrays("
-                f"arrayMap(kv -> kv.1, {pairs}), arrayMap(kv -> if(JSONType(kv.2) = 'String', "
-                f"JSONExtractString(kv.2), kv.2), {pairs})) "
+        if name == "events" and not cluster:
+            _insert_numbered_events(client, arrow)
+        else:
+            client.insert_arrow(
+                f"{name}__staging", arrow, settings=DISTRIBUTED_SYNC if cluster else None
+            )
+        if name == "events" and cluster:
+            client.command(
+                f"ALTER TABLE {staging} UPDATE properties = {_properties_map('properties_json')} "
                 "WHERE properties_json IS NOT NULL SETTINGS mutations_sync = 2"
             )
         # one part per day: a day read as one part groups and counts ~30% faster than
@@ -351,6 +398,32 @@ def replace_raw_day(
     # a date object's text: ON CLUSTER DDL travels as text, without parameters
     client.command(f"ALTER TABLE {target} {verb} PARTITION '{day.isoformat()}'{source}")
     client.command(f"TRUNCATE TABLE {staging}")
+
+
+def _properties_map(json_col: str) -> str:
+    """The ``properties`` map of a row's JSON text: strings as themselves, other values
+    as their JSON text."""
+    pairs = f"JSONExtractKeysAndValuesRaw(ifNull({json_col}, '{{}}'))"
+    return (
+        f"mapFromArrays(arrayMap(kv -> kv.1, {pairs}), arrayMap(kv -> "
+        f"if(JSONType(kv.2) = 'String', JSONExtractString(kv.2), kv.2), {pairs}))"
+    )
+
+
+def _insert_numbered_events(client: Any, arrow: pa.Table) -> None:
+    """A day's events into ``events__staging`` through ``events__input``: the clients
+    the registry lacks numbered, then each row copied with its properties map and its
+    visitor number (one pass)."""
+    client.command("TRUNCATE TABLE events__input")
+    client.insert_arrow("events__input", arrow)
+    client.command(number_clients_sql("events__input", "event_at"))
+    columns = list(RAW_TABLES["events"].schema)
+    values = [f"r.{c}" for c in columns] + [_properties_map("r.properties_json")]
+    client.command(
+        f"INSERT INTO events__staging ({', '.join(columns)}, properties, visitor_number) "
+        + with_numbers_sql("events__input", values)
+    )
+    client.command("TRUNCATE TABLE events__input")
 
 
 if __name__ == "__main__":  # the DDL for a cluster, to run once with clickhouse-client

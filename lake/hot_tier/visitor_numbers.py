@@ -16,9 +16,11 @@ from __future__ import annotations
 __all__ = [
     "REGISTRY",
     "bitmap_insert_sql",
+    "number_clients_sql",
     "number_visitors_sql",
     "registry_cluster_ddl",
     "registry_ddl",
+    "with_numbers_sql",
 ]
 
 #: The registry table: (tracking_id, client_id) -> number.
@@ -61,31 +63,58 @@ def registry_cluster_ddl(cluster: str) -> list[str]:
     ]
 
 
-def _known(raw: str) -> str:
-    """The registry rows of the clients in ``raw``'s lists, with ``found`` true (a set
-    filter, so a load never joins a big site's whole registry; ``GLOBAL``: on a cluster
-    the set is built here, where ``raw`` is, and sent to the shards)."""
+def _known(clients: str) -> str:
+    """The registry rows of the client ids ``clients`` selects, with ``found`` true (a
+    set filter, so a load never joins a big site's whole registry; ``GLOBAL``: on a
+    cluster the set is built here, where the loaded rows are, and sent to the shards)."""
     return (
         f"(SELECT tracking_id, client_id, number, true AS found FROM {REGISTRY} "
-        f"WHERE client_id GLOBAL IN (SELECT arrayJoin(users) FROM {raw}))"
+        f"WHERE client_id GLOBAL IN ({clients}))"
     )
+
+
+def _numbering_sql(firsts: str, clients: str) -> str:
+    """``INSERT`` numbering the (tracking_id, client_id, first) rows of ``firsts`` that
+    the registry lacks: per site, after its highest number, by first time then id."""
+    return f"""INSERT INTO {REGISTRY} (tracking_id, client_id, number)
+SELECT n.tracking_id, n.client_id,
+       toUInt32(b.next + row_number() OVER (
+           PARTITION BY n.tracking_id ORDER BY n.first, n.client_id) - 1)
+FROM ({firsts}) AS n
+LEFT ANTI JOIN {_known(clients)} AS o ON o.tracking_id = n.tracking_id AND o.client_id = n.client_id
+LEFT JOIN (SELECT tracking_id, max(number) + 1 AS next FROM {REGISTRY} GROUP BY tracking_id) AS b
+    ON b.tracking_id = n.tracking_id"""
 
 
 def number_visitors_sql(raw: str, time_col: str) -> str:
     """``INSERT`` numbering the clients of ``raw``'s ``users`` lists the registry lacks:
     per site, after its highest number, in order of first ``time_col`` then client id."""
-    return f"""INSERT INTO {REGISTRY} (tracking_id, client_id, number)
-SELECT n.tracking_id, n.client_id,
-       toUInt32(b.next + row_number() OVER (
-           PARTITION BY n.tracking_id ORDER BY n.first, n.client_id) - 1)
-FROM (
-    SELECT tracking_id, client_id, min({time_col}) AS first
-    FROM {raw} ARRAY JOIN users AS client_id
-    GROUP BY tracking_id, client_id
-) AS n
-LEFT ANTI JOIN {_known(raw)} AS o ON o.tracking_id = n.tracking_id AND o.client_id = n.client_id
-LEFT JOIN (SELECT tracking_id, max(number) + 1 AS next FROM {REGISTRY} GROUP BY tracking_id) AS b
-    ON b.tracking_id = n.tracking_id"""
+    return _numbering_sql(
+        f"SELECT tracking_id, client_id, min({time_col}) AS first "
+        f"FROM {raw} ARRAY JOIN users AS client_id GROUP BY tracking_id, client_id",
+        f"SELECT arrayJoin(users) FROM {raw}",
+    )
+
+
+def number_clients_sql(table: str, time_col: str, where: str = "1") -> str:
+    """``INSERT`` numbering the ``client_id`` of ``table``'s rows (those ``where``
+    keeps) the registry lacks, as :func:`number_visitors_sql` does for lists."""
+    return _numbering_sql(
+        f"SELECT tracking_id, client_id, min({time_col}) AS first FROM {table} "
+        f"WHERE {where} GROUP BY tracking_id, client_id",
+        f"SELECT client_id FROM {table} WHERE {where}",
+    )
+
+
+def with_numbers_sql(table: str, columns: list[str], where: str = "1") -> str:
+    """``SELECT`` of ``columns`` (expressions over the row ``r``) of ``table``'s rows
+    (those ``where`` keeps) and each row's visitor ``number`` (run
+    :func:`number_clients_sql` first)."""
+    return (
+        f"SELECT {', '.join(columns)}, v.number FROM {table} AS r "
+        f"LEFT JOIN {_known(f'SELECT client_id FROM {table} WHERE {where}')} AS v "
+        f"ON v.tracking_id = r.tracking_id AND v.client_id = r.client_id WHERE {where}"
+    )
 
 
 def bitmap_insert_sql(target: str, raw: str, keys: list[str], measures: list[str]) -> str:
@@ -106,5 +135,6 @@ def bitmap_insert_sql(target: str, raw: str, keys: list[str], measures: list[str
 SELECT {", ".join(values)}
 FROM (SELECT *, rowNumberInAllBlocks() AS _row FROM {raw}) AS r
 LEFT ARRAY JOIN r.users AS client_id
-LEFT JOIN {_known(raw)} AS v ON v.tracking_id = r.tracking_id AND v.client_id = client_id
+LEFT JOIN {_known(f"SELECT arrayJoin(users) FROM {raw}")} AS v
+    ON v.tracking_id = r.tracking_id AND v.client_id = client_id
 GROUP BY r._row, {key_cols}"""

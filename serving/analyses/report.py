@@ -135,7 +135,10 @@ def _run(query: ReportQuery, tiers: Tiers) -> ReportAnswer:
     """One query, or for a top-N that counts visitors (:func:`_ranked_first`) two: the
     page of rows ranked by the other metrics, then every metric for those rows only."""
     plan = plan_report(query, tiers.first_hot_day())
-    plan = on_ready_table(plan, tiers.backend(plan.tier).has_cube)
+    backend = tiers.backend(plan.tier)
+    plan = on_ready_table(plan, backend.has_cube)
+    if plan.table == "events" and backend.numbers_events():
+        plan = dataclasses.replace(plan, numbered_events=True)
     if not _ranked_first(query, plan):
         return _run_once(query, plan, tiers)
     sums = tuple(m for m in query.metrics if not _counts_visitors(m))

@@ -37,6 +37,10 @@ class Backend(Protocol):
         """This engine holds cube ``name`` whole now (else reports read its rollup)."""
         ...
 
+    def numbers_events(self) -> bool:
+        """This engine's raw ``events`` carry visitor numbers (``Plan.numbered_events``)."""
+        ...
+
 
 @dataclass(frozen=True)
 class Tiers:

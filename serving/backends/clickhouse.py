@@ -17,6 +17,8 @@ __all__ = ["ClickHouseBackend"]
 #: cube is not ready yet (a fresh or just upgraded hot tier).
 _ready: dict[str, frozenset[str]] = {}
 _ready_lock = threading.Lock()
+#: Hot tiers (their URLs) whose ``events`` carry visitor numbers (once so, always so).
+_numbered: set[str] = set()
 
 
 class ClickHouseBackend:
@@ -47,6 +49,22 @@ class ClickHouseBackend:
             with _ready_lock:
                 _ready[key] = found
         return name in found
+
+    def numbers_events(self) -> bool:
+        """``events`` has its ``visitor_number`` column (every table this release makes
+        or upgrades, but not on a cluster); asked until it is so."""
+        key = self.settings.clickhouse_url
+        if self.settings.clickhouse_cluster:
+            return False
+        if key not in _numbered:
+            with hot_tier(self.settings) as client:
+                found = client.query(
+                    "SELECT count() FROM system.columns WHERE database = currentDatabase() "
+                    "AND table = 'events' AND name = 'visitor_number'"
+                ).result_rows[0][0]
+            if found:
+                _numbered.add(key)
+        return key in _numbered
 
     def run(self, query: RenderedQuery) -> Result:
         """Run ``query`` with its bound parameters, stopped after the query timeout."""

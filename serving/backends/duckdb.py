@@ -86,6 +86,10 @@ class DuckDBBackend:
         builds it for every day: until then reports read its rollup)."""
         return self.lake.delta_table(self.paths.gold(name)) is not None
 
+    def numbers_events(self) -> bool:
+        """False: the lake's events name their clients only."""
+        return False
+
     def run(self, query: RenderedQuery) -> Result:
         """Run ``query`` over views of the gold tables (empty when a table is not built yet)."""
         con = self._connect()

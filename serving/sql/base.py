@@ -65,8 +65,8 @@ class Dialect(Protocol):
         (``spread``: the rows come from :meth:`aggregate_source` with ``visitors`` true)."""
         ...
 
-    def raw_visitors(self) -> str:
-        """Distinct visitors (``client_id``) over raw ``events``/``sessions`` rows."""
+    def raw_visitors(self, plan: Plan) -> str:
+        """Distinct visitors (``client_id``) over the rows of raw table ``plan.table``."""
         ...
 
     def row_visitors(self, table: str) -> str:
@@ -121,7 +121,7 @@ def utc_bounds(start: dt.date, end: dt.date, tz: str) -> tuple[dt.datetime, dt.d
 
 def _measure_sql(name: str, plan: Plan, dialect: Dialect, spread: bool) -> str:
     if plan.is_raw:
-        return dialect.raw_visitors() if name == "visitors" else RAW_MEASURES[plan.table][name]
+        return dialect.raw_visitors(plan) if name == "visitors" else RAW_MEASURES[plan.table][name]
     if plan.rows_are_groups and MEASURES[name].kind == "distinct":
         return dialect.row_visitors(plan.table)
     return dialect.measure(MEASURES[name], spread, plan.table)

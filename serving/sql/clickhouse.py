@@ -40,10 +40,12 @@ class ClickHouseDialect:
         """The row's bitmap merged alone (a cube's bitmaps count cheaply as they are)."""
         return distinct_users_merge(table)
 
-    def raw_visitors(self) -> str:
-        """``uniqExact`` of ``client_key`` (64-bit hashes of the client ids, stored on
-        insert): exact but for a 64-bit collision, 2-3x faster than over the strings."""
-        return "uniqExact(client_key)"
+    def raw_visitors(self, plan: Plan) -> str:
+        """A bitmap of the rows' visitor numbers where ``events`` has them (exact, ~1.6x
+        faster than a hash set), else ``uniqExact`` of ``client_key`` (64-bit hashes of
+        the client ids, stored on insert: exact but for a 64-bit collision, 2-3x faster
+        than over the strings)."""
+        return "groupBitmap(visitor_number)" if plan.numbered_events else "uniqExact(client_key)"
 
     def aggregate_source(self, table: str, visitors: bool) -> str:
         """The table itself: states merge as they are."""

@@ -45,7 +45,7 @@ class DuckDBDialect:
         """The length of the row's exact visitor list (no unnesting)."""
         return "sum(len(users))"
 
-    def raw_visitors(self) -> str:
+    def raw_visitors(self, plan: Plan) -> str:
         """``count(DISTINCT client_id)``: exact."""
         return "count(DISTINCT client_id)"
 

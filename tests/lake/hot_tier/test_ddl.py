@@ -222,6 +222,98 @@ def test_raw_tables_keep_a_client_key_and_older_tables_gain_it(env: Env) -> None
     assert keys == [(7, 7, 3)]
 
 
+def _events(rows: list[tuple[str, str, dt.datetime, str]], **same: object) -> pl.DataFrame:
+    """Events as the load gets them from the lake: (site, client, UTC time, page) each,
+    ``same`` for every row (event ids numbered unless given)."""
+    schema = raw_tables.RAW_TABLES["events"].schema
+    values: dict[str, list] = {c: [] for c in schema}
+    for i, (site, client_id, moment, page) in enumerate(rows):
+        given = {"tracking_id": site, "client_id": client_id, "event_at": moment}
+        given |= {"event_date": moment.date(), "page_path": page, "event_id": f"e{i}"}
+        given |= {"event_type": "pageview", "properties_json": '{"plan": "pro", "seats": 3}'}
+        for column in schema:
+            values[column].append(same.get(column, given.get(column)))
+    return pl.DataFrame(values, schema=dict(schema)).rename({"properties_json": "properties"})
+
+
+def test_loaded_events_carry_the_visitor_numbers_the_cubes_use(env: Env) -> None:
+    day1, day2 = dt.date.today() - dt.timedelta(days=2), dt.date.today() - dt.timedelta(days=1)
+    at = [dt.datetime.combine(d, dt.time(h)) for d in (day1, day2) for h in (8, 9, 10)]
+    with hot_tier(env.settings) as client:
+        ensure_schema(client, 730)
+        ensure_raw_tables(client, 30)
+        replace_raw_day(  # day 1: b at 08:00, a at 09:00; another site's x
+            client,
+            "events",
+            _events([("S1", "b", at[0], "/"), ("S1", "a", at[1], "/"), ("S2", "x", at[2], "/")]),
+            day1,
+        )
+        # a cube load numbers c (new) and a (known) the same way
+        _build(client, "cube_daily_totals", _rows(day2, [["a", "c"]], dims=(), site="S1"))
+        replace_raw_day(  # day 2: c, d and a again
+            client,
+            "events",
+            _events([("S1", "d", at[3], "/"), ("S1", "c", at[4], "/p"), ("S1", "a", at[5], "/")]),
+            day2,
+        )
+        numbered = client.query(
+            "SELECT tracking_id, client_id, visitor_number, properties['plan'] FROM events "
+            "ORDER BY event_at"
+        ).result_rows
+        registry = client.query(
+            "SELECT tracking_id, client_id, number FROM visitor_numbers ORDER BY number, client_id"
+        ).result_rows
+        counted = client.query(
+            "SELECT page_path, groupBitmap(visitor_number), uniqExact(client_key) FROM events "
+            "WHERE tracking_id = 'S1' GROUP BY page_path ORDER BY page_path"
+        ).result_rows
+    # per site from 0, in order of first time seen; c came with the cube, before d
+    assert registry == [
+        ("S1", "b", 0),
+        ("S2", "x", 0),
+        ("S1", "a", 1),
+        ("S1", "c", 2),
+        ("S1", "d", 3),
+    ]
+    assert numbered == [
+        ("S1", "b", 0, "pro"),
+        ("S1", "a", 1, "pro"),
+        ("S2", "x", 0, "pro"),
+        ("S1", "d", 3, "pro"),
+        ("S1", "c", 2, "pro"),
+        ("S1", "a", 1, "pro"),
+    ]
+    assert counted == [("/", 3, 3), ("/p", 1, 1)]
+
+
+def test_events_of_an_earlier_release_are_numbered_on_the_next_start(env: Env) -> None:
+    day = dt.date.today() - dt.timedelta(days=1)
+    at = [dt.datetime.combine(day, dt.time(h)) for h in (8, 9, 10)]
+    with hot_tier(env.settings) as client:
+        ensure_schema(client, 730)
+        ensure_raw_tables(client, 30)
+        replace_raw_day(
+            client,
+            "events",
+            _events([("S1", "z", at[0], "/"), ("S1", "y", at[1], "/"), ("S1", "z", at[2], "/")]),
+            day,
+        )
+        # the release before numbers: no column, no registry rows
+        client.command("ALTER TABLE events DROP COLUMN visitor_number")
+        client.command("TRUNCATE TABLE visitor_numbers")
+        ensure_raw_tables(client, 30)
+        numbered = client.query(
+            "SELECT client_id, visitor_number, properties['seats'] FROM events ORDER BY event_at"
+        ).result_rows
+        registry = client.query(
+            "SELECT client_id, number FROM visitor_numbers ORDER BY number"
+        ).result_rows
+        left = client.query("SHOW TABLES LIKE 'events__numbering'").result_rows
+    assert registry == [("z", 0), ("y", 1)]
+    assert numbered == [("z", 0, "3"), ("y", 1, "3"), ("z", 0, "3")]
+    assert left == []
+
+
 def test_older_raw_tables_gain_low_cardinality_text_and_keep_their_rows(
     env: Env, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -229,12 +321,7 @@ def test_older_raw_tables_gain_low_cardinality_text_and_keep_their_rows(
     moment = dt.datetime.combine(day, dt.time(10))
     columns = ["tracking_id", "client_id", "event_id", "event_type", "event_date", "event_at"]
     rows = [("ST-TEST", "c1", f"e{i}", "pageview", day, moment, f"/p{i % 2}") for i in range(5)]
-    schema = raw_tables.RAW_TABLES["events"].schema
-    given = {"tracking_id": "ST-TEST", "client_id": "c9", "event_id": "x"}
-    given |= {"event_type": "click", "event_date": day, "event_at": moment, "page_path": "/q"}
-    later = pl.DataFrame(
-        {c: [given.get(c)] for c in schema}, schema={c: t for c, t in schema.items()}
-    ).rename({"properties_json": "properties"})
+    later = _events([("ST-TEST", "c9", moment, "/q")], event_type="click", event_id="x")
     with hot_tier(env.settings) as client:
         with monkeypatch.context() as before:  # the release that kept text as String
             before.setattr(raw_tables, "LOW_CARDINALITY", frozenset())
