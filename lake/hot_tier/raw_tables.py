@@ -291,11 +291,12 @@ def ensure_raw_tables(client: Any, hot_window_days: int, cluster: str | None = N
     for table in RAW_TABLES.values():
         for statement in raw_table_ddl(table, hot_window_days):
             client.command(statement)
-        _upgrade_columns(client, table)
+        found = _upgrade_columns(client, table)
         client.command(f"ALTER TABLE {table.name} ADD COLUMN IF NOT EXISTS {CLIENT_KEY_DDL}")
         if table.name == "events":
-            client.command(registry_ddl())
-            _number_loaded_events(client)
+            client.command(registry_ddl())  # the load numbers each day's new visitors
+            if "visitor_number" not in found:
+                _number_loaded_events(client)
         # the staging twin copies the table as it is (a partition moves only between
         # tables of one structure), without its TTL: a day waits there to be swapped in
         for transient in ("staging", "input"):
@@ -312,15 +313,6 @@ def _number_loaded_events(client: Any) -> None:
     column, every row numbered: a numbered copy is built, then swapped in with one
     ``EXCHANGE`` (a reader sees the table without the column, counted by its
     ``client_key``, or the whole numbered one)."""
-    columns = {
-        row[0]
-        for row in client.query(
-            "SELECT name FROM system.columns WHERE database = currentDatabase() "
-            "AND table = 'events'"
-        ).result_rows
-    }
-    if "visitor_number" in columns:
-        return
     client.command(number_clients_sql("events", "event_at"))
     client.command("DROP TABLE IF EXISTS events__numbering")
     client.command("CREATE TABLE events__numbering AS events")
@@ -335,11 +327,11 @@ def _number_loaded_events(client: Any) -> None:
     client.command("DROP TABLE events__numbering")
 
 
-def _upgrade_columns(client: Any, table: RawTable) -> None:
+def _upgrade_columns(client: Any, table: RawTable) -> set[str]:
     """Give a raw table made by an earlier release the columns it lacks, and the types
     this release keeps its columns in (``LowCardinality`` text: one mutation rewriting
     those columns, waited for).  Sorting-key columns keep the type they were made with
-    (ClickHouse cannot change them in place)."""
+    (ClickHouse cannot change them in place).  Returns the columns it found."""
     have = dict(
         client.query(
             "SELECT name, type FROM system.columns WHERE database = currentDatabase() "
@@ -364,6 +356,7 @@ def _upgrade_columns(client: Any, table: RawTable) -> None:
         client.command(
             f"ALTER TABLE {table.name} {', '.join(changes)}", settings={"mutations_sync": 2}
         )
+    return set(have)
 
 
 def replace_raw_day(

@@ -205,7 +205,10 @@ def render_report(query: ReportQuery, plan: Plan, dialect: Dialect) -> RenderedQ
     pair_key = dialect.visitor_pairs(plan, query.dimensions) if "visitors" in needed else None
     if plan.is_raw and pair_key is not None:
         groups = _groups(query, plan, dialect, tz)
-        return _render_pairs(query, plan, dialect, select, where, groups, pair_key, params)
+        measures = sorted(n for n in needed if n is not None and n != "visitors")
+        return _render_pairs(
+            query, plan, dialect, select, where, groups, measures, pair_key, params
+        )
     spread = (
         not plan.is_raw
         and not plan.rows_are_groups
@@ -253,15 +256,13 @@ def _render_pairs(
     select: list[str],
     where: list[str],
     groups: list[str],
+    measures: list[str],
     pair_key: str,
     params: dict[str, Any],
 ) -> RenderedQuery:
     """Raw rows grouped by answer row and visitor first (:meth:`Dialect.visitor_pairs`):
-    each other measure is summed per pair, then over the pairs; visitors are the pairs."""
-    measures = sorted(
-        {n for m in query.metrics for n in (METRICS[m].numerator, METRICS[m].denominator)}
-        - {None, "visitors"}
-    )
+    each other measure (``measures``) is summed per pair, then over the pairs; visitors
+    are the pairs."""
     part = {name: f"p_{i}" for i, name in enumerate(measures)}
     inner = [*select, f"{pair_key} AS _visitor"]
     inner += [f"{RAW_MEASURES[plan.table][n]} AS {part[n]}" for n in measures]
