@@ -174,12 +174,17 @@ def plan_report(
     return Plan(table, tier, sample, hours_are_spans=hourly and steady_offset(query))
 
 
-def on_ready_table(plan: Plan, has_cube: Callable[[str], bool]) -> Plan:
-    """``plan``, or when the engine lacks its cube (``has_cube``: e.g. the hot tier
-    before a load has built a new cube whole) the same plan on the cube's rollup, which
-    holds everything the cube does."""
+def on_ready_table(
+    plan: Plan, has_cube: Callable[[str], bool], numbers_events: Callable[[], bool]
+) -> Plan:
+    """``plan`` fitted to what the engine holds now: when it lacks the plan's cube
+    (``has_cube``: e.g. the hot tier before a load has built a new cube whole) the same
+    plan on the cube's rollup, which holds everything the cube does; on raw ``events``
+    that carry visitor numbers (``numbers_events``), counting visitors by them."""
     if plan.table in CUBES and not has_cube(plan.table):
         return dataclasses.replace(plan, table=CUBES[plan.table].rollup, rows_are_groups=False)
+    if plan.table == "events" and numbers_events():
+        return dataclasses.replace(plan, numbered_events=True)
     return plan
 
 

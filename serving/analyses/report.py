@@ -136,9 +136,7 @@ def _run(query: ReportQuery, tiers: Tiers) -> ReportAnswer:
     page of rows ranked by the other metrics, then every metric for those rows only."""
     plan = plan_report(query, tiers.first_hot_day())
     backend = tiers.backend(plan.tier)
-    plan = on_ready_table(plan, backend.has_cube)
-    if plan.table == "events" and backend.numbers_events():
-        plan = dataclasses.replace(plan, numbered_events=True)
+    plan = on_ready_table(plan, backend.has_cube, backend.numbers_events)
     if not _ranked_first(query, plan):
         return _run_once(query, plan, tiers)
     sums = tuple(m for m in query.metrics if not _counts_visitors(m))
