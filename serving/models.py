@@ -8,7 +8,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, Field, field_validator
 
-from serving.semantic import DIMENSIONS, FILTERABLE, METRICS, PROPERTY_KEY, PROPERTY_PREFIX
+from serving.semantic import (
+    DIMENSIONS,
+    FILTER_OPS,
+    FILTERABLE,
+    METRICS,
+    PROPERTY_KEY,
+    PROPERTY_PREFIX,
+)
 
 __all__ = [
     "FIRST_DATE",
@@ -89,20 +96,10 @@ class FilterItem(BaseModel):
         description="A dimension to filter on, or a custom property `properties.<key>`.",
         json_schema_extra=_names_or_property(list(FILTERABLE)),
     )
-    op: Literal[
-        "eq",
-        "neq",
-        "in",
-        "not_in",
-        "contains",
-        "not_contains",
-        "starts_with",
-        "regex",
-        "gt",
-        "gte",
-        "lt",
-        "lte",
-    ]
+    op: str = Field(
+        description="How `field` is compared with `value`.",
+        json_schema_extra={"enum": list(FILTER_OPS)},
+    )
     value: str | float | list[str] = Field(
         description="A string; a list for `in`/`not_in`; an RE2 pattern for `regex`; a "
         "number for `gt`/`gte`/`lt`/`lte` (on `properties.<key>` only)."

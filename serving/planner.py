@@ -13,15 +13,14 @@ distinct counts from two.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import zoneinfo
-from collections.abc import Callable
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Literal
 
 from lake.transforms import CUBES
-from serving.reports import ReportError, ReportQuery, is_property
+from serving.report_query import ReportError, ReportQuery, is_property
 from serving.semantic import (
     DIMENSIONS,
     MEASURES,
@@ -36,10 +35,10 @@ __all__ = [
     "SAMPLE_SPACE",
     "Plan",
     "Tier",
-    "on_ready_table",
     "plan_report",
     "rows_are_groups",
     "steady_offset",
+    "tier_of",
 ]
 
 Tier = Literal["hot", "cold"]
@@ -63,9 +62,6 @@ class Plan:
     #: hour-long span of UTC time: raw rows may be grouped by the instant their local
     #: hour starts (a number) rather than by its label (:func:`steady_offset`).
     hours_are_spans: bool = False
-    #: The raw ``events`` table carries each visitor's number (``visitor_number``): its
-    #: distinct visitors may be counted as a bitmap of numbers.
-    numbered_events: bool = False
 
     @property
     def sample_factor(self) -> float:
@@ -142,18 +138,27 @@ def _raw_table(query: ReportQuery, fields: list[str], measures: set[str]) -> str
     )
 
 
+def tier_of(query: ReportQuery, hot_from: dt.date | None = None) -> Tier:
+    """``hot`` when the range starts on or after ``hot_from`` (or no window is given: one
+    engine answers everything), else ``cold``."""
+    return "hot" if hot_from is None or query.start >= hot_from else "cold"
+
+
 def plan_report(
-    query: ReportQuery, hot_from: dt.date | None = None, raw_only: bool = False
+    query: ReportQuery,
+    tier: Tier = "hot",
+    cubes: Collection[str] = frozenset(CUBES),
+    raw_only: bool = False,
 ) -> Plan:
-    """The table (smallest that has every field and measure) and the tier: ``hot`` when
-    the range starts on or after ``hot_from`` (or no window is given), else ``cold``.
+    """The table on ``tier`` (smallest that has every field and measure) among what the
+    tier's engine holds: ``cubes`` are the cubes it can read now (a hot tier before a
+    load has built a new cube whole lacks it; its rollup holds everything it does).
 
     Hourly questions on the aggregates go to an hourly table (UTC hours, shown in the
     site's zone); other questions to a daily one (already in the site's zone).  Among
     those, the first cube (smallest first) keeping every field answers, else the rollup.
     ``raw_only`` skips the aggregates (``bench/query.py`` compares the raw tables' speed).
     """
-    tier: Tier = "hot" if hot_from is None or query.start >= hot_from else "cold"
     fields, measures = _fields(query), _measures(query)
     if (
         not raw_only
@@ -163,7 +168,7 @@ def plan_report(
         hourly = any(d in DIMENSIONS and DIMENSIONS[d].time == "hour" for d in query.dimensions)
         rollup = "rollup_hourly" if hourly else "rollup_daily"
         for name, cube in CUBES.items():
-            if cube.rollup == rollup and set(fields) <= set(cube.dimensions):
+            if cube.rollup == rollup and name in cubes and set(fields) <= set(cube.dimensions):
                 return Plan(name, tier, rows_are_groups=rows_are_groups(query, name))
         return Plan(rollup, tier)
     sample = None
@@ -172,20 +177,6 @@ def plan_report(
     hourly = any(d in DIMENSIONS and DIMENSIONS[d].time == "hour" for d in query.dimensions)
     table = _raw_table(query, fields, measures)
     return Plan(table, tier, sample, hours_are_spans=hourly and steady_offset(query))
-
-
-def on_ready_table(
-    plan: Plan, has_cube: Callable[[str], bool], numbers_events: Callable[[], bool]
-) -> Plan:
-    """``plan`` fitted to what the engine holds now: when it lacks the plan's cube
-    (``has_cube``: e.g. the hot tier before a load has built a new cube whole) the same
-    plan on the cube's rollup, which holds everything the cube does; on raw ``events``
-    that carry visitor numbers (``numbers_events``), counting visitors by them."""
-    if plan.table in CUBES and not has_cube(plan.table):
-        return dataclasses.replace(plan, table=CUBES[plan.table].rollup, rows_are_groups=False)
-    if plan.table == "events" and numbers_events():
-        return dataclasses.replace(plan, numbered_events=True)
-    return plan
 
 
 def rows_are_groups(query: ReportQuery, cube_name: str) -> bool:

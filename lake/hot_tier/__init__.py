@@ -9,11 +9,9 @@ from lake.hot_tier.ddl import (
     ROLLUP_TABLES,
     add_cube_rows,
     begin_cube_build,
-    cubes_to_build,
     distinct_users_merge,
     ensure_schema,
     finish_cube_build,
-    ready_cubes,
     replace_partitions,
     rollup_comments,
     table_dimensions,
@@ -26,6 +24,7 @@ from lake.hot_tier.raw_tables import (
     raw_table_ddl,
     replace_raw_day,
 )
+from lake.hot_tier.state import HotTierState, cubes_to_build, hot_tier_state, ready_cubes
 
 __all__ = [
     "DISTINCT_USERS_MERGE",
@@ -34,6 +33,7 @@ __all__ = [
     "ROLLUP_TABLES",
     "ChdbLease",
     "HotTierBusyError",
+    "HotTierState",
     "RawTable",
     "add_cube_rows",
     "begin_cube_build",
@@ -43,6 +43,7 @@ __all__ = [
     "ensure_schema",
     "finish_cube_build",
     "hot_tier",
+    "hot_tier_state",
     "lease_for",
     "raw_table_ddl",
     "ready_cubes",

@@ -18,17 +18,16 @@ from lake.transforms.cubes import CUBES
 from lake.transforms.rollups import ADDED_MEASURES
 
 __all__ = [
+    "CUBE_USERS_TYPE",
     "DISTINCT_USERS_MERGE",
     "DISTRIBUTED_SYNC",
     "ROLLUP_DOCS",
     "ROLLUP_TABLES",
     "add_cube_rows",
     "begin_cube_build",
-    "cubes_to_build",
     "distinct_users_merge",
     "ensure_schema",
     "finish_cube_build",
-    "ready_cubes",
     "replace_partitions",
     "rollup_cluster_ddl",
     "rollup_comments",
@@ -46,12 +45,12 @@ _USERS_TYPE = f"AggregateFunction({_SKETCH}({_PRECISION}), String)"
 DISTINCT_USERS_MERGE = f"{_SKETCH}Merge({_PRECISION})(users)"
 #: In the cubes, distinct users are exact bitmaps of visitor numbers
 #: (:mod:`lake.hot_tier.visitor_numbers`): small, and cheap to merge.
-_CUBE_USERS_TYPE = "AggregateFunction(groupBitmap, UInt32)"
+CUBE_USERS_TYPE = "AggregateFunction(groupBitmap, UInt32)"
 
 
 def _users_type(name: str) -> str:
     """The ``users`` column type of aggregate table ``name``."""
-    return _CUBE_USERS_TYPE if name in CUBES else _USERS_TYPE
+    return CUBE_USERS_TYPE if name in CUBES else _USERS_TYPE
 
 
 def distinct_users_merge(name: str) -> str:
@@ -232,7 +231,7 @@ def ensure_schema(
     and created anew: the hot tier is derived data, and the next load refills it.  A
     cube is only finished here (comments, TTL, staging twin) once it exists with its
     bitmap type: a load makes it whole from the lake first (:func:`begin_cube_build`),
-    and until then reports read its rollup (:func:`ready_cubes`).
+    and until then reports read its rollup (:func:`lake.hot_tier.ready_cubes`).
     With ``cluster`` (``STRATA_CLICKHOUSE_CLUSTER``) the tables are made ``ON CLUSTER``
     (:func:`rollup_cluster_ddl`).
     """
@@ -246,7 +245,7 @@ def ensure_schema(
     client.command(registry_ddl())
     types = _users_types(client)
     for name in ROLLUP_TABLES:
-        if name in CUBES and types.get(name) != _CUBE_USERS_TYPE:
+        if name in CUBES and types.get(name) != CUBE_USERS_TYPE:
             continue  # missing or of an older Strata: a load builds it whole
         if name in types and types[name] != _users_type(name):
             for table in (name, f"{name}__staging"):
@@ -303,25 +302,6 @@ def _users_types(client: Any) -> dict[str, str]:
         parameters={"tables": list(ROLLUP_TABLES)},
     ).result_rows
     return {table: kind for table, kind in rows}
-
-
-def ready_cubes(client: Any) -> frozenset[str]:
-    """The cubes reports may read: those that exist with their bitmap ``users`` (a cube
-    is put in place whole by :func:`finish_cube_build`; on a cluster, made with its
-    rollup)."""
-    return frozenset(
-        name for name, kind in _users_types(client).items() if kind == _CUBE_USERS_TYPE
-    )
-
-
-def cubes_to_build(client: Any, cluster: str | None = None) -> list[str]:
-    """The cubes a load must build whole from the lake (:func:`begin_cube_build`): missing, or
-    made by an older Strata.  None on a cluster, where cubes are made with the rollups
-    and filled day by day by the loads."""
-    if cluster:
-        return []
-    ready = ready_cubes(client)
-    return [name for name in CUBES if name not in ready]
 
 
 def begin_cube_build(client: Any, name: str, aggregate_retention_days: int = 730) -> None:
@@ -406,7 +386,7 @@ def replace_partitions(
     sees either the old or the new day, never half of one; days absent from ``rows``
     are dropped.  Distinct users arrive as exact key lists and become mergeable
     ``uniqCombined64(20)`` states here (a rollup), or exact bitmaps of visitor numbers
-    (a cube, which must be ready: :func:`ready_cubes`).
+    (a cube, which must be ready: :func:`lake.hot_tier.ready_cubes`).
     """
     if name not in ROLLUP_TABLES:
         raise ValueError(f"unknown rollup {name!r}")

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from serving.backends import Backend, Tiers
-from serving.planner import Plan, on_ready_table, plan_report
-from serving.reports import Filter, ReportQuery, is_property
+from serving.planner import Plan, plan_report, tier_of
+from serving.report_query import Filter, ReportQuery, is_property
 from serving.semantic import DIMENSIONS, MEASURES, METRICS
 from serving.sql import render_report
 
@@ -134,9 +134,8 @@ def _ranked_first(query: ReportQuery, plan: Plan) -> bool:
 def _run(query: ReportQuery, tiers: Tiers) -> ReportAnswer:
     """One query, or for a top-N that counts visitors (:func:`_ranked_first`) two: the
     page of rows ranked by the other metrics, then every metric for those rows only."""
-    plan = plan_report(query, tiers.first_hot_day())
-    backend = tiers.backend(plan.tier)
-    plan = on_ready_table(plan, backend.has_cube, backend.numbers_events)
+    tier = tier_of(query, tiers.first_hot_day())
+    plan = plan_report(query, tier, tiers.backend(tier).cubes())
     if not _ranked_first(query, plan):
         return _run_once(query, plan, tiers)
     sums = tuple(m for m in query.metrics if not _counts_visitors(m))

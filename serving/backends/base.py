@@ -6,6 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import polars as pl
+
 from serving.sql import Dialect, RenderedQuery
 
 __all__ = ["Backend", "QueryTimeoutError", "Result", "Tiers"]
@@ -33,12 +35,13 @@ class Backend(Protocol):
         """Rows of ``query``; blocking (routes call it from a worker thread)."""
         ...
 
-    def has_cube(self, name: str) -> bool:
-        """This engine holds cube ``name`` whole now (else reports read its rollup)."""
+    def frame(self, query: RenderedQuery) -> pl.DataFrame:
+        """Rows of ``query`` as a Polars frame (analyses that compute over many rows)."""
         ...
 
-    def numbers_events(self) -> bool:
-        """This engine's raw ``events`` carry visitor numbers (``Plan.numbered_events``)."""
+    def cubes(self) -> frozenset[str]:
+        """The cubes this engine holds whole now (the planner reads a cube's rollup
+        instead of a cube missing here)."""
         ...
 
 

@@ -3,32 +3,32 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
-from lake.hot_tier import ensure_raw_tables, ensure_schema, hot_tier, ready_cubes
+import polars as pl
+
+from lake.hot_tier import HotTierState, ensure_raw_tables, ensure_schema, hot_tier, hot_tier_state
 from lake.settings import Settings
-from lake.transforms import CUBES
 from serving.backends.base import QueryTimeoutError, Result
 from serving.sql import ClickHouseDialect, RenderedQuery
 
 __all__ = ["ClickHouseBackend"]
 
-#: Hot tier (its URL) -> the cubes known ready there.  A cube becomes ready once, when a
-#: load swaps it in whole, and stays so: the question is asked again only while some
-#: cube is not ready yet (a fresh or just upgraded hot tier).
-_ready: dict[str, frozenset[str]] = {}
-_ready_lock = threading.Lock()
-#: Hot tiers (their URLs) whose ``events`` carry visitor numbers (once so, always so).
-_numbered: set[str] = set()
-
 
 class ClickHouseBackend:
-    """Queries the hot tier; in embedded mode each query leases the engine briefly."""
+    """Queries the hot tier; in embedded mode each query leases the engine briefly.
+
+    What the hot tier holds (:func:`lake.hot_tier.hot_tier_state`: ready cubes, numbered
+    events) is asked again before each query until it is settled, and decides the
+    dialect (how raw visitors are counted) and the cubes the planner may choose.
+    """
 
     source = "clickhouse"
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.dialect = ClickHouseDialect()
+        self._state = HotTierState()
+        self._lock = threading.Lock()
 
     def prepare(self) -> None:
         """Create the hot-tier tables if the pipeline has not yet, so reports answer zeros."""
@@ -37,41 +37,42 @@ class ClickHouseBackend:
             ensure_schema(client, self.settings.aggregate_retention_days, cluster)
             ensure_raw_tables(client, self.settings.hot_window_days, cluster)
 
-    def has_cube(self, name: str) -> bool:
-        """The hot tier holds cube ``name`` whole (:func:`lake.hot_tier.ready_cubes`);
-        the engine is asked only while some cube is not ready."""
-        key = self.settings.clickhouse_url
-        with _ready_lock:
-            found = _ready.get(key, frozenset())
-        if len(found) < len(CUBES):
+    def state(self) -> HotTierState:
+        """What the hot tier holds now (asked until nothing can change any more)."""
+        with self._lock:
+            state = self._state
+        if not state.settled:
             with hot_tier(self.settings) as client:
-                found = ready_cubes(client)
-            with _ready_lock:
-                _ready[key] = found
-        return name in found
+                state = hot_tier_state(client, self.settings.clickhouse_cluster)
+            with self._lock:
+                self._state = state
+        return state
 
-    def numbers_events(self) -> bool:
-        """``events`` has its ``visitor_number`` column (every table this release makes
-        or upgrades, but not on a cluster); asked until it is so."""
-        key = self.settings.clickhouse_url
-        if self.settings.clickhouse_cluster:
-            return False
-        if key not in _numbered:
-            with hot_tier(self.settings) as client:
-                found = client.query(
-                    "SELECT count() FROM system.columns WHERE database = currentDatabase() "
-                    "AND table = 'events' AND name = 'visitor_number'"
-                ).result_rows[0][0]
-            if found:
-                _numbered.add(key)
-        return key in _numbered
+    @property
+    def dialect(self) -> ClickHouseDialect:
+        """The dialect for the hot tier as it is now."""
+        return ClickHouseDialect(numbered_events=self.state().numbered_events)
+
+    def cubes(self) -> frozenset[str]:
+        """The cubes a load has built whole (until then reports read their rollups)."""
+        return self.state().ready_cubes
 
     def run(self, query: RenderedQuery) -> Result:
         """Run ``query`` with its bound parameters, stopped after the query timeout."""
+        result = self._ask("query", query)
+        return Result(list(result.column_names), [tuple(r) for r in result.result_rows])
+
+    def frame(self, query: RenderedQuery) -> pl.DataFrame:
+        """``query``'s rows as a frame (through Arrow; dictionary text as plain text)."""
+        found = pl.from_arrow(self._ask("query_arrow", query))
+        assert isinstance(found, pl.DataFrame)
+        return found.with_columns(pl.col(pl.Categorical).cast(pl.String))
+
+    def _ask(self, method: str, query: RenderedQuery) -> Any:
         limit = self.settings.query_timeout_seconds
         with hot_tier(self.settings) as client:
             try:
-                result = client.query(
+                return getattr(client, method)(
                     query.sql, parameters=query.parameters, settings={"max_execution_time": limit}
                 )
             except Exception as exc:
@@ -80,4 +81,3 @@ class ClickHouseBackend:
                         f"the query ran longer than {limit:g} s and was stopped"
                     ) from None
                 raise
-            return Result(list(result.column_names), [tuple(r) for r in result.result_rows])

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import duckdb
 import duckdb_extensions
@@ -25,6 +27,7 @@ from serving.sql import DuckDBDialect, RenderedQuery
 
 __all__ = ["DuckDBBackend"]
 
+T = TypeVar("T")
 _GOLD = ("rollup_daily", "rollup_hourly", *CUBES)
 _RAW = ("events", "sessions")
 _METRIC_TYPES = {"users": "VARCHAR[]", "sum_session_duration_s": "DOUBLE"}
@@ -81,17 +84,24 @@ class DuckDBBackend:
             )
         return con
 
-    def has_cube(self, name: str) -> bool:
-        """The lake has made cube ``name`` (a refresh after an upgrade that adds a cube
+    def cubes(self) -> frozenset[str]:
+        """The cubes the lake has made (a refresh after an upgrade that adds a cube
         builds it for every day: until then reports read its rollup)."""
-        return self.lake.delta_table(self.paths.gold(name)) is not None
-
-    def numbers_events(self) -> bool:
-        """False: the lake's events name their clients only."""
-        return False
+        return frozenset(
+            name for name in CUBES if self.lake.delta_table(self.paths.gold(name)) is not None
+        )
 
     def run(self, query: RenderedQuery) -> Result:
         """Run ``query`` over views of the gold tables (empty when a table is not built yet)."""
+        return self._ask(
+            query, lambda cursor: Result([d[0] for d in cursor.description], cursor.fetchall())
+        )
+
+    def frame(self, query: RenderedQuery) -> pl.DataFrame:
+        """``query``'s rows as a Polars frame."""
+        return self._ask(query, lambda cursor: cursor.pl())
+
+    def _ask(self, query: RenderedQuery, fetch: Callable[[Any], T]) -> T:
         con = self._connect()
         try:
             for table in (*_GOLD, *_RAW):
@@ -104,16 +114,13 @@ class DuckDBBackend:
             timer = threading.Timer(limit, con.interrupt)  # stops a query past the limit
             timer.start()
             try:
-                cursor = con.execute(query.sql, used)
-                columns = [d[0] for d in cursor.description]
-                rows = cursor.fetchall()
+                return fetch(con.execute(query.sql, used))
             except duckdb.InterruptException:
                 raise QueryTimeoutError(
                     f"the query ran longer than {limit:g} s and was stopped"
                 ) from None
             finally:
                 timer.cancel()
-            return Result(columns, rows)
         finally:
             con.close()
 
@@ -121,7 +128,7 @@ class DuckDBBackend:
         if table in _RAW:
             uri = self.paths.bronze_events if table == "events" else self.paths.silver_sessions
         else:
-            uri = self.paths.gold(table)  # a cube the lake lacks is never planned (has_cube)
+            uri = self.paths.gold(table)  # a cube the lake lacks is never planned (cubes)
         found = self.lake.delta_table(uri) is not None
         if not found and table in _RAW:
             schema = EVENT_SCHEMA if table == "events" else SESSION_SCHEMA

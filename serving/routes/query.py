@@ -14,7 +14,7 @@ from serving.cache import ResultCache
 from serving.deps import KeySite, QueryBackend, site_for
 from serving.errors import ERROR_RESPONSES
 from serving.models import QueryRequest, QueryResponse
-from serving.reports import Filter, ReportError, report_query
+from serving.report_query import Filter, ReportError, report_query
 
 __all__ = ["router"]
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from serving.planner import Plan
-from serving.reports import ReportQuery, is_property
+from serving.report_query import ReportQuery, is_property
 from serving.semantic import (
     DIMENSIONS,
     FILTER_OPS,
@@ -104,6 +104,10 @@ class Dialect(Protocol):
         """A visitor key to group raw rows by first (answer row × visitor), so each
         row's visitors are counted as its pairs, when the engine does that faster than
         a distinct count per row; None to count distinct visitors directly."""
+        ...
+
+    def epoch_us(self, column: str) -> str:
+        """Microseconds since 1970 of timestamp ``column`` (an integer)."""
         ...
 
     def utc_time(self, moment: dt.datetime) -> Any:

@@ -21,9 +21,13 @@ _TYPES = {
 
 
 class ClickHouseDialect:
-    """Renders reports for the hot tier's ``AggregatingMergeTree`` rollups."""
+    """Renders reports for the hot tier's ``AggregatingMergeTree`` rollups;
+    ``numbered_events``: its raw ``events`` carry visitor numbers."""
 
     name = "clickhouse"
+
+    def __init__(self, numbered_events: bool = False) -> None:
+        self.numbered_events = numbered_events
 
     def param(self, name: str, sql_type: str) -> str:
         """``{name:Type}``."""
@@ -45,7 +49,9 @@ class ClickHouseDialect:
         faster than a hash set), else ``uniqExact`` of ``client_key`` (64-bit hashes of
         the client ids, stored on insert: exact but for a 64-bit collision, 2-3x faster
         than over the strings)."""
-        return "groupBitmap(visitor_number)" if plan.numbered_events else "uniqExact(client_key)"
+        if plan.table == "events" and self.numbered_events:
+            return "groupBitmap(visitor_number)"
+        return "uniqExact(client_key)"
 
     def aggregate_source(self, table: str, visitors: bool) -> str:
         """The table itself: states merge as they are."""
@@ -113,6 +119,10 @@ class ClickHouseDialect:
     def total_rows(self) -> str:
         """A window count over the groups."""
         return "count() OVER ()"
+
+    def epoch_us(self, column: str) -> str:
+        """``toUnixTimestamp64Micro`` (the raw tables keep microseconds)."""
+        return f"toUnixTimestamp64Micro({column})"
 
     def utc_time(self, moment: dt.datetime) -> dt.datetime:
         """Naive UTC (the column is ``DateTime('UTC')``)."""

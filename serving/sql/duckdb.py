@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from serving.planner import Plan
-from serving.reports import is_property
+from serving.report_query import is_property
 from serving.semantic import Measure
 
 __all__ = ["DuckDBDialect"]
@@ -122,6 +122,10 @@ class DuckDBDialect:
     def total_rows(self) -> str:
         """A window count over the groups."""
         return "count(*) OVER ()"
+
+    def epoch_us(self, column: str) -> str:
+        """``epoch_us``."""
+        return f"epoch_us({column})"
 
     def utc_time(self, moment: dt.datetime) -> dt.datetime:
         """An aware UTC datetime (the column is ``TIMESTAMPTZ``)."""

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from serving.planner import plan_report
-from serving.reports import Filter, ReportError, report_query
+from serving.report_query import Filter, ReportError, report_query
 from serving.sql import ClickHouseDialect, DuckDBDialect, render_report
 from serving.sql.base import utc_bounds
 

@@ -21,7 +21,14 @@ from serving.semantic import (
     PROPERTY_PREFIX,
 )
 
-__all__ = ["Filter", "ReportError", "ReportQuery", "is_property", "report_query"]
+__all__ = [
+    "Filter",
+    "ReportError",
+    "ReportQuery",
+    "check_filter",
+    "is_property",
+    "report_query",
+]
 
 
 _RE2_OPTIONS = re2.Options()
@@ -82,6 +89,36 @@ def _check(
         raise ReportError(f"{kind} listed twice")
 
 
+def check_filter(f: Filter, where: str = "filters") -> None:
+    """``f``'s operator and values fit each other (its field is checked by the caller):
+    the one place filter operators are checked, for reports, funnels, goals and segments."""
+    if f.op not in FILTER_OPS:
+        raise ReportError(
+            f"{where}.op: unknown filter op {f.op!r}; allowed: {', '.join(FILTER_OPS)}"
+        )
+    takes = FILTER_OPS[f.op]
+    if takes == "number":
+        if not is_property(f.field):
+            raise ReportError(
+                f"{where}: filter op {f.op!r} compares numbers: only properties.<key> fields"
+            )
+        if len(f.values) != 1 or not isinstance(f.values[0], int | float):
+            raise ReportError(f"{where}: filter op {f.op!r} on {f.field!r} takes one number")
+    elif any(not isinstance(v, str) for v in f.values):
+        raise ReportError(f"{where}: filter op {f.op!r} on {f.field!r} takes strings")
+    if takes == "one" and len(f.values) != 1:
+        raise ReportError(f"{where}: filter op {f.op!r} on {f.field!r} takes one string value")
+    if takes == "many" and not f.values:
+        raise ReportError(f"{where}: filter op {f.op!r} on {f.field!r} takes a list of strings")
+    if f.op == "regex":
+        try:
+            re2.compile(str(f.values[0]), _RE2_OPTIONS)
+        except re2.error:
+            raise ReportError(
+                f"{where}: filter regex {f.values[0]!r} is not valid (RE2 syntax)"
+            ) from None
+
+
 def report_query(
     *,
     tracking_id: str,
@@ -103,29 +140,9 @@ def report_query(
     """
     _check(metrics, METRICS, "metric")
     _check(dimensions, DIMENSIONS, "dimension", properties=True)
-    for f in filters:
+    for i, f in enumerate(filters):
         _check([f.field], FILTERABLE, "filter dimension", properties=True)
-        if f.op not in FILTER_OPS:
-            raise ReportError(f"unknown filter op {f.op!r}; allowed: {', '.join(FILTER_OPS)}")
-        takes = FILTER_OPS[f.op]
-        if takes == "number":
-            if not is_property(f.field):
-                raise ReportError(
-                    f"filter op {f.op!r} compares numbers: only properties.<key> fields"
-                )
-            if len(f.values) != 1 or not isinstance(f.values[0], int | float):
-                raise ReportError(f"filter op {f.op!r} on {f.field!r} takes one number")
-        elif any(not isinstance(v, str) for v in f.values):
-            raise ReportError(f"filter op {f.op!r} on {f.field!r} takes strings")
-        if takes == "one" and len(f.values) != 1:
-            raise ReportError(f"filter op {f.op!r} on {f.field!r} takes one string value")
-        if f.op == "regex":
-            try:
-                re2.compile(str(f.values[0]), _RE2_OPTIONS)
-            except re2.error:
-                raise ReportError(
-                    f"filter regex {f.values[0]!r} is not valid (RE2 syntax)"
-                ) from None
+        check_filter(f, f"filters[{i}]")
     requested = {*metrics, *dimensions}
     for name, _ in order_by:
         if name not in requested:
