@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from lake.catalog import MetadataStore
+from lake.catalog import DefinitionStore, MetadataStore
 from lake.hot_tier import HotTierBusyError
 from lake.settings import Settings
 from lake.storage import DataVersion, Lake, LakePaths
@@ -19,7 +19,7 @@ from serving.auth import ApiKeyMiddleware
 from serving.backends import ClickHouseBackend, DuckDBBackend, QueryTimeoutError, Tiers
 from serving.cache import ResultCache
 from serving.ratelimit import KeyRateLimiter
-from serving.routes import keys, query, realtime
+from serving.routes import funnels, keys, query, realtime
 
 __all__ = ["create_app"]
 
@@ -39,6 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Strata query API", version="1", lifespan=lifespan)
     app.state.settings = settings
     app.state.metadata = MetadataStore(settings.metadata_url)
+    app.state.definitions = DefinitionStore(app.state.metadata.engine)
     app.state.backend = Tiers(hot, DuckDBBackend(settings), settings.hot_window_days)
     app.state.recent = RecentEvents(settings)
     lake = Lake(settings)
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(query.router)
     app.include_router(realtime.router)
     app.include_router(keys.router)
+    app.include_router(funnels.router)
     limiter = KeyRateLimiter(settings.api_rate_limit_per_minute)
     app.add_middleware(ApiKeyMiddleware, store=app.state.metadata, limiter=limiter)
     app.openapi = lambda: _openapi_without_422(app)  # type: ignore[method-assign]

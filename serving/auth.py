@@ -1,4 +1,4 @@
-"""Bearer API keys: each key reads its sites, with scopes (``read``, ``admin``).
+"""Bearer API keys: each key reads its sites, with scopes (``read``, ``write``, ``admin``).
 
 Authentication runs first, as ASGI middleware, before any body is read or validated:
 a request without a valid key learns nothing but 401 (not the request schema).  The
@@ -100,8 +100,9 @@ def key_site(
 
 
 def authorize(api_key: ApiKey, tracking_id: str, scope: str = "read") -> None:
-    """403 when the key is not for site ``tracking_id`` or lacks ``scope``."""
+    """403 when the key is not for site ``tracking_id`` or lacks ``scope`` (``admin``
+    also allows ``write``: saving goals, funnels and segments)."""
     if tracking_id not in api_key.sites:
         raise HTTPException(403, f"this key may not read site {tracking_id!r}")
-    if scope not in api_key.scopes:
+    if scope not in api_key.scopes and not (scope == "write" and "admin" in api_key.scopes):
         raise HTTPException(403, f"this key lacks the {scope!r} scope")

@@ -20,7 +20,7 @@ def two_engines(
     factory: pytest.TempPathFactory, events: list[dict], tz: str = "UTC"
 ) -> Iterator[tuple[TestClient, TestClient]]:
     """``events`` through a gateway and the pipeline; then (ClickHouse API, DuckDB API),
-    both holding site ST-TEST's key."""
+    both holding a key of site ST-TEST that reads and saves definitions."""
     from ingest_gateway.app import create_app as create_gateway
     from serving.app import create_app
 
@@ -32,11 +32,12 @@ def two_engines(
                 r = gw.post("/api/v1/events", json=events[i : i + 500])
                 assert r.status_code == 202 and not r.json()["rejected"], r.text
         run_pipeline(echo=False)
+        key = env.store.create_key("ST-TEST", scopes=("read", "write"))  # saves definitions too
         hot, cold = create_app(env.settings), create_app(env.settings)
         cold.dependency_overrides[backend] = lambda: DuckDBBackend(env.settings)
         with TestClient(hot) as h, TestClient(cold) as c:
             for client in (h, c):
-                client.headers["Authorization"] = f"Bearer {env.key}"
+                client.headers["Authorization"] = f"Bearer {key}"
             yield h, c
     finally:
         monkeypatch.undo()

@@ -14,7 +14,15 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 
-__all__ = ["HEAD", "api_key_sites_table", "api_keys_table", "metadata", "migrate", "sites_table"]
+__all__ = [
+    "HEAD",
+    "api_key_sites_table",
+    "api_keys_table",
+    "definitions_table",
+    "metadata",
+    "migrate",
+    "sites_table",
+]
 
 metadata = sa.MetaData()
 
@@ -51,8 +59,20 @@ api_key_sites_table = sa.Table(
     sa.Column("tracking_id", sa.String(64), sa.ForeignKey("sites.tracking_id"), primary_key=True),
 )
 
+definitions_table = sa.Table(
+    "definitions",
+    metadata,
+    sa.Column("definition_id", sa.String(40), primary_key=True),
+    sa.Column("kind", sa.String(16), nullable=False),  # goal | funnel | segment
+    sa.Column("tracking_id", sa.String(64), sa.ForeignKey("sites.tracking_id"), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("body", sa.Text, nullable=False),  # the definition as JSON
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
 #: The newest revision.
-HEAD = "0002"
+HEAD = "0003"
 
 _SCRIPTS = Path(__file__).with_name("migrations")
 

@@ -19,8 +19,9 @@ from lake.catalog.schema import api_key_sites_table, api_keys_table, migrate, si
 
 __all__ = ["KEY_SCOPES", "ApiKey", "MetadataStore", "Site", "SiteError"]
 
-#: What a key may do: ``read`` reports of its sites; ``admin`` also manage them.
-KEY_SCOPES = ("read", "admin")
+#: What a key may do: ``read`` reports and analyses of its sites; ``write`` save goals,
+#: funnels and segments; ``admin`` manage keys.
+KEY_SCOPES = ("read", "write", "admin")
 
 
 class SiteError(ValueError):

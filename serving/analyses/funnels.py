@@ -1,0 +1,234 @@
+"""Funnels: how many visitors (or sessions) go through ordered steps within a window.
+
+The engine selects each unit's candidate events with their step flags
+(:func:`render_funnel_rows`, either dialect); :mod:`serving.analyses.funnel_levels`
+applies the definition; :func:`summarize` turns levels into the answer (per step users,
+conversion, drop-off, in progress, time to convert), for the whole funnel and per
+breakdown value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from serving.analyses.funnel_levels import Exclusion, FunnelRules, entry_levels, unit_levels
+from serving.analyses.tiers import analysis_backend
+from serving.backends import Backend, Tiers
+from serving.conditions import EventCondition, Segment
+from serving.sql.base import Dialect, RenderedQuery, utc_bounds
+from serving.sql.conditions import Binder, event_field_sql, event_sql, events_in_range, segment_sql
+
+__all__ = ["HISTOGRAM_EDGES", "FunnelSpec", "duration_text", "run_funnel", "summarize"]
+
+#: Time-to-convert histogram buckets (seconds): under a minute, 1-5 min … a week and more.
+HISTOGRAM_EDGES: tuple[int, ...] = (0, 60, 300, 900, 3600, 21600, 86400, 259200, 604800)
+_BREAKDOWN_VALUES = 100
+
+
+@dataclass(frozen=True)
+class FunnelSpec:
+    """A validated funnel (see :func:`serving.definitions.funnel_spec`)."""
+
+    steps: tuple[EventCondition, ...]
+    names: tuple[str, ...]
+    window_s: int
+    order: str = "ordered"
+    exclusions: tuple[tuple[EventCondition, int, int], ...] = ()
+    breakdown_by: str | None = None
+    count_by: str = "visitors"
+    segment: Segment | None = None
+
+
+def render_funnel_rows(
+    spec: FunnelSpec,
+    tracking_id: str,
+    timezone: str,
+    start: dt.date,
+    end: dt.date,
+    dialect: Dialect,
+) -> RenderedQuery:
+    """The candidate events of every unit: from the range's start to its end plus the
+    window (a later step may come after the range, within the window of an entry in it).
+    ``strict`` order and ``sessions`` need every event of the visitor (what comes
+    between steps, the gaps between sessions); else only events matching a step or an
+    exclusion are sent, numbered among themselves (the same order)."""
+    params: dict[str, Any] = {}
+    bind = Binder(dialect, params)
+    lo, hi = utc_bounds(start, end, timezone)
+    where = events_in_range(tracking_id, lo, hi + dt.timedelta(seconds=spec.window_s), bind)
+    if spec.segment is not None:
+        where += " AND " + segment_sql(spec.segment, tracking_id, timezone, lo, hi, bind)
+    flags = [f"{event_sql(c, bind)} AS s{i}" for i, c in enumerate(spec.steps)]
+    flags += [f"{event_sql(c, bind)} AS x{i}" for i, (c, _, _) in enumerate(spec.exclusions)]
+    if spec.breakdown_by is not None:
+        flags.append(f"{event_field_sql(spec.breakdown_by, bind)} AS b")
+    seq = "row_number() OVER (PARTITION BY client_id ORDER BY event_at, event_id) AS seq"
+    moment = f"{dialect.epoch_us('event_at')} AS t"
+    if spec.order == "strict" or spec.count_by == "sessions":
+        sql = (
+            f"SELECT client_id AS u, {moment}, {seq}, {', '.join(flags)} FROM events WHERE {where}"
+        )
+        return RenderedQuery(sql, params)
+    names = [f"s{i}" for i in range(len(spec.steps))]
+    names += [f"x{i}" for i in range(len(spec.exclusions))]
+    inner = (
+        f"SELECT client_id, event_at, event_id, {moment}, {', '.join(flags)} "
+        f"FROM events WHERE {where}"
+    )
+    extra = ", b" if spec.breakdown_by is not None else ""
+    sql = (
+        f"SELECT client_id AS u, t, {seq}, {', '.join(names)}{extra} FROM ({inner}) AS e "
+        f"WHERE {' OR '.join(names)}"
+    )
+    return RenderedQuery(sql, params)
+
+
+def _sessions(rows: pl.DataFrame, timeout_s: int) -> pl.DataFrame:
+    """Units become sessions: a visitor's events with gaps under the site's timeout."""
+    rows = rows.sort(["u", "seq"])
+    new = (pl.col("u") != pl.col("u").shift(1)).fill_null(True) | (
+        pl.col("t").diff().fill_null(0) >= timeout_s * 1_000_000
+    )
+    return rows.with_columns(u=new.cum_sum().cast(pl.Int64))
+
+
+def duration_text(seconds: float | None) -> str | None:
+    """``"2h 34m"``, ``"3d 4h"``, ``"12m 5s"``, ``"45s"``: a duration as people read it."""
+    if seconds is None:
+        return None
+    whole = round(seconds)
+    days, rest = divmod(whole, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h"
+    if hours:
+        return f"{hours}h {minutes}m"
+    return f"{minutes}m {secs}s" if minutes else f"{secs}s"
+
+
+def _durations(values: pl.Series) -> dict[str, Any]:
+    """Average, median, 90th percentile (linear interpolation) and histogram of seconds."""
+    if values.is_empty():
+        return {
+            "count": 0,
+            "avg_seconds": None,
+            "median_seconds": None,
+            "p90_seconds": None,
+            "text": None,
+            "histogram": [],
+        }
+    edges = [*HISTOGRAM_EDGES, None]
+    histogram = [
+        {
+            "from_seconds": lo,
+            "to_seconds": hi,
+            "count": int(((values >= lo) & (values < hi if hi is not None else True)).sum()),
+        }
+        for lo, hi in itertools.pairwise(edges)
+    ]
+    avg = float(values.mean())  # type: ignore[arg-type]
+    return {
+        "count": values.len(),
+        "avg_seconds": round(avg, 3),
+        "median_seconds": round(float(values.median()), 3),  # type: ignore[arg-type]
+        "p90_seconds": round(float(values.quantile(0.9, "linear")), 3),  # type: ignore[arg-type]
+        "text": duration_text(avg),
+        "histogram": histogram,
+    }
+
+
+def summarize(units: pl.DataFrame, spec: FunnelSpec) -> dict[str, Any]:
+    """Per step users, conversion from the previous step and from the first, drop-off
+    (not counting units still in progress), in progress, and time to convert."""
+    n = len(spec.steps)
+    counted = units.filter(pl.col("level") > 0)
+    users = [int((counted["level"] >= k + 1).sum()) for k in range(n)]
+    steps = []
+    for k in range(n):
+        previous = users[k - 1] if k else users[0]
+        waiting = int(((counted["level"] == k) & counted["open"]).sum()) if k else 0
+        dropped = previous - users[k] - waiting
+        reached = counted.filter(pl.col("level") >= k + 1)
+        took = (
+            (reached["times"].list.get(k) - reached["times"].list.get(k - 1)) / 1e6
+            if k
+            else pl.Series([], dtype=pl.Float64)
+        )
+        steps.append(
+            {
+                "step": k + 1,
+                "name": spec.names[k],
+                "users": users[k],
+                "conversion_rate": _rate(users[k], previous),
+                "conversion_rate_from_first": _rate(users[k], users[0]),
+                "drop_off": dropped,
+                "drop_off_rate": _rate(dropped, previous) if k else 0.0,
+                "in_progress": waiting,
+                "time_to_convert": _durations(took),
+            }
+        )
+    done = counted.filter(pl.col("level") == n)
+    total = _durations((done["times"].list.get(n - 1) - done["times"].list.get(0)) / 1e6)
+    return {
+        "total_users": users[0],
+        "steps": steps,
+        "overall_conversion_rate": _rate(users[-1], users[0]),
+        "avg_time_to_convert": total["text"],
+        "avg_time_to_convert_seconds": total["avg_seconds"],
+        "time_to_convert": total,
+        "excluded_visitors": int((units["level"] == 0).sum()),
+    }
+
+
+def _rate(part: int, whole: int) -> float:
+    return round(part / whole, 12) if whole else 0.0
+
+
+def run_funnel(
+    spec: FunnelSpec,
+    tracking_id: str,
+    timezone: str,
+    start: dt.date,
+    end: dt.date,
+    backend: Backend | Tiers,
+    session_timeout_minutes: int = 30,
+) -> dict[str, Any]:
+    """Analyse ``spec`` over local days ``start``..``end`` on the tier the range falls in."""
+    engine, tier = analysis_backend(backend, start)
+    started = time.perf_counter()
+    rows = engine.frame(render_funnel_rows(spec, tracking_id, timezone, start, end, engine.dialect))
+    if spec.count_by == "sessions":
+        rows = _sessions(rows, session_timeout_minutes * 60)
+    lo, hi = (int(m.timestamp() * 1_000_000) for m in utc_bounds(start, end, timezone))
+    rules = FunnelRules(
+        len(spec.steps),
+        spec.window_s * 1_000_000,
+        spec.order,
+        tuple(Exclusion(i, f, t) for i, (_, f, t) in enumerate(spec.exclusions)),
+    )
+    entries = entry_levels(rows, rules, lo, hi)
+    answer = summarize(unit_levels(entries, [], rules, hi), spec)
+    if spec.breakdown_by is not None:
+        per_value = unit_levels(entries, ["b"], rules, hi)
+        values = (
+            per_value.filter(pl.col("level") > 0)
+            .group_by("b")
+            .len()
+            .sort(["len", "b"], descending=[True, False])
+            .head(_BREAKDOWN_VALUES)["b"]
+            .to_list()
+        )
+        answer["breakdown"] = [
+            {"value": v, **summarize(per_value.filter(pl.col("b") == v), spec)} for v in values
+        ]
+    answer["source"] = f"{engine.source}.events"
+    answer["tier"] = tier
+    answer["execution_time_ms"] = round((time.perf_counter() - started) * 1000, 2)
+    return answer

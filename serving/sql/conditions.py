@@ -1,0 +1,146 @@
+"""Rendering conditions on raw events and segments of visitors for either dialect.
+
+Shared by the analyses (funnels, goals, segments, retention, experiments): every value is
+bound through a :class:`Binder`; names come from the semantic layer only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from serving.conditions import EventCondition, Segment, SegmentCondition
+from serving.report_query import Filter, is_property
+from serving.semantic import FILTER_OPS, PROPERTY_PREFIX, RAW_COLUMNS, RAW_ROWS
+from serving.sql.base import Dialect, utc_bounds
+
+__all__ = [
+    "ORDER_TYPES",
+    "Binder",
+    "event_field_sql",
+    "event_sql",
+    "events_in_range",
+    "filter_sql",
+    "revenue_sql",
+    "segment_sql",
+]
+
+#: Event types that are orders: their ``revenue_amount`` is revenue.
+ORDER_TYPES = ("purchase", "transaction")
+
+
+class Binder:
+    """Binds values as named parameters (``<prefix><n>``) of one query."""
+
+    def __init__(self, dialect: Dialect, params: dict[str, Any], prefix: str = "p") -> None:
+        self.dialect = dialect
+        self.params = params
+        self.prefix = prefix
+
+    def __call__(self, value: Any, sql_type: str) -> str:
+        """The placeholder of ``value`` (``sql_type`` as :meth:`Dialect.param` takes it)."""
+        name = f"{self.prefix}{len(self.params)}"
+        while name in self.params:
+            name += "_"
+        self.params[name] = value
+        return self.dialect.param(name, sql_type)
+
+    def moment(self, moment: dt.datetime) -> str:
+        """A UTC moment compared with ``event_at``."""
+        return self(self.dialect.utc_time(moment), "DateTime")
+
+
+def event_field_sql(field: str, bind: Binder) -> str:
+    """A raw event's ``field`` as text (a dimension column, or ``properties.<key>``)."""
+    if is_property(field):
+        return bind.dialect.property(bind(field[len(PROPERTY_PREFIX) :], "String"))
+    return f"coalesce({RAW_COLUMNS['events'][field]}, '(not set)')"
+
+
+def filter_sql(f: Filter, bind: Binder) -> str:
+    """``f`` over a raw event, its values bound."""
+    takes = FILTER_OPS[f.op]
+    expr = event_field_sql(f.field, bind)
+    if takes == "number":
+        return bind.dialect.filter(
+            f.op, bind.dialect.number(expr), bind(float(f.values[0]), "Number")
+        )
+    if takes == "many":
+        return bind.dialect.filter(f.op, expr, bind(list(f.values), "Strings"))
+    return bind.dialect.filter(f.op, expr, bind(f.values[0], "String"))
+
+
+def event_sql(condition: EventCondition, bind: Binder) -> str:
+    """True for a raw event that matches ``condition``."""
+    parts = []
+    if condition.event_type is not None:
+        parts.append(f"event_type = {bind(condition.event_type, 'String')}")
+    if condition.event_name is not None:
+        parts.append(f"coalesce(event_name, '') = {bind(condition.event_name, 'String')}")
+    parts += [filter_sql(f, bind) for f in condition.filters]
+    return "(" + " AND ".join(parts or ["1 = 1"]) + ")"
+
+
+def revenue_sql() -> str:
+    """A raw event's revenue: its amount when it is an order, else 0."""
+    types = ", ".join(f"'{t}'" for t in ORDER_TYPES)
+    return f"(CASE WHEN event_type IN ({types}) THEN coalesce(revenue_amount, 0) ELSE 0 END)"
+
+
+def events_in_range(
+    tracking_id: str, lo: dt.datetime, hi: dt.datetime, bind: Binder, people: bool = True
+) -> str:
+    """``WHERE`` terms: the site's events from ``lo`` (inclusive) to ``hi`` (exclusive),
+    pruned by their UTC date partitions; ``people``: bots and engagement records left out
+    (as every report counts)."""
+    terms = [f"tracking_id = {bind(tracking_id, 'String')}"]
+    if people:
+        terms.append(RAW_ROWS["events"])
+    one = dt.timedelta(days=1)
+    terms.append(
+        f"event_date BETWEEN {bind(lo.date() - one, 'Date')} AND {bind(hi.date() + one, 'Date')}"
+    )
+    terms.append(f"event_at >= {bind.moment(lo)} AND event_at < {bind.moment(hi)}")
+    return " AND ".join(terms)
+
+
+def _condition_sql(
+    condition: SegmentCondition, tracking_id: str, timezone: str, bind: Binder
+) -> str:
+    if condition.kind == "event":
+        assert condition.event is not None
+        count = f"sum(CASE WHEN {event_sql(condition.event, bind)} THEN 1 ELSE 0 END)"
+        terms = [f"{count} >= {bind(condition.min_times, 'Count')}"]
+        if condition.max_times is not None:
+            terms.append(f"{count} <= {bind(condition.max_times, 'Count')}")
+        return "(" + " AND ".join(terms) + ")"
+    if condition.kind == "revenue":
+        return f"(sum({revenue_sql()}) > {bind(condition.amount, 'Number')})"
+    assert condition.day is not None
+    before = condition.kind == "first_seen_before"
+    day = condition.day if before else condition.day + dt.timedelta(days=1)
+    start, _ = utc_bounds(day, day, timezone)
+    compare = "<" if before else ">="
+    return (
+        f"(client_id IN (SELECT client_id FROM events WHERE tracking_id = "
+        f"{bind(tracking_id, 'String')} AND {RAW_ROWS['events']} GROUP BY client_id "
+        f"HAVING min(event_at) {compare} {bind.moment(start)}))"
+    )
+
+
+def segment_sql(
+    segment: Segment,
+    tracking_id: str,
+    timezone: str,
+    lo: dt.datetime,
+    hi: dt.datetime,
+    bind: Binder,
+) -> str:
+    """``client_id IN (…)``: the visitors of ``segment`` among those with an event from
+    ``lo`` to ``hi`` (the request's range)."""
+    joiner = " AND " if segment.match == "all" else " OR "
+    having = joiner.join(_condition_sql(c, tracking_id, timezone, bind) for c in segment.conditions)
+    return (
+        f"client_id IN (SELECT client_id FROM events WHERE "
+        f"{events_in_range(tracking_id, lo, hi, bind)} GROUP BY client_id HAVING {having})"
+    )
