@@ -16,9 +16,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from serving.analyses.funnels import FunnelSpec
+from serving.analyses.goals import GoalSpec
 from serving.conditions import EVENT_FIELDS, EventCondition, Segment, event_condition, segment_of
-from serving.models import DateRange, FilterItem, ReportDate
-from serving.report_query import ReportError, is_property
+from serving.models import DateRange, Filters, SegmentBody, Step
+from serving.report_query import Filter, ReportError, check_filter, is_property
 from serving.semantic import PROPERTY_KEY, PROPERTY_PREFIX
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "SegmentDefinition",
     "Step",
     "funnel_spec",
+    "goal_spec",
     "parse_window",
     "segment_spec",
     "step_condition",
@@ -41,20 +43,6 @@ MAX_WINDOW_S = 90 * 86400
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _STRICT = ConfigDict(extra="forbid")
 
-Filters = dict[str, str | list[str]] | list[FilterItem]
-
-
-class Step(BaseModel):
-    """Events that count as a step: of ``event_type`` and/or named ``event_name``, with
-    ``filters`` (short form: field -> value or values, `*` a glob, a key that is no event
-    dimension meaning `properties.<key>`; or the query API's list form)."""
-
-    model_config = _STRICT
-    name: str | None = Field(default=None, max_length=200)
-    event_type: str | None = Field(default=None, max_length=64)
-    event_name: str | None = Field(default=None, max_length=200)
-    filters: Filters = Field(default_factory=dict)
-
 
 class ExclusionStep(Step):
     """An event that, between steps ``from_step`` and ``to_step`` (1-based; default the
@@ -62,32 +50,6 @@ class ExclusionStep(Step):
 
     from_step: int = Field(default=1, ge=1, le=20)
     to_step: int | None = Field(default=None, ge=2, le=20)
-
-
-class SegmentCondition(BaseModel):
-    """One condition: a property (``property``, ``op``, ``value``: the visitor had an
-    event with it), a behaviour (``did`` a step-like event ``min_times``..``max_times``
-    times), ``revenue_above`` (total revenue in the range), or ``first_seen_before`` /
-    ``first_seen_after`` a date."""
-
-    model_config = _STRICT
-    property: str | None = Field(default=None, max_length=200)
-    op: str | None = None
-    value: str | float | list[str] | None = None
-    did: Step | None = None
-    min_times: int | None = Field(default=None, ge=0, le=1_000_000)
-    max_times: int | None = Field(default=None, ge=0, le=1_000_000)
-    revenue_above: float | None = Field(default=None, allow_inf_nan=False)
-    first_seen_before: ReportDate | None = None
-    first_seen_after: ReportDate | None = None
-
-
-class SegmentBody(BaseModel):
-    """Visitors seen in the range who pass ``all`` (or ``any``) of the conditions."""
-
-    model_config = _STRICT
-    match: Literal["all", "any"] = "all"
-    conditions: list[SegmentCondition] = Field(min_length=1, max_length=20)
 
 
 class SegmentDefinition(SegmentBody):
@@ -229,6 +191,31 @@ def funnel_spec(body: FunnelBody, segment: Segment | None = None) -> FunnelSpec:
         count_by=body.count_by,
         segment=segment,
     )
+
+
+_DESTINATION_OPS = {"equals": "eq", "begins_with": "starts_with", "regex": "regex"}
+
+
+def goal_spec(body: GoalDefinition, goal_id: str = "") -> GoalSpec:
+    """The validated :class:`GoalSpec` of a goal body (each type's fields required)."""
+    if body.type == "event":
+        event = event_condition(body.event_type, body.event_name, _filters(body.filters), "goal")
+        return GoalSpec(goal_id, body.name, body.type, event=event)
+    if body.type == "destination":
+        if body.match is None or not body.value:
+            raise ReportError("match and value: a destination goal needs both")
+        path = Filter("page_path", _DESTINATION_OPS[body.match], (body.value,))
+        check_filter(path, "value")
+        return GoalSpec(
+            goal_id, body.name, body.type, event=EventCondition("pageview", None, (path,))
+        )
+    if body.type == "duration":
+        if body.seconds is None:
+            raise ReportError("seconds: a duration goal needs the session length to pass")
+        return GoalSpec(goal_id, body.name, body.type, seconds=body.seconds)
+    if body.pages is None:
+        raise ReportError("pages: a pages_per_session goal needs the number of page views")
+    return GoalSpec(goal_id, body.name, body.type, pages=body.pages)
 
 
 def default_range(date_range: DateRange | None, today: dt.date) -> tuple[dt.date, dt.date]:

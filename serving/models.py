@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from serving.semantic import (
     DIMENSIONS,
@@ -22,14 +22,22 @@ __all__ = [
     "LAST_DATE",
     "DateRange",
     "FilterItem",
+    "Filters",
     "KeyInfo",
     "MinuteCount",
     "OrderBy",
     "QueryRequest",
     "QueryResponse",
     "RealtimeResponse",
+    "ReportDate",
+    "SegmentBody",
+    "SegmentCondition",
+    "Step",
     "TopPage",
 ]
+
+#: The goal breakdown's metrics (``serving.analyses.goals``; listed here for the schema).
+GOAL_METRICS = ("goal_visitors", "goal_conversions", "goal_conversion_rate")
 
 #: Reports cover dates in this range (the gateway accepts event times 2000–2100).
 FIRST_DATE, LAST_DATE = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
@@ -106,6 +114,48 @@ class FilterItem(BaseModel):
     )
 
 
+Filters = dict[str, str | list[str]] | list[FilterItem]
+_STRICT = ConfigDict(extra="forbid")
+
+
+class Step(BaseModel):
+    """Events that count as a step: of ``event_type`` and/or named ``event_name``, with
+    ``filters`` (short form: field -> value or values, `*` a glob, a key that is no event
+    dimension meaning `properties.<key>`; or the query API's list form)."""
+
+    model_config = _STRICT
+    name: str | None = Field(default=None, max_length=200)
+    event_type: str | None = Field(default=None, max_length=64)
+    event_name: str | None = Field(default=None, max_length=200)
+    filters: Filters = Field(default_factory=dict)
+
+
+class SegmentCondition(BaseModel):
+    """One condition: a property (``property``, ``op``, ``value``: the visitor had an
+    event with it), a behaviour (``did`` a step-like event ``min_times``..``max_times``
+    times), ``revenue_above`` (total revenue in the range), or ``first_seen_before`` /
+    ``first_seen_after`` a date."""
+
+    model_config = _STRICT
+    property: str | None = Field(default=None, max_length=200)
+    op: str | None = None
+    value: str | float | list[str] | None = None
+    did: Step | None = None
+    min_times: int | None = Field(default=None, ge=0, le=1_000_000)
+    max_times: int | None = Field(default=None, ge=0, le=1_000_000)
+    revenue_above: float | None = Field(default=None, allow_inf_nan=False)
+    first_seen_before: ReportDate | None = None
+    first_seen_after: ReportDate | None = None
+
+
+class SegmentBody(BaseModel):
+    """Visitors seen in the range who pass ``all`` (or ``any``) of the conditions."""
+
+    model_config = _STRICT
+    match: Literal["all", "any"] = "all"
+    conditions: list[SegmentCondition] = Field(min_length=1, max_length=20)
+
+
 class QueryRequest(BaseModel):
     """A custom report request (shape of the reference design's ``/api/v1/query``)."""
 
@@ -139,14 +189,15 @@ class QueryRequest(BaseModel):
     )
     metrics: list[str] = Field(
         min_length=1,
-        description="What to compute.",
-        json_schema_extra={"items": {"type": "string", "enum": list(METRICS)}},
+        description="What to compute; the goal metrics (`goal_visitors`, `goal_conversions`, "
+        "`goal_conversion_rate`) go with the `goal` dimension.",
+        json_schema_extra={"items": {"type": "string", "enum": [*METRICS, *GOAL_METRICS]}},
     )
     dimensions: list[str] = Field(
         default_factory=list,
         description="What to group by; none gives one totals row. `properties.<key>` groups "
         "by a custom property.",
-        json_schema_extra={"items": _names_or_property(list(DIMENSIONS))},
+        json_schema_extra={"items": _names_or_property([*DIMENSIONS, "goal"])},
     )
     filters: dict[str, str | list[str]] | list[FilterItem] = Field(
         default_factory=dict,
@@ -161,6 +212,12 @@ class QueryRequest(BaseModel):
         default=None,
         description="Also answer each row's metrics over the previous period (as many days, "
         "just before) or the same dates a year earlier, under `comparison`.",
+    )
+    segment_id: str | None = Field(
+        default=None, max_length=64, description="Only the visitors of this saved segment."
+    )
+    segment: SegmentBody | None = Field(
+        default=None, description="Only the visitors of this segment (wins over segment_id)."
     )
     sampling: float | None = Field(
         default=None,

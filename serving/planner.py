@@ -162,6 +162,7 @@ def plan_report(
     fields, measures = _fields(query), _measures(query)
     if (
         not raw_only
+        and query.segment is None  # a segment is a set of visitors: raw rows only
         and all(f in DIMENSIONS and f not in RAW_DIMENSIONS for f in fields)
         and all(m in MEASURES for m in measures)
     ):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import re2
 
@@ -20,6 +21,9 @@ from serving.semantic import (
     PROPERTY_KEY,
     PROPERTY_PREFIX,
 )
+
+if TYPE_CHECKING:  # conditions import this module's Filter
+    from serving.conditions import Segment
 
 __all__ = [
     "Filter",
@@ -63,6 +67,7 @@ class ReportQuery:
     limit: int = 100
     offset: int = 0
     sampling: float | None = None  # the share of visitors a raw-table answer may read
+    segment: Segment | None = None  # only these visitors (answered from the raw tables)
 
 
 def is_property(name: str) -> bool:
@@ -132,6 +137,7 @@ def report_query(
     limit: int,
     offset: int = 0,
     sampling: float | None = None,
+    segment: Segment | None = None,
 ) -> ReportQuery:
     """A validated :class:`ReportQuery`; raises :class:`ReportError` naming the bad field.
 
@@ -171,4 +177,5 @@ def report_query(
         limit=limit,
         offset=offset,
         sampling=sampling,
+        segment=segment,
     )

@@ -9,12 +9,18 @@ import zoneinfo
 from fastapi import APIRouter, HTTPException, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from lake.catalog import Site
 from serving.analyses import run_report
+from serving.analyses.goals import is_goal_report, run_goal_report
 from serving.cache import ResultCache
+from serving.conditions import Segment
+from serving.definitions import default_range
 from serving.deps import KeySite, QueryBackend, site_for
 from serving.errors import ERROR_RESPONSES
 from serving.models import QueryRequest, QueryResponse
-from serving.report_query import Filter, ReportError, report_query
+from serving.report_query import Filter, ReportError, ReportQuery, check_filter, report_query
+from serving.routes.definitions import resolve_segment
+from serving.routes.goals import site_goals
 
 __all__ = ["router"]
 
@@ -40,6 +46,9 @@ async def query(
     site = site_for(body.tracking_id, request, key_site)
     today = dt.datetime.now(zoneinfo.ZoneInfo(site.timezone)).date()
     rng = body.date_range
+    segment = resolve_segment(request, key_site, site.tracking_id, body.segment_id, body.segment)
+    if is_goal_report(body.metrics, body.dimensions):
+        return await _goal_report(body, request, site, today, segment, backend)
     try:
         report = report_query(
             tracking_id=site.tracking_id,
@@ -53,6 +62,7 @@ async def query(
             limit=body.limit,
             offset=body.offset,
             sampling=body.sampling,
+            segment=segment,
         )
     except ReportError as exc:
         raise HTTPException(400, str(exc)) from None
@@ -80,3 +90,37 @@ async def query(
         source=answer.source,
         comparison_range={"start": compared[0], "end": compared[1]} if compared else None,
     )
+
+
+async def _goal_report(
+    body: QueryRequest,
+    request: Request,
+    site: Site,
+    today: dt.date,
+    segment: Segment | None,
+    backend: QueryBackend,
+) -> QueryResponse:
+    """The goal breakdown (:mod:`serving.analyses.goals`)."""
+    rng = body.date_range
+    try:
+        start, end = default_range(rng, today)
+        query = ReportQuery(
+            tracking_id=site.tracking_id,
+            timezone=site.timezone,
+            start=start,
+            end=end,
+            metrics=tuple(body.metrics),
+            dimensions=tuple(body.dimensions),
+            filters=tuple(Filter(*f) for f in body.filter_list()),
+            order_by=tuple((o.field, o.direction) for o in body.order_by),
+            limit=body.limit,
+            offset=body.offset,
+            segment=segment,
+        )
+        for i, f in enumerate(query.filters):
+            check_filter(f, f"filters[{i}]")
+        goals = await run_in_threadpool(site_goals, request.app.state.definitions, site.tracking_id)
+        answer = await run_in_threadpool(run_goal_report, query, goals, backend)
+    except ReportError as exc:
+        raise HTTPException(400, str(exc)) from None
+    return QueryResponse(query_id=f"q_{uuid.uuid4().hex[:12]}", **answer)

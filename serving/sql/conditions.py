@@ -12,7 +12,7 @@ from typing import Any
 from serving.conditions import EventCondition, Segment, SegmentCondition
 from serving.report_query import Filter, is_property
 from serving.semantic import FILTER_OPS, PROPERTY_PREFIX, RAW_COLUMNS, RAW_ROWS
-from serving.sql.base import Dialect, utc_bounds
+from serving.sql.dialect import Dialect, utc_bounds
 
 __all__ = [
     "ORDER_TYPES",
@@ -57,10 +57,10 @@ def event_field_sql(field: str, bind: Binder) -> str:
     return f"coalesce({RAW_COLUMNS['events'][field]}, '(not set)')"
 
 
-def filter_sql(f: Filter, bind: Binder) -> str:
-    """``f`` over a raw event, its values bound."""
+def filter_sql(f: Filter, bind: Binder, column: str | None = None) -> str:
+    """``f`` over a raw event (or over ``column`` of another raw table), values bound."""
     takes = FILTER_OPS[f.op]
-    expr = event_field_sql(f.field, bind)
+    expr = f"coalesce({column}, '(not set)')" if column else event_field_sql(f.field, bind)
     if takes == "number":
         return bind.dialect.filter(
             f.op, bind.dialect.number(expr), bind(float(f.values[0]), "Number")
