@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from serving.analyses.funnels import FunnelSpec
 from serving.analyses.goals import GoalSpec
+from serving.analyses.retention import RetentionSpec
 from serving.conditions import EVENT_FIELDS, EventCondition, Segment, event_condition, segment_of
 from serving.models import DateRange, Filters, SegmentBody, Step
 from serving.report_query import Filter, ReportError, check_filter, is_property
@@ -28,12 +29,14 @@ __all__ = [
     "FunnelBody",
     "FunnelDefinition",
     "GoalDefinition",
+    "RetentionRequest",
     "SegmentBody",
     "SegmentDefinition",
     "Step",
     "funnel_spec",
     "goal_spec",
     "parse_window",
+    "retention_spec",
     "segment_spec",
     "step_condition",
 ]
@@ -88,6 +91,38 @@ class FunnelAnalysisRequest(FunnelBody):
 
     tracking_id: str = Field(max_length=64)
     date_range: DateRange | None = None
+
+
+class RetentionRequest(BaseModel):
+    """A retention grid: cohorts by ``period`` over ``date_range`` (default: the last
+    ``periods`` periods), returning in periods 0..``periods``."""
+
+    model_config = _STRICT
+    tracking_id: str = Field(max_length=64)
+    date_range: DateRange | None = None
+    period: Literal["day", "week", "month"] = "week"
+    periods: int = Field(default=8, ge=1, le=400, description="Periods after the cohort's.")
+    week_start: Literal["monday", "sunday"] = "monday"
+    cohort_type: Literal["first_time", "recurring"] = Field(
+        default="first_time",
+        description="`first_time`: a visitor's cohort is the period of their first event "
+        "ever; `recurring`: every period of the range they were active in.",
+    )
+    counting: Literal["on", "on_or_after"] = Field(
+        default="on",
+        description="`on`: active in period N; `on_or_after`: in period N or any later one.",
+    )
+    cohort_event: Step | None = Field(
+        default=None, description="Cohorts by the first event matching this (default: any)."
+    )
+    return_event: Step | None = Field(
+        default=None, description="Returning means an event matching this (default: any)."
+    )
+    breakdown_by: str | None = Field(
+        default=None, max_length=200, description="A dimension of the cohort's first event."
+    )
+    segment_id: str | None = Field(default=None, max_length=64)
+    segment: SegmentBody | None = None
 
 
 class GoalDefinition(BaseModel):
@@ -216,6 +251,29 @@ def goal_spec(body: GoalDefinition, goal_id: str = "") -> GoalSpec:
     if body.pages is None:
         raise ReportError("pages: a pages_per_session goal needs the number of page views")
     return GoalSpec(goal_id, body.name, body.type, pages=body.pages)
+
+
+def _optional_step(step: Step | None, where: str) -> EventCondition | None:
+    return step_condition(step, where) if step is not None else None
+
+
+def retention_spec(body: RetentionRequest, segment: Segment | None) -> RetentionSpec:
+    """The validated :class:`RetentionSpec` of a retention request."""
+    return RetentionSpec(
+        period=body.period,
+        periods=body.periods,
+        week_start=body.week_start,
+        cohort_type=body.cohort_type,
+        counting=body.counting,
+        cohort_event=step_condition(body.cohort_event, "cohort_event")
+        if body.cohort_event
+        else None,
+        return_event=step_condition(body.return_event, "return_event")
+        if body.return_event
+        else None,
+        breakdown_by=breakdown_field(body.breakdown_by) if body.breakdown_by else None,
+        segment=segment,
+    )
 
 
 def default_range(date_range: DateRange | None, today: dt.date) -> tuple[dt.date, dt.date]:

@@ -120,6 +120,22 @@ class ClickHouseDialect:
         """A window count over the groups."""
         return "count() OVER ()"
 
+    def local_date(self, column: str, tz_param: str) -> str:
+        """``toDate`` in the zone."""
+        return f"toDate({column}, {tz_param})"
+
+    def day_number(self, date: str) -> str:
+        """``dateDiff`` from 1970-01-01."""
+        return f"dateDiff('day', toDate('1970-01-01'), {date})"
+
+    def month_number(self, date: str) -> str:
+        """From ``toYear`` and ``toMonth``."""
+        return f"(toYear({date}) * 12 + toMonth({date}) - 1)"
+
+    def arg_min(self, value: str, by: str) -> str:
+        """``argMin``."""
+        return f"argMin({value}, {by})"
+
     def epoch_us(self, column: str) -> str:
         """``toUnixTimestamp64Micro`` (the raw tables keep microseconds)."""
         return f"toUnixTimestamp64Micro({column})"

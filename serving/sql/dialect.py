@@ -89,6 +89,22 @@ class Dialect(Protocol):
         a distinct count per row; None to count distinct visitors directly."""
         ...
 
+    def local_date(self, column: str, tz_param: str) -> str:
+        """The site-local date (a DATE) of UTC timestamp ``column``."""
+        ...
+
+    def day_number(self, date: str) -> str:
+        """Days from 1970-01-01 to ``date`` (an integer)."""
+        ...
+
+    def month_number(self, date: str) -> str:
+        """``year * 12 + month - 1`` of ``date`` (an integer)."""
+        ...
+
+    def arg_min(self, value: str, by: str) -> str:
+        """The ``value`` of the row with the least ``by`` in each group."""
+        ...
+
     def epoch_us(self, column: str) -> str:
         """Microseconds since 1970 of timestamp ``column`` (an integer)."""
         ...

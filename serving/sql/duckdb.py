@@ -123,6 +123,22 @@ class DuckDBDialect:
         """A window count over the groups."""
         return "count(*) OVER ()"
 
+    def local_date(self, column: str, tz_param: str) -> str:
+        """``timezone`` then a cast to DATE."""
+        return f"CAST(timezone({tz_param}, {column}) AS DATE)"
+
+    def day_number(self, date: str) -> str:
+        """``date_diff`` from 1970-01-01."""
+        return f"date_diff('day', DATE '1970-01-01', {date})"
+
+    def month_number(self, date: str) -> str:
+        """From ``year`` and ``month``."""
+        return f"(year({date}) * 12 + month({date}) - 1)"
+
+    def arg_min(self, value: str, by: str) -> str:
+        """``arg_min``."""
+        return f"arg_min({value}, {by})"
+
     def epoch_us(self, column: str) -> str:
         """``epoch_us``."""
         return f"epoch_us({column})"
