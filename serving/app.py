@@ -19,7 +19,16 @@ from serving.auth import ApiKeyMiddleware
 from serving.backends import ClickHouseBackend, DuckDBBackend, QueryTimeoutError, Tiers
 from serving.cache import ResultCache
 from serving.ratelimit import KeyRateLimiter
-from serving.routes import funnels, goals, keys, query, realtime, retention, segments
+from serving.routes import (
+    experiments,
+    funnels,
+    goals,
+    keys,
+    query,
+    realtime,
+    retention,
+    segments,
+)
 
 __all__ = ["create_app"]
 
@@ -55,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(segments.router)
     app.include_router(goals.router)
     app.include_router(retention.router)
+    app.include_router(experiments.router)
     limiter = KeyRateLimiter(settings.api_rate_limit_per_minute)
     app.add_middleware(ApiKeyMiddleware, store=app.state.metadata, limiter=limiter)
     app.openapi = lambda: _openapi_without_422(app)  # type: ignore[method-assign]

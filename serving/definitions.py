@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from lake.catalog import Definition
 from serving.analyses.funnels import FunnelSpec
 from serving.analyses.goals import GoalSpec
 from serving.analyses.retention import RetentionSpec
@@ -37,6 +38,7 @@ __all__ = [
     "goal_spec",
     "parse_window",
     "retention_spec",
+    "saved_goal",
     "segment_spec",
     "step_condition",
 ]
@@ -274,6 +276,12 @@ def retention_spec(body: RetentionRequest, segment: Segment | None) -> Retention
         breakdown_by=breakdown_field(body.breakdown_by) if body.breakdown_by else None,
         segment=segment,
     )
+
+
+def saved_goal(definition: Definition) -> GoalSpec:
+    """The :class:`GoalSpec` of a saved goal."""
+    body = {**definition.body, "tracking_id": definition.tracking_id, "name": definition.name}
+    return goal_spec(GoalDefinition.model_validate(body), definition.definition_id)
 
 
 def default_range(date_range: DateRange | None, today: dt.date) -> tuple[dt.date, dt.date]:

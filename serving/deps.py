@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Query, Request
 
 from lake.catalog import ApiKey, MetadataStore, Site
 from serving.auth import authorize, key_site
 from serving.backends import Backend, Tiers
 
-__all__ = ["backend", "site_for"]
+__all__ = ["EndDate", "KeySite", "QueryBackend", "StartDate", "backend", "date_params", "site_for"]
 
 
 def backend(request: Request) -> Backend | Tiers:
@@ -31,4 +32,20 @@ def site_for(tracking_id: str, request: Request, api_key: ApiKey, scope: str = "
 
 
 KeySite = Annotated[ApiKey, Depends(key_site)]
+StartDate = Annotated[dt.date | None, Query(description="First day (YYYY-MM-DD), site's zone.")]
+EndDate = Annotated[dt.date | None, Query(description="Last day (YYYY-MM-DD), site's zone.")]
 QueryBackend = Annotated[Backend | Tiers, Depends(backend)]
+
+
+def date_params(
+    start_date: dt.date | None, end_date: dt.date | None, today: dt.date, days: int
+) -> tuple[dt.date, dt.date]:
+    """A range from ``start_date``/``end_date`` query parameters (both or neither; by
+    default the last ``days`` days, today included)."""
+    if (start_date is None) != (end_date is None):
+        raise HTTPException(400, "start_date and end_date: give both or neither")
+    if start_date is None or end_date is None:
+        return today - dt.timedelta(days=days - 1), today
+    if end_date < start_date:
+        raise HTTPException(400, "end_date is before start_date")
+    return start_date, end_date

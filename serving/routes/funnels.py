@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from starlette.concurrency import run_in_threadpool
@@ -17,7 +17,7 @@ from serving.definitions import (
     default_range,
     funnel_spec,
 )
-from serving.deps import KeySite, QueryBackend, site_for
+from serving.deps import EndDate, KeySite, QueryBackend, StartDate, date_params, site_for
 from serving.errors import ERROR_RESPONSES
 from serving.models import DateRange
 from serving.report_query import ReportError
@@ -26,9 +26,6 @@ from serving.routes.definitions import add_definition_routes, resolve_segment, s
 __all__ = ["router"]
 
 router = APIRouter()
-
-StartDate = Annotated[dt.date | None, Query(description="First day (YYYY-MM-DD), site's zone.")]
-EndDate = Annotated[dt.date | None, Query(description="Last day (YYYY-MM-DD), site's zone.")]
 
 
 def _check(body: FunnelDefinition, request: Request) -> None:
@@ -102,9 +99,10 @@ async def saved_funnel_analysis(
     if segment_id is not None:
         update.update(segment_id=segment_id, segment=None)
     body = body.model_copy(update=update)
-    if (start_date is None) != (end_date is None):
-        raise HTTPException(400, "start_date and end_date: give both or neither")
-    rng = DateRange(start=start_date, end=end_date) if start_date and end_date else None
+    rng = None
+    if start_date is not None or end_date is not None:
+        start, end = date_params(start_date, end_date, dt.date.today(), 7)
+        rng = DateRange(start=start, end=end)
     answer = await _analyse(body, found.tracking_id, rng, request, key_site, backend)
     return {"funnel_id": funnel_id, **answer}
 

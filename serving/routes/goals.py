@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 
 from lake.catalog import DefinitionStore
 from serving.analyses.goals import GoalSpec
-from serving.definitions import GoalDefinition, goal_spec
+from serving.definitions import GoalDefinition, goal_spec, saved_goal
 from serving.routes.definitions import add_definition_routes
 
 __all__ = ["router", "site_goals"]
@@ -20,13 +20,7 @@ def _check(body: GoalDefinition, request: Request) -> None:
 
 def site_goals(store: DefinitionStore, tracking_id: str) -> list[GoalSpec]:
     """Every saved goal of the site, oldest first."""
-    return [
-        goal_spec(
-            GoalDefinition.model_validate({**d.body, "tracking_id": tracking_id, "name": d.name}),
-            d.definition_id,
-        )
-        for d in store.list("goal", [tracking_id])
-    ]
+    return [saved_goal(d) for d in store.list("goal", [tracking_id])]
 
 
 add_definition_routes(router, "goal", "/api/v1/goals", GoalDefinition, _check)
