@@ -10,10 +10,10 @@ import sys
 import click
 import httpx
 
-from cli.generate import generate_traffic
+from cli.generate import EXPERIMENT, generate_traffic
 from cli.processes import free_port, start_module, stop, wait_healthy
 from cli.send import send_events
-from lake.catalog import MetadataStore
+from lake.catalog import KEY_SCOPES, MetadataStore
 from lake.settings import Settings
 
 __all__ = ["DEMO_SITE", "demo", "generate"]
@@ -24,13 +24,15 @@ DEMO_RATE_LIMIT = 1_000_000
 
 
 def _demo_key(settings: Settings, store: MetadataStore) -> str:
-    """The demo site's key from ``demo.key``, issuing a new one if it is missing or stale."""
+    """The demo site's key from ``demo.key`` (reads, saves definitions, administers),
+    issuing a new one if it is missing, stale or lacks a scope."""
     path = settings.home / "demo.key"
     if path.exists():
         key = path.read_text().strip()
-        if store.site_for_key(key) == DEMO_SITE:
+        found = store.key(key)
+        if found and found.sites == (DEMO_SITE,) and set(found.scopes) >= set(KEY_SCOPES):
             return key
-    key = store.create_key(DEMO_SITE)
+    key = store.create_key(DEMO_SITE, scopes=KEY_SCOPES, name="demo")
     path.write_text(key + "\n")
     return key
 
@@ -47,20 +49,40 @@ def _demo_end_date(settings: Settings, days: int, events: int) -> dt.date:
     return end
 
 
-def _example_queries(start: dt.date, end: dt.date) -> list[tuple[str, dict]]:
+#: The demo's purchase funnel (the reference design's, on the demo's pages).
+DEMO_FUNNEL = {
+    "steps": [
+        {"name": "View Product", "event_type": "pageview", "filters": {"page_path": "/products/*"}},
+        {"name": "Add to Cart", "event_type": "click", "filters": {"element_id": "add-to-cart"}},
+        {"name": "Checkout", "event_type": "pageview", "filters": {"page_path": "/checkout"}},
+        {"name": "Purchase", "event_type": "purchase"},
+    ],
+    "window": "7d",
+}
+
+
+def _example_queries(start: dt.date, end: dt.date) -> list[tuple[str, str, dict]]:
     rng = {"start": start.isoformat(), "end": end.isoformat()}
     base = {"tracking_id": DEMO_SITE, "date_range": rng}
     return [
         (
             "Totals for the whole range",
+            "/api/v1/query",
             {**base, "metrics": ["pageviews", "unique_users", "sessions", "bounce_rate"]},
         ),
         (
-            "Traffic per day",
-            {**base, "metrics": ["pageviews", "unique_users", "sessions"], "dimensions": ["date"]},
+            "The purchase funnel, by device",
+            "/api/v1/funnels/analysis",
+            {**base, **DEMO_FUNNEL, "breakdown_by": "device"},
+        ),
+        (
+            "Daily retention of the week's first-time visitors",
+            "/api/v1/retention",
+            {**base, "period": "day", "periods": 6},
         ),
         (
             "Top channels on mobile",
+            "/api/v1/query",
             {
                 **base,
                 "metrics": ["sessions", "bounce_rate", "avg_session_duration"],
@@ -90,21 +112,38 @@ def _print_mart_example() -> None:
 
 
 def _print_examples(base_url: str, key: str, start: dt.date, end: dt.date) -> None:
-    for title, body in _example_queries(start, end):
+    auth = {"Authorization": f"Bearer {key}"}
+    for title, path, body in _example_queries(start, end):
         payload = json.dumps(body)
         click.echo(f"\n# {title}")
         click.echo(
-            f"curl -s -X POST {base_url}/api/v1/query -H 'Authorization: Bearer {key}' "
+            f"curl -s -X POST {base_url}{path} -H 'Authorization: Bearer {key}' "
             f"-H 'Content-Type: application/json' -d '{payload}'"
         )
-        answer = httpx.post(
-            f"{base_url}/api/v1/query",
-            json=body,
-            headers={"Authorization": f"Bearer {key}"},
-            timeout=60,
-        ).json()
-        for row in answer.get("rows", [])[:8]:
-            click.echo("   " + json.dumps(row))
+        answer = httpx.post(f"{base_url}{path}", json=body, headers=auth, timeout=60).json()
+        _print_answer(answer)
+    click.echo("\n# The checkout experiment: does variant B sell more?")
+    query = f"tracking_id={DEMO_SITE}&goal_event_type=purchase&start_date={start}&end_date={end}"
+    url = f"{base_url}/api/v1/experiments/{EXPERIMENT}?{query}"
+    click.echo(f"curl -s '{url}' -H 'Authorization: Bearer {key}'")
+    _print_answer(httpx.get(url, headers=auth, timeout=60).json())
+
+
+def _print_answer(answer: dict) -> None:
+    """The first rows of a report, a funnel's steps, a retention grid's cohorts, or an
+    experiment's comparison."""
+    if "rows" in answer:
+        lines = answer["rows"][:8]
+    elif "steps" in answer:
+        lines = [{k: s[k] for k in ("name", "users", "conversion_rate")} for s in answer["steps"]]
+    elif "cohorts" in answer:
+        lines = [{k: c[k] for k in ("cohort", "size", "counts")} for c in answer["cohorts"]]
+    elif "comparisons" in answer:
+        lines = [*answer["variants"], *answer["comparisons"]]
+    else:
+        lines = [answer]
+    for line in lines:
+        click.echo("   " + json.dumps(line))
 
 
 @click.command()

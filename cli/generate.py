@@ -13,9 +13,23 @@ import datetime as dt
 import itertools
 import math
 import random
+import zlib
 from dataclasses import dataclass, field
 
-__all__ = ["CHANNEL_SOURCES", "Traffic", "generate_traffic"]
+__all__ = [
+    "CHANNEL_SOURCES",
+    "EXPERIMENT",
+    "PURCHASE_RATE",
+    "Traffic",
+    "experiment_variant",
+    "generate_traffic",
+]
+
+#: The demo's running experiment: exposed visitors see variant A or B (50/50 by visitor).
+EXPERIMENT = "exp-checkout"
+#: Chance that a visitor on the checkout page buys: unexposed, variant A, variant B (a
+#: known lift of 20% for B).
+PURCHASE_RATE = {None: 0.6, "A": 0.6, "B": 0.72}
 
 _UAS = {
     "desktop": [
@@ -81,6 +95,15 @@ class Traffic:
     events: list[dict] = field(default_factory=list)
     labels: list[str] = field(default_factory=list)
     bot_clients: set[str] = field(default_factory=set)
+
+
+def experiment_variant(client_id: str) -> str | None:
+    """The variant a visitor sees: four in five visitors are exposed, half to each
+    variant, decided by a hash of their id (as a tracking snippet would)."""
+    bucket = zlib.crc32(client_id.encode())
+    if bucket % 5 == 0:
+        return None
+    return "A" if (bucket >> 8) % 2 == 0 else "B"
 
 
 def _page_pool(rng: random.Random) -> tuple[list[str], list[float]]:
@@ -188,6 +211,7 @@ def _visit(
     n_pages = 1 if rng.random() < 0.42 else 1 + min(int(rng.expovariate(0.35)), 25)
     path = rng.choices(pages, cum_weights=page_cum)[0]
     funnel = path.startswith("/products/") and not is_bot
+    variant = None if is_bot else experiment_variant(client_id)
     with_ids = visit_no % 2 == 0
     prev_url: str | None = referrer
 
@@ -196,6 +220,8 @@ def _visit(
     id_prefix = f"{client_id}.{t:%Y%m%d%H%M%S}.v{visit_no}"
 
     def emit(event: dict) -> None:
+        if variant is not None:
+            event["experiment"] = {"id": EXPERIMENT, "variant": variant}
         if with_ids:
             event["event_id"] = f"{id_prefix}.{len(traffic.events)}"
         traffic.events.append(event)
@@ -236,10 +262,20 @@ def _visit(
         prev_url = url
         t += dt.timedelta(seconds=min(rng.expovariate(1 / 50), 25 * 60))
         if funnel and path.startswith("/products/") and rng.random() < 0.35:
+            emit(  # the reference design's add-to-cart click; the cart opens a second later
+                {
+                    **base,
+                    "timestamp": _iso(t),
+                    "event_type": "click",
+                    "page": {"url": url},
+                    "properties": {"element_id": "add-to-cart"},
+                }
+            )
+            t += dt.timedelta(seconds=1)
             path = "/cart"
         elif funnel and path == "/cart" and rng.random() < 0.55:
             path = "/checkout"
-        elif funnel and path == "/checkout" and rng.random() < 0.6:
+        elif funnel and path == "/checkout" and rng.random() < PURCHASE_RATE[variant]:
             amount = round(rng.uniform(9, 300), 2)
             emit(
                 {

@@ -17,7 +17,7 @@ from tests.conftest import make_env
 
 @contextmanager
 def two_engines(
-    factory: pytest.TempPathFactory, events: list[dict], tz: str = "UTC"
+    factory: pytest.TempPathFactory, events: list[dict], tz: str = "UTC", **env_extra: str
 ) -> Iterator[tuple[TestClient, TestClient]]:
     """``events`` through a gateway and the pipeline; then (ClickHouse API, DuckDB API),
     both holding a key of site ST-TEST that reads and saves definitions."""
@@ -25,7 +25,7 @@ def two_engines(
     from serving.app import create_app
 
     monkeypatch = pytest.MonkeyPatch()
-    env = make_env(factory.mktemp("engines"), monkeypatch, tz=tz)
+    env = make_env(factory.mktemp("engines"), monkeypatch, tz=tz, **env_extra)
     try:
         with TestClient(create_gateway(env.settings)) as gw:
             for i in range(0, len(events), 500):

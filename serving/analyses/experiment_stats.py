@@ -44,20 +44,26 @@ _METHOD = (
 
 @dataclass
 class VariantTotals:
-    """Exposed visitors, converted visitors, and the sum and sum of squares of their revenue."""
+    """Exposed visitors, converted visitors, and the sum and sum of squares of their
+    revenue in whole cents (exact integers)."""
 
     variant: str
     visitors: int = 0
     conversions: int = 0
-    revenue: float = 0.0
-    revenue_squares: float = 0.0
+    cents: int = 0
+    cents_squares: int = 0
 
-    def add(self, visitors: int, conversions: int, revenue: float, squares: float) -> None:
+    def add(self, visitors: int, conversions: int, cents: int, squares: int) -> None:
         """Add a group of visitors' totals."""
         self.visitors += visitors
         self.conversions += conversions
-        self.revenue += revenue
-        self.revenue_squares += squares
+        self.cents += cents
+        self.cents_squares += squares
+
+    @property
+    def revenue(self) -> float:
+        """Total revenue."""
+        return self.cents / 100
 
     @property
     def rate(self) -> float:
@@ -67,16 +73,17 @@ class VariantTotals:
     @property
     def mean_revenue(self) -> float:
         """Revenue per exposed visitor."""
-        return self.revenue / self.visitors if self.visitors else 0.0
+        return self.cents / self.visitors / 100 if self.visitors else 0.0
 
     @property
     def revenue_sd(self) -> float:
-        """Sample standard deviation of per-visitor revenue (0 with fewer than 2)."""
-        if self.visitors < 2:
+        """Sample standard deviation of per-visitor revenue (0 with fewer than 2), from
+        exact integer sums: ``(n·Σx² − (Σx)²) / (n(n−1))`` in cents²."""
+        n = self.visitors
+        if n < 2:
             return 0.0
-        mean = self.mean_revenue
-        variance = (self.revenue_squares - self.visitors * mean * mean) / (self.visitors - 1)
-        return math.sqrt(max(variance, 0.0))
+        scaled = n * self.cents_squares - self.cents * self.cents  # an exact integer
+        return math.sqrt(max(scaled, 0) / (n * (n - 1))) / 100
 
     @property
     def enough(self) -> bool:

@@ -36,8 +36,9 @@ def render_experiment(
     dialect: Dialect,
     segment: Segment | None = None,
 ) -> RenderedQuery:
-    """Rows ``(variant, mixed, visitors, conversions, revenue, revenue_squares)`` per first
-    variant seen and whether the visitor saw several."""
+    """Rows ``(variant, mixed, visitors, conversions, cents, cents_squares)`` per first
+    variant seen and whether the visitor saw several: revenue is summed in whole cents,
+    so both engines add exactly the same numbers in any order."""
     params: dict[str, Any] = {}
     bind = Binder(dialect, params)
     lo, hi = utc_bounds(start, end, timezone)
@@ -56,7 +57,8 @@ def render_experiment(
     outcomes = (
         f"SELECT x.client_id AS client_id, "
         f"max(CASE WHEN {after} AND {event_sql(goal, bind)} THEN 1 ELSE 0 END) AS converted, "
-        f"sum(CASE WHEN {after} THEN {revenue_sql()} ELSE 0 END) AS revenue "
+        f"sum(CASE WHEN {after} THEN CAST(round({revenue_sql()} * 100) AS BIGINT) ELSE 0 END) "
+        f"AS cents "
         f"FROM x INNER JOIN events ON events.client_id = x.client_id WHERE {where} "
         f"GROUP BY x.client_id"
     )
@@ -64,7 +66,7 @@ def render_experiment(
         f"WITH x AS ({exposed}), o AS ({outcomes}) "
         f"SELECT x.variant AS variant, CASE WHEN x.variants > 1 THEN 1 ELSE 0 END AS mixed, "
         f"count(*) AS visitors, sum(o.converted) AS conversions, "
-        f"sum(o.revenue) AS revenue, sum(o.revenue * o.revenue) AS revenue_squares "
+        f"sum(o.cents) AS cents, sum(o.cents * o.cents) AS cents_squares "
         f"FROM x INNER JOIN o ON o.client_id = x.client_id "
         f"GROUP BY x.variant, CASE WHEN x.variants > 1 THEN 1 ELSE 0 END"
     )
@@ -93,13 +95,13 @@ def run_experiment(
     )
     totals: dict[str, VariantTotals] = {}
     excluded = 0
-    for variant, mixed, visitors, conversions, revenue, squares in engine.run(rendered).rows:
+    for variant, mixed, visitors, conversions, cents, squares in engine.run(rendered).rows:
         if mixed:
             excluded += int(visitors)
             if multiple == "exclude":
                 continue
         found = totals.setdefault(str(variant), VariantTotals(str(variant)))
-        found.add(int(visitors), int(conversions or 0), float(revenue or 0), float(squares or 0))
+        found.add(int(visitors), int(conversions or 0), int(cents or 0), int(squares or 0))
     if not totals:
         return None
     answer = compare_variants(list(totals.values()), control)

@@ -114,8 +114,12 @@ def duration_text(seconds: float | None) -> str | None:
 
 
 def _durations(values: pl.Series) -> dict[str, Any]:
-    """Average, median, 90th percentile (linear interpolation) and histogram of seconds."""
-    if values.is_empty():
+    """Average, median, 90th percentile (linear interpolation) and histogram of whole
+    microseconds, in seconds: computed from the sorted integers, so the answer does not
+    depend on the order the engine sent the rows in."""
+    micros = sorted(int(v) for v in values)
+    n = len(micros)
+    if not n:
         return {
             "count": 0,
             "avg_seconds": None,
@@ -124,21 +128,28 @@ def _durations(values: pl.Series) -> dict[str, Any]:
             "text": None,
             "histogram": [],
         }
+
+    def quantile(q: float) -> float:
+        position = (n - 1) * q
+        low = int(position)
+        high = min(low + 1, n - 1)
+        return micros[low] + (micros[high] - micros[low]) * (position - low)
+
     edges = [*HISTOGRAM_EDGES, None]
     histogram = [
         {
             "from_seconds": lo,
             "to_seconds": hi,
-            "count": int(((values >= lo) & (values < hi if hi is not None else True)).sum()),
+            "count": sum(lo * 1e6 <= v and (hi is None or v < hi * 1e6) for v in micros),
         }
         for lo, hi in itertools.pairwise(edges)
     ]
-    avg = float(values.mean())  # type: ignore[arg-type]
+    avg = sum(micros) / n / 1e6
     return {
-        "count": values.len(),
+        "count": n,
         "avg_seconds": round(avg, 3),
-        "median_seconds": round(float(values.median()), 3),  # type: ignore[arg-type]
-        "p90_seconds": round(float(values.quantile(0.9, "linear")), 3),  # type: ignore[arg-type]
+        "median_seconds": round(quantile(0.5) / 1e6, 3),
+        "p90_seconds": round(quantile(0.9) / 1e6, 3),
         "text": duration_text(avg),
         "histogram": histogram,
     }
@@ -157,9 +168,9 @@ def summarize(units: pl.DataFrame, spec: FunnelSpec) -> dict[str, Any]:
         dropped = previous - users[k] - waiting
         reached = counted.filter(pl.col("level") >= k + 1)
         took = (
-            (reached["times"].list.get(k) - reached["times"].list.get(k - 1)) / 1e6
+            reached["times"].list.get(k) - reached["times"].list.get(k - 1)
             if k
-            else pl.Series([], dtype=pl.Float64)
+            else pl.Series([], dtype=pl.Int64)
         )
         steps.append(
             {
@@ -175,7 +186,7 @@ def summarize(units: pl.DataFrame, spec: FunnelSpec) -> dict[str, Any]:
             }
         )
     done = counted.filter(pl.col("level") == n)
-    total = _durations((done["times"].list.get(n - 1) - done["times"].list.get(0)) / 1e6)
+    total = _durations(done["times"].list.get(n - 1) - done["times"].list.get(0))
     return {
         "total_users": users[0],
         "steps": steps,

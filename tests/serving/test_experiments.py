@@ -192,7 +192,7 @@ def test_experiment_list_and_errors(apis: tuple[TestClient, TestClient]) -> None
 
 
 def test_a_lopsided_split_warns_of_sample_ratio_mismatch() -> None:
-    split = [VariantTotals("A", 1000, 100), VariantTotals("B", 850, 90)]
+    split = [VariantTotals("A", 1000, 100), VariantTotals("B", 850, 90)]  # no revenue
     found = compare_variants(split, None)["sample_ratio_mismatch"]
     assert found["p_value"] == pytest.approx(stats.chisquare([1000, 850]).pvalue, rel=1e-8)
     assert found["warning"] is True  # p ~ 0.0005
