@@ -34,7 +34,8 @@ def keys() -> None:
     type=click.Choice(KEY_SCOPES),
     default=("read",),
     show_default=True,
-    help="What the key may do (repeatable): read reports, or admin (also list keys).",
+    help="What the key may do (repeatable): read reports and analyses, write (save goals, "
+    "funnels and segments), or admin (also list keys and save definitions).",
 )
 @click.option(
     "--expires-in-days",

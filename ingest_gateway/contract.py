@@ -92,6 +92,9 @@ class Event(msgspec.Struct, frozen=True):
     experiment: Experiment | None = None
     context: Context | None = None
     engagement: Engagement | None = None
+    #: False for an event that is no interaction (Plausible's ``"i": false``): it does
+    #: not end a bounce.
+    interactive: bool = True
 
 
 event_decoder = msgspec.json.Decoder(Event)

@@ -88,7 +88,10 @@ def report(
             }[by]
             sessions[s_key] += 1
             n_pv = sum(1 for _, e, _ in group if e["event_type"] == "pageview")
-            engaged = any(e["event_type"] in ENGAGEMENT for _, e, _ in group)
+            engaged = any(
+                e["event_type"] in ENGAGEMENT and e.get("interactive", True) is not False
+                for _, e, _ in group
+            )
             bounces[s_key] += int(n_pv == 1 and not engaged)
             for ts, e, _ in group:
                 key = {

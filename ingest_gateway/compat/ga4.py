@@ -4,7 +4,10 @@ The site is the ``measurement_id``.  Each of the body's ``events`` becomes one
 event: ``page_view`` a pageview (``page_location``, ``page_title``,
 ``page_referrer``), ``purchase`` a purchase (``value``, ``currency``,
 ``transaction_id``), ``user_engagement`` an engagement record
-(``engagement_time_msec``), anything else a custom event named as sent.
+(``engagement_time_msec``), anything else a custom event named as sent.  GA4 puts
+``engagement_time_msec`` on other events too (time engaged since the last event): there
+it becomes an engagement record of the event's page as well
+(:func:`ga4_engagement_records`), which adds to that page view's engaged time.
 """
 
 from __future__ import annotations
@@ -16,9 +19,12 @@ from typing import Any
 from ingest_gateway.compat.common import Mapped, count, flat_properties, map_safely, text
 from ingest_gateway.validation import InvalidEvent
 
-__all__ = ["ga4_events"]
+__all__ = ["ga4_engagement_records", "ga4_events"]
 
 _PAGE_KEYS = {"page_location", "page_title", "page_referrer"}
+#: Where an event's own ``engagement_time_msec`` waits for :func:`ga4_engagement_records`.
+_ENGAGED = "_ga4_engaged_ms"
+_RECORD_KEYS = ("tracking_id", "client_id", "user_id", "timestamp", "page")
 #: Microseconds since the epoch have 16 digits until the year 2286.
 _MAX_MICROS_DIGITS = 17
 
@@ -97,4 +103,25 @@ def _one(body: dict[str, Any], raw: Any, index: int, measurement_id: str | None)
     else:
         event.update(event_type="event", event_name=name)
     event["properties"] = flat_properties(rest)
+    engaged = params.get("engagement_time_msec")
+    if engaged is not None:
+        event[_ENGAGED] = count(engaged, f"events[{index}].engagement_time_msec")
     return {k: v for k, v in event.items() if v is not None}
+
+
+def ga4_engagement_records(events: list[Mapped]) -> list[Mapped]:
+    """The engagement records that events with ``engagement_time_msec`` carry (taken off
+    them): one per such event, of its page and time, with an id of its own."""
+    records: list[Mapped] = []
+    for event in events:
+        if not isinstance(event, dict) or _ENGAGED not in event:
+            continue
+        engaged_ms = event.pop(_ENGAGED)
+        if not engaged_ms:
+            continue
+        record = {k: event[k] for k in _RECORD_KEYS if k in event}
+        record.update(event_type="engagement", engagement={"engaged_ms": engaged_ms})
+        if "event_id" in event:
+            record["event_id"] = event["event_id"] + ".engagement"
+        records.append(record)
+    return records

@@ -4,7 +4,8 @@ Body: ``{"name"|"n", "url"|"u", "domain"|"d", "referrer"|"r", "props"|"p",
 "revenue"}``; the site is the one listing ``domain`` (Plausible sends a
 comma-separated list; the first known one wins).  The ``engagement`` pings Plausible's
 tracker sends when a page is left (``e``: engaged ms, ``sd``: scroll depth %) become
-engagement records, not custom events.  The visitor is identified like
+engagement records, not custom events; an event sent with ``"i": false`` is
+non-interactive (it does not end a bounce).  The visitor is identified like
 Plausible does, by a hash of site, IP and user agent.
 """
 
@@ -62,6 +63,8 @@ def plausible_event(
         }
     else:
         event.update(event_type="event", event_name=name)
+    if body.get("i", body.get("interactive")) is False and name != "engagement":
+        event["interactive"] = False  # Plausible's rule: it does not end a bounce
     return {k: v for k, v in event.items() if v is not None}
 
 

@@ -134,4 +134,5 @@ def enrich(
         ua.is_bot,
         eng.engaged_ms if eng else None,
         eng.scroll_depth if eng else None,
+        None if e.interactive else False,
     ]

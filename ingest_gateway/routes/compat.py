@@ -14,7 +14,7 @@ import orjson
 from fastapi import APIRouter, Request, Response
 
 from ingest_gateway.compat.common import Mapped, map_safely
-from ingest_gateway.compat.ga4 import ga4_events
+from ingest_gateway.compat.ga4 import ga4_engagement_records, ga4_events
 from ingest_gateway.compat.plausible import domains_of, plausible_event
 from ingest_gateway.compat.segment import segment_events, write_key_from_auth
 from ingest_gateway.compat.umami import umami_event
@@ -154,7 +154,7 @@ async def ga4_collect(request: Request) -> Response:
     events = ga4_events(body, request.query_params.get("measurement_id"))
     if (too_many := _too_many(events)) is not None:
         return too_many
-    answer = await _accept(request, events)
+    answer = await _accept(request, [*events, *ga4_engagement_records(events)])
     if answer.status == 202 and not orjson.loads(answer.body)["rejected"]:
         return Response(status_code=204, headers=answer.headers)
     return respond(answer)

@@ -73,6 +73,7 @@ _EVENT_DOCS: dict[str, str] = {
     "is_bot": "Crawler, monitor or headless browser (excluded from reports)",
     "engaged_ms": "Engagement records: milliseconds the page was visible since the last record",
     "scroll_depth": "Engagement records: deepest scroll so far, percent of the page",
+    "is_interactive": "False for an event that is no interaction (it does not end a bounce)",
 }
 
 _SESSION_DOCS: dict[str, str] = {

@@ -89,6 +89,8 @@ EVENT_SCHEMA: dict[str, pl.DataType] = {
     # engagement records only (last, so WAL rows written before they existed still fit)
     "engaged_ms": pl.Int64(),
     "scroll_depth": pl.Int16(),
+    # false for a non-interactive event (no end to a bounce); null: interactive
+    "is_interactive": pl.Boolean(),
 }
 
 #: Session attributes copied onto every rollup row (taken from a session's first event).

@@ -51,6 +51,7 @@ SESSION_INPUT_COLUMNS: tuple[str, ...] = (
     *SESSION_DIMENSIONS,
     "revenue_amount",
     "is_bot",
+    "is_interactive",
 )
 
 
@@ -94,7 +95,9 @@ def build_sessions(events_with_sessions: pl.LazyFrame) -> pl.LazyFrame:
     event; a bounce is a session with exactly one pageview and no engagement event.
     """
     is_pv = pl.col("event_type") == "pageview"
-    engaged = pl.col("event_type").is_in(ENGAGEMENT_EVENT_TYPES)
+    engaged = pl.col("event_type").is_in(ENGAGEMENT_EVENT_TYPES) & pl.col(
+        "is_interactive"
+    ).fill_null(True)
     pv_path = pl.col("page_path").filter(is_pv)
     is_purchase = pl.col("event_type").is_in(["purchase", "transaction"])
     out = (

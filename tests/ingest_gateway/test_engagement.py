@@ -3,6 +3,8 @@ never a reason a session is no bounce, never visitors."""
 
 from __future__ import annotations
 
+import time
+
 import polars as pl
 from fastapi.testclient import TestClient
 
@@ -114,7 +116,79 @@ def test_wal_rows_written_before_the_engagement_columns_still_land() -> None:
     from ingest_gateway.flusher import rows_frame
 
     row = enrich(event_decoder.decode(b'{"tracking_id":"S","client_id":"c"}'), 10**15, None, None)
-    old = row[:-2]  # a row of the schema before engaged_ms and scroll_depth
+    old = row[:-3]  # a row of the schema before engaged_ms, scroll_depth and is_interactive
     frame = rows_frame([old])
     assert frame.height == 1 and frame["engaged_ms"].to_list() == [None]
     assert frame.schema == pl.Schema(EVENT_SCHEMA)
+
+
+def test_plausible_non_interactive_events_do_not_end_a_bounce(env: Env) -> None:
+    """Plausible's rule: an event sent with ``"i": false`` leaves a one-page session a
+    bounce; the same event sent interactively ends it."""
+    from ingest_gateway.app import create_app
+
+    other_ua = {"User-Agent": UA.replace("127.0", "128.0")}  # another visitor (hash of UA)
+    with TestClient(create_app(env.settings)) as gw:
+        _plausible(gw, "pageview", "https://shop.example/")
+        _plausible(gw, "video_autoplay", "https://shop.example/", i=False)
+        body = {"n": "pageview", "u": "https://shop.example/a", "d": "shop.example"}
+        assert gw.post("/api/event", json=body, headers=other_ua).status_code == 202
+        body = {"n": "video_play", "u": "https://shop.example/a", "d": "shop.example"}
+        assert gw.post("/api/event", json=body, headers=other_ua).status_code == 202
+    run_pipeline(echo=False)
+    flags = dict(
+        _bronze(env).select("event_name", "is_interactive").drop_nulls("event_name").rows()
+    )
+    assert flags == {"video_autoplay": False, "video_play": None}
+    # two sessions, one page view each: only the non-interactive one is a bounce
+    assert _report(env, ["sessions", "bounce_rate", "events"]) == {
+        "sessions": 2,
+        "bounce_rate": 0.5,
+        "events": 4,
+    }
+
+
+def test_ga4_engagement_time_on_any_event_adds_to_its_page_view(env: Env) -> None:
+    """A page view, then a custom event of the same page carrying 1,500 ms and a
+    user_engagement of 2,500 ms: the page view was engaged for 4 s."""
+    from ingest_gateway.app import create_app
+
+    env.store.add_site("G-TEST", ["ga.example"], rate_limit_eps=1_000_000)
+    page = {"page_location": "https://ga.example/pricing"}
+    now = (int(time.time()) - 60) * 1_000_000
+    ga = {
+        "client_id": "c.1",
+        "events": [
+            {"name": "page_view", "params": {**page, "timestamp_micros": now}},
+            {
+                "name": "scroll",
+                "params": {
+                    **page,
+                    "engagement_time_msec": 1500,
+                    "timestamp_micros": now + 1_000_000,
+                },
+            },
+            {
+                "name": "user_engagement",
+                "params": {
+                    **page,
+                    "engagement_time_msec": 2500,
+                    "timestamp_micros": now + 2_000_000,
+                },
+            },
+        ],
+    }
+    with TestClient(create_app(env.settings)) as gw:
+        assert gw.post("/mp/collect?measurement_id=G-TEST", json=ga).status_code == 204
+    run_pipeline(echo=False)
+    rows = _bronze(env).sort("event_at", "event_type")
+    assert rows.select("event_type", "event_name", "engaged_ms").rows() == [
+        ("pageview", None, None),
+        ("engagement", None, 1500),
+        ("event", "scroll", None),
+        ("engagement", None, 2500),
+    ]
+    from lake.transforms import pageview_engagement
+
+    found = pageview_engagement(rows.lazy()).collect()
+    assert found["view_engaged_ms"].to_list() == [4000]
