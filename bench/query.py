@@ -9,12 +9,21 @@ times through ``/api/v1/query`` (embedded chdb, the result cache off):
   events) — on the hot tier;
 * the same set forced onto the raw ``events``/``sessions`` tables (the baseline);
 * the same set on the cold tier (DuckDB over the lake's Delta tables);
-* ``GET /api/v1/realtime``; and, for scale, the dashboard set answered from the cache.
+* ``GET /api/v1/realtime``; and, for scale, the dashboard set answered from the cache;
+* the product analyses, hot and cold: the goal breakdown (five goals), a 4-step funnel
+  (product page, add-to-cart click, checkout, purchase; 7-day window) broken down by
+  device, a retention grid (8 weekly cohorts: the 8 weeks up to the data set's last day,
+  periods 0-8) and the checkout experiment.
+
+Left out: the data set's visitors never come back on another day (each tile of the base
+day has its own client ids), so the retention grid's later periods are zeros and only
+the weeks holding data have cohorts; the query still reads every event of the range.
 
     .venv/bin/python bench/query.py [--events 10000000] [--days 7] [--repeats 20]
 
 Ends with ``BENCH query events=… rollup_p95_ms=… raw_p95_ms=… raw_vs_rollup_ratio=…
-cold_p95_ms=… realtime_p95_ms=… …`` (p95 over every request of a set).
+cold_p95_ms=… realtime_p95_ms=… funnel_p95_ms=… retention_p95_ms=… experiment_p95_ms=…
+funnel_cold_p95_ms=… retention_cold_p95_ms=… …`` (p95 over every request of a set).
 """
 
 from __future__ import annotations
@@ -32,6 +41,8 @@ from pathlib import Path
 
 from dataset import land_events
 
+from cli.generate import PURCHASE_FUNNEL
+
 END = dt.date(2026, 3, 1)
 
 #: The dashboard's reports; all but the property breakdown are answered by the cubes.
@@ -47,6 +58,22 @@ DASHBOARD: dict[str, dict] = {
     "devices": {"metrics": ["visitors"], "dimensions": ["device"]},
     "property": {"metrics": ["events", "visitors"], "dimensions": ["properties.position"]},
 }
+
+
+#: The product analyses: (method, path, body or query parameters) each.
+GOALS = [
+    {"name": "signup", "type": "event", "event_name": "signup_click"},
+    {
+        "name": "cart",
+        "type": "event",
+        "event_type": "click",
+        "filters": {"element_id": "add-to-cart"},
+    },
+    {"name": "blog", "type": "destination", "match": "begins_with", "value": "/blog/"},
+    {"name": "long visit", "type": "duration", "seconds": 300},
+    {"name": "deep visit", "type": "pages_per_session", "pages": 4},
+]
+FUNNEL = {"steps": PURCHASE_FUNNEL, "window": "7d", "breakdown_by": "device"}
 
 
 def _pct(samples: list[float], q: float) -> float:
@@ -136,7 +163,7 @@ def _run(args: argparse.Namespace, home: Path) -> None:
         rate_limit_eps=10_000_000,
         allowed_lateness_hours=24.0 * 365 * 20,
     )
-    key = store.create_key("ST-BENCH")
+    key = store.create_key("ST-BENCH", scopes=("read", "write"))
     started = time.perf_counter()
     run_pipeline(echo=True)
     pipeline_s = time.perf_counter() - started
@@ -174,9 +201,45 @@ def _run(args: argparse.Namespace, home: Path) -> None:
             sources[name][shape] = ask(api, body)["source"]
             sets[name][shape] = _time(functools.partial(ask, api, body), args.repeats)
 
+    weeks = {
+        "start": (END - dt.timedelta(weeks=8) + dt.timedelta(days=1)).isoformat(),
+        "end": rng["end"],
+    }
+    analyses: dict[str, tuple[str, str, dict]] = {
+        "goals": ("POST", "/api/v1/query", {"json": {"tracking_id": "ST-BENCH", "date_range": rng,
+                  "metrics": ["goal_visitors", "goal_conversions", "goal_conversion_rate"],
+                  "dimensions": ["goal"]}}),
+        "funnel": ("POST", "/api/v1/funnels/analysis",
+                   {"json": {"tracking_id": "ST-BENCH", "date_range": rng, **FUNNEL}}),
+        "retention": ("POST", "/api/v1/retention", {"json": {"tracking_id": "ST-BENCH",
+                      "date_range": weeks, "period": "week", "periods": 8}}),
+        "experiment": ("GET", "/api/v1/experiments/exp-checkout", {"params": {
+                       "tracking_id": "ST-BENCH", "goal_event_type": "purchase",
+                       "start_date": rng["start"], "end_date": rng["end"]}}),
+    }  # fmt: skip
+    product: dict[str, dict[str, list[float]]] = {"hot": {}, "cold": {}}
+    summaries: dict[str, str] = {}
+
+    def time_analyses(name: str, api: TestClient) -> None:
+        for shape, (method, path, kwargs) in analyses.items():
+
+            def call(method: str = method, path: str = path, kwargs: dict = kwargs) -> dict:
+                r = api.request(method, path, headers=headers, **kwargs)
+                assert r.status_code == 200, r.text
+                return r.json()
+
+            answer = call()
+            summaries[f"{shape}/{name}"] = _summary(shape, answer)
+            product[name][shape] = _time(call, args.repeats)
+
     hot_app, cold_app = create_app(settings), create_app(settings)
     cold_app.dependency_overrides[backend] = lambda: DuckDBBackend(settings)
     with TestClient(hot_app) as hot, TestClient(cold_app) as cold:
+        for goal in GOALS:
+            r = hot.post("/api/v1/goals", json={"tracking_id": "ST-BENCH", **goal}, headers=headers)
+            assert r.status_code == 201, r.text
+        time_analyses("hot", hot)
+        time_analyses("cold", cold)
         time_set("hot", hot)
         planned = report_module.plan_report
         report_module.plan_report = functools.partial(plan_report, raw_only=True)  # type: ignore[assignment]
@@ -203,6 +266,12 @@ def _run(args: argparse.Namespace, home: Path) -> None:
             )
     print(f"{'realtime':<12}{'hot':<8}{_pct(realtime, 0.5):>9}{_pct(realtime, 0.95):>9}")
     print(f"realtime active_users={active.get('active_users')}")
+    for name, shapes in product.items():
+        for shape, samples in shapes.items():
+            print(
+                f"{shape:<12}{name:<8}{_pct(samples, 0.5):>9}{_pct(samples, 0.95):>9}  "
+                f"{summaries[f'{shape}/{name}']}"
+            )
 
     def pooled(name: str, keep: Callable[[str], bool] = lambda shape: True) -> list[float]:
         return [s for shape, samples in sets[name].items() if keep(shape) for s in samples]
@@ -214,8 +283,25 @@ def _run(args: argparse.Namespace, home: Path) -> None:
         f"rollup_p95_ms={rollup_p95} property_p95_ms={_pct(sets['hot']['property'], 0.95)} "
         f"raw_p95_ms={raw_p95} raw_vs_rollup_ratio={round(raw_p95 / rollup_p95, 1)} "
         f"cold_p95_ms={_pct(pooled('cold'), 0.95)} realtime_p95_ms={_pct(realtime, 0.95)} "
-        f"cached_p95_ms={_pct(pooled('cached'), 0.95)}"
+        f"cached_p95_ms={_pct(pooled('cached'), 0.95)} "
+        + " ".join(
+            f"{shape}{'' if name == 'hot' else '_cold'}_p95_ms={_pct(samples, 0.95)}"
+            for name, shapes in product.items()
+            for shape, samples in shapes.items()
+        )
     )
+
+
+def _summary(shape: str, answer: dict) -> str:
+    """What an analysis answered, in a few numbers (so the timings are of real work)."""
+    if shape == "funnel":
+        return f"steps {[s['users'] for s in answer['steps']]}, {len(answer['breakdown'])} devices"
+    if shape == "retention":
+        return f"{len(answer['cohorts'])} cohorts, sizes {[c['size'] for c in answer['cohorts']]}"
+    if shape == "experiment":
+        found = [(v["variant"], v["visitors"], v["conversions"]) for v in answer["variants"]]
+        return f"variants {found}"
+    return f"goals {[(r['goal'], r['goal_visitors']) for r in answer['rows']]}"
 
 
 if __name__ == "__main__":

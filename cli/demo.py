@@ -10,7 +10,7 @@ import sys
 import click
 import httpx
 
-from cli.generate import EXPERIMENT, generate_traffic
+from cli.generate import EXPERIMENT, PURCHASE_FUNNEL, generate_traffic
 from cli.processes import free_port, start_module, stop, wait_healthy
 from cli.send import send_events
 from lake.catalog import KEY_SCOPES, MetadataStore
@@ -50,15 +50,7 @@ def _demo_end_date(settings: Settings, days: int, events: int) -> dt.date:
 
 
 #: The demo's purchase funnel (the reference design's, on the demo's pages).
-DEMO_FUNNEL = {
-    "steps": [
-        {"name": "View Product", "event_type": "pageview", "filters": {"page_path": "/products/*"}},
-        {"name": "Add to Cart", "event_type": "click", "filters": {"element_id": "add-to-cart"}},
-        {"name": "Checkout", "event_type": "pageview", "filters": {"page_path": "/checkout"}},
-        {"name": "Purchase", "event_type": "purchase"},
-    ],
-    "window": "7d",
-}
+DEMO_FUNNEL = {"steps": PURCHASE_FUNNEL, "window": "7d"}
 
 
 def _example_queries(start: dt.date, end: dt.date) -> list[tuple[str, str, dict]]:

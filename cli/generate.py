@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 __all__ = [
     "CHANNEL_SOURCES",
     "EXPERIMENT",
+    "PURCHASE_FUNNEL",
     "PURCHASE_RATE",
     "Traffic",
     "experiment_variant",
@@ -27,6 +28,13 @@ __all__ = [
 
 #: The demo's running experiment: exposed visitors see variant A or B (50/50 by visitor).
 EXPERIMENT = "exp-checkout"
+#: The purchase funnel the traffic follows, as a funnel's steps (the reference design's).
+PURCHASE_FUNNEL: list[dict] = [
+    {"name": "View Product", "event_type": "pageview", "filters": {"page_path": "/products/*"}},
+    {"name": "Add to Cart", "event_type": "click", "filters": {"element_id": "add-to-cart"}},
+    {"name": "Checkout", "event_type": "pageview", "filters": {"page_path": "/checkout"}},
+    {"name": "Purchase", "event_type": "purchase"},
+]
 #: Chance that a visitor on the checkout page buys: unexposed, variant A, variant B (a
 #: known lift of 20% for B).
 PURCHASE_RATE = {None: 0.6, "A": 0.6, "B": 0.72}

@@ -76,36 +76,22 @@ class DefinitionStore:
             conn.execute(definitions_table.insert(), row)
         return _definition(row)
 
+    def _select(self, *where: sa.ColumnElement[bool]) -> list[Definition]:
+        table = definitions_table
+        query = sa.select(table).where(*where).order_by(table.c.created_at, table.c.definition_id)
+        with self.engine.connect() as conn:
+            return [_definition(r) for r in conn.execute(query).mappings().all()]
+
     def get(self, kind: str, definition_id: str) -> Definition | None:
         """The definition of ``kind`` with this id, or None."""
         table = definitions_table
-        with self.engine.connect() as conn:
-            row = (
-                conn.execute(
-                    sa.select(table)
-                    .where(table.c.definition_id == definition_id)
-                    .where(table.c.kind == kind)
-                )
-                .mappings()
-                .first()
-            )
-        return _definition(row) if row else None
+        found = self._select(table.c.definition_id == definition_id, table.c.kind == kind)
+        return found[0] if found else None
 
     def list(self, kind: str, tracking_ids: list[str]) -> list[Definition]:
         """Definitions of ``kind`` for these sites, oldest first."""
         table = definitions_table
-        with self.engine.connect() as conn:
-            rows = (
-                conn.execute(
-                    sa.select(table)
-                    .where(table.c.kind == kind)
-                    .where(table.c.tracking_id.in_(tracking_ids))
-                    .order_by(table.c.created_at, table.c.definition_id)
-                )
-                .mappings()
-                .all()
-            )
-        return [_definition(r) for r in rows]
+        return self._select(table.c.kind == kind, table.c.tracking_id.in_(tracking_ids))
 
     def replace(self, definition_id: str, name: str, body: dict[str, Any]) -> Definition | None:
         """Replace a definition's name and body; None when it does not exist."""

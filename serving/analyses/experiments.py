@@ -54,13 +54,14 @@ def render_experiment(
         f"AND experiment_variant IS NOT NULL GROUP BY client_id"
     )
     after = "event_at >= x.first_at"
+    # events on the left, the exposed visitors (far fewer rows) on the right: the
+    # side a hash join builds in memory
     outcomes = (
-        f"SELECT x.client_id AS client_id, "
+        f"SELECT events.client_id AS client_id, "
         f"max(CASE WHEN {after} AND {event_sql(goal, bind)} THEN 1 ELSE 0 END) AS converted, "
         f"sum(CASE WHEN {after} THEN CAST(round({revenue_sql()} * 100) AS BIGINT) ELSE 0 END) "
-        f"AS cents "
-        f"FROM x INNER JOIN events ON events.client_id = x.client_id WHERE {where} "
-        f"GROUP BY x.client_id"
+        f"AS cents FROM events INNER JOIN x ON events.client_id = x.client_id "
+        f"WHERE {where} GROUP BY events.client_id"
     )
     sql = (
         f"WITH x AS ({exposed}), o AS ({outcomes}) "

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from cli.generate import EXPERIMENT, generate_traffic
+from cli.generate import EXPERIMENT, PURCHASE_FUNNEL, generate_traffic
 from lake.hot_tier import hot_tier
 from lake.storage import EVENT_SCHEMA, Lake, LakePaths
 from tests import product_reference as ref
@@ -19,15 +19,7 @@ from tests.engines import two_engines
 TZ = "America/New_York"
 START, END = dt.date(2026, 3, 2), dt.date(2026, 3, 5)
 RANGE = {"start": START.isoformat(), "end": END.isoformat()}
-FUNNEL = {
-    "steps": [
-        {"name": "product", "event_type": "pageview", "filters": {"page_path": "/products/*"}},
-        {"name": "add", "event_type": "click", "filters": {"element_id": "add-to-cart"}},
-        {"name": "checkout", "event_type": "pageview", "filters": {"page_path": "/checkout"}},
-        {"name": "purchase", "event_type": "purchase"},
-    ],
-    "window": "2h",
-}
+FUNNEL = {"steps": PURCHASE_FUNNEL, "window": "2h"}
 STEPS: list[ref.Match] = [
     lambda e: e["event_type"] == "pageview" and (e["page_path"] or "").startswith("/products/"),
     lambda e: e["event_type"] == "click" and e["props"].get("element_id") == "add-to-cart",

@@ -77,7 +77,7 @@ def test_scopes_sites_expiry_and_revocation(tmp_path: Path) -> None:
     with pytest.raises(SiteError, match="unknown site 'ST-C'"):
         store.create_key(["ST-A", "ST-C"])
     with pytest.raises(SiteError, match="unknown scope"):
-        store.create_key("ST-A", scopes=("write",))
+        store.create_key("ST-A", scopes=("delete",))
 
 
 def test_the_api_checks_keys_sites_scopes_expiry_and_revocation(
