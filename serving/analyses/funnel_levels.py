@@ -20,11 +20,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
 
 __all__ = ["Exclusion", "FunnelRules", "entry_levels", "unit_levels"]
-
-_NEVER = 2**62  # a sequence number no event has: chains that stopped match nothing more
 
 
 @dataclass(frozen=True)
@@ -47,125 +46,102 @@ class FunnelRules:
     exclusions: tuple[Exclusion, ...] = ()
 
 
-def _entries(rows: pl.DataFrame, rules: FunnelRules, lo: int, hi: int) -> pl.DataFrame:
-    step = [pl.col(f"s{i}") for i in range(rules.steps)]
-    first = pl.any_horizontal(step) if rules.order == "any" else step[0]
-    keep = ["u", "b"] if "b" in rows.columns else ["u"]
-    return rows.filter(first & (pl.col("t") >= lo) & (pl.col("t") < hi)).select(
-        *keep, e_seq=pl.col("seq"), e_t=pl.col("t"), q0=pl.col("seq"), t0=pl.col("t")
-    )
-
-
-def _candidates(rows: pl.DataFrame, column: str, k: int) -> pl.DataFrame:
-    return (
-        rows.filter(pl.col(column))
-        .select("u", pl.col("seq").alias(f"q{k}"), pl.col("t").alias(f"t{k}"))
-        .sort(f"q{k}")
-    )
-
-
-def _within(rules: FunnelRules, k: int) -> pl.Expr:
-    return pl.col(f"t{k}").is_not_null() & (pl.col(f"t{k}") <= pl.col("e_t") + rules.window_us)
-
-
-def _ordered(rows: pl.DataFrame, chain: pl.DataFrame, rules: FunnelRules) -> pl.DataFrame:
-    for k in range(1, rules.steps):
-        found = _candidates(rows, f"s{k}", k)
-        if rules.order == "strict":  # the unit's very next event, and it matches
-            chain = chain.with_columns(_next=pl.col(f"q{k - 1}") + 1).join(
-                found.rename({f"q{k}": "_next"}), on=["u", "_next"], how="left"
-            )
-            chain = chain.with_columns(pl.col("_next").alias(f"q{k}")).drop("_next")
-        else:
-            chain = chain.sort(f"q{k - 1}").join_asof(
-                found,
-                left_on=f"q{k - 1}",
-                right_on=f"q{k}",
-                by="u",
-                strategy="forward",
-                check_sortedness=False,
-                allow_exact_matches=False,
-                coalesce=False,
-            )
-            chain = chain.drop("u_right", strict=False)
-        ok = _within(rules, k)
-        chain = chain.with_columns(
-            pl.when(ok).then(pl.col(f"q{k}")).otherwise(_NEVER).alias(f"q{k}"),
-            pl.when(ok).then(pl.col(f"t{k}")).alias(f"t{k}"),
-        )
-    times = [pl.col(f"t{k}") for k in range(rules.steps)]
-    chain = chain.with_columns(times=pl.concat_list(times).list.drop_nulls())
-    return _excluded(rows, chain, rules)
-
-
-def _any(rows: pl.DataFrame, chain: pl.DataFrame, rules: FunnelRules) -> pl.DataFrame:
-    chain = chain.sort("e_seq")
-    for k in range(rules.steps):
-        found = _candidates(rows, f"s{k}", k).rename({f"q{k}": f"m{k}"})
-        chain = chain.drop([f"t{k}"], strict=False).join_asof(
-            found,
-            left_on="e_seq",
-            right_on=f"m{k}",
-            by="u",
-            strategy="forward",
-            coalesce=False,
-            check_sortedness=False,
-        )
-        chain = chain.drop("u_right", strict=False).with_columns(
-            pl.when(_within(rules, k)).then(pl.col(f"t{k}")).alias(f"t{k}")
-        )
-    times = [pl.col(f"t{k}") for k in range(rules.steps)]
-    return chain.with_columns(
-        times=pl.concat_list(times).list.drop_nulls().list.sort(), excluded=pl.lit(False)
-    )
-
-
-def _excluded(rows: pl.DataFrame, chain: pl.DataFrame, rules: FunnelRules) -> pl.DataFrame:
-    """Flag entries whose chain has an exclusion event between its ``from`` and ``to``."""
-    chain = chain.with_columns(excluded=pl.lit(False))
-    for ex in rules.exclusions:
-        found = rows.filter(pl.col(f"x{ex.index}")).select("u", _xq=pl.col("seq")).sort("_xq")
-        chain = chain.sort(f"q{ex.from_step}").join_asof(
-            found,
-            left_on=f"q{ex.from_step}",
-            right_on="_xq",
-            by="u",
-            strategy="forward",
-            check_sortedness=False,
-            allow_exact_matches=False,
-            coalesce=False,
-        )
-        reached = pl.col(f"t{ex.to_step}").is_not_null()
-        between = pl.col("_xq").is_not_null() & (pl.col("_xq") < pl.col(f"q{ex.to_step}"))
-        chain = chain.drop("u_right", strict=False).with_columns(
-            excluded=pl.col("excluded") | (reached & between)
-        )
-        chain = chain.drop("_xq")
-    return chain
+def _next(flags: np.ndarray, units: np.ndarray, after: bool) -> np.ndarray:
+    """For each row, the position of its unit's first row with ``flags`` after it
+    (``after``) or at or after it; -1 when there is none.  Rows are sorted by unit and
+    sequence, so this is a running minimum from the end, then a same-unit check."""
+    n = len(flags)
+    candidates = np.where(flags, np.arange(n), n)
+    found = np.minimum.accumulate(candidates[::-1])[::-1]
+    if after:
+        found = np.append(found[1:], n)
+    inside = found < n
+    same = inside & (units[np.minimum(found, n - 1)] == units)
+    return np.where(same, found, -1)
 
 
 def entry_levels(rows: pl.DataFrame, rules: FunnelRules, lo: int, hi: int) -> pl.DataFrame:
-    """One row per entry: ``u``, ``b`` (if given), ``e_seq``, ``e_t``, ``times`` (the
-    matched steps' times, one per step reached) and ``excluded``."""
-    rows = rows.with_columns(pl.col("seq").cast(pl.Int64), pl.col("t").cast(pl.Int64))
-    rows = rows.with_columns(pl.col(r"^[sx]\d+$").cast(pl.Boolean))
-    chain = _entries(rows, rules, lo, hi)
-    chain = _any(rows, chain, rules) if rules.order == "any" else _ordered(rows, chain, rules)
-    keep = ["u", "b"] if "b" in chain.columns else ["u"]
-    return chain.select(*keep, "e_seq", "e_t", "times", "excluded")
+    """One row per entry: ``u``, ``b`` (if given), ``e_seq`` (its position: later
+    entries have larger ones), ``e_t``, ``level`` (steps reached), ``t0…`` (the time of
+    the k-th step reached; -1 past the level) and ``excluded``."""
+    rows = (
+        rows.with_columns(pl.col("seq").cast(pl.Int64), pl.col("t").cast(pl.Int64))
+        .with_columns(pl.col(r"^[sx]\d+$").cast(pl.Boolean))
+        .sort(["u", "seq"])
+        .with_row_index("pos")
+        .with_columns(
+            pl.col("pos").cast(pl.Int64),
+            unit=(pl.col("u") != pl.col("u").shift(1)).fill_null(True).cum_sum(),
+        )
+    )
+    units = rows["unit"].to_numpy()
+
+    def flags(column: str) -> np.ndarray:
+        return rows[column].to_numpy()
+
+    steps = [f"s{i}" for i in range(rules.steps)]
+    first = pl.any_horizontal(steps) if rules.order == "any" else pl.col("s0")
+    in_range = (pl.col("t") >= lo) & (pl.col("t") < hi)
+    entries = rows.filter(first & in_range)
+    at = entries["pos"].to_numpy()
+    t = rows["t"].to_numpy()
+    deadline = t[at] + rules.window_us
+    found = np.full((len(at), rules.steps), -1, dtype=np.int64)  # matched positions
+    if rules.order == "any":
+        for k in range(rules.steps):
+            q = _next(flags(steps[k]), units, after=False)[at]
+            found[:, k] = np.where((q >= 0) & (t[np.maximum(q, 0)] <= deadline), q, -1)
+    else:
+        found[:, 0] = at
+        for k in range(1, rules.steps):
+            cur = found[:, k - 1]
+            alive = cur >= 0
+            if rules.order == "strict":  # the unit's very next event, and it matches
+                matches = flags(steps[k])
+                q = np.where(alive, cur + 1, -1)
+                inside = (q >= 0) & (q < len(t))
+                qi = np.where(inside, q, 0)
+                same = inside & (units[qi] == units[np.maximum(cur, 0)]) & matches[qi]
+                q = np.where(same, q, -1)
+            else:
+                following = _next(flags(steps[k]), units, after=True)
+                q = np.where(alive, following[np.maximum(cur, 0)], -1)
+            found[:, k] = np.where(alive & (q >= 0) & (t[np.maximum(q, 0)] <= deadline), q, -1)
+    excluded = np.zeros(len(at), dtype=bool)
+    for ex in rules.exclusions:
+        nxt = _next(flags(f"x{ex.index}"), units, after=True)
+        start, stop = found[:, ex.from_step], found[:, ex.to_step]
+        hit = nxt[np.maximum(start, 0)]
+        excluded |= (stop >= 0) & (hit >= 0) & (hit < stop)
+    reached = found >= 0
+    moments = np.where(reached, t[np.maximum(found, 0)], np.iinfo(np.int64).max)
+    if rules.order == "any":  # the k-th step done is the k-th earliest
+        moments = np.sort(moments, axis=1)
+    level = reached.sum(axis=1)
+    keep = ["u", "b"] if "b" in rows.columns else ["u"]
+    return entries.select(*keep, e_seq=pl.col("pos"), e_t=pl.col("t")).with_columns(
+        pl.Series("level", level.astype(np.int64)),
+        *(
+            pl.Series(f"t{k}", np.ascontiguousarray(np.where(k < level, moments[:, k], -1)))
+            for k in range(rules.steps)
+        ),
+        pl.Series("excluded", excluded),
+    )
 
 
 def unit_levels(entries: pl.DataFrame, by: list[str], rules: FunnelRules, hi: int) -> pl.DataFrame:
     """One row per unit (and ``by`` value): ``level`` (steps reached, 0 when every entry
-    was excluded), ``times`` of its reported chain, ``open`` (some entry's window is
-    still open at ``hi``, the end of the range)."""
-    kept = entries.filter(~pl.col("excluded")).with_columns(level=pl.col("times").list.len())
+    was excluded), ``t0…`` the times of its reported chain (the latest entry reaching its
+    level; -1 past its level), ``open`` (some entry's window is still open at ``hi``,
+    the end of the range)."""
+    times = [f"t{k}" for k in range(rules.steps)]
+    kept = entries.filter(~pl.col("excluded"))
     best = (
         kept.sort(["level", "e_seq"])
         .group_by([*by, "u"])
         .agg(
             pl.col("level").last(),
-            pl.col("times").last(),
+            *(pl.col(c).last() for c in times),
             open=(pl.col("e_t").max() + rules.window_us) > hi,
         )
     )
@@ -173,8 +149,12 @@ def unit_levels(entries: pl.DataFrame, by: list[str], rules: FunnelRules, hi: in
         entries.group_by([*by, "u"])
         .agg(pl.col("excluded").all())
         .filter(pl.col("excluded"))
-        .select(*by, "u", level=pl.lit(0, pl.UInt32), times=pl.lit([], pl.List(pl.Int64)))
-        .with_columns(open=pl.lit(False))
+        .select(
+            *by,
+            "u",
+            level=pl.lit(0, pl.Int64),
+            **{c: pl.lit(-1, pl.Int64) for c in times},
+            open=pl.lit(False),
+        )
     )
-    best = best.with_columns(pl.col("level").cast(pl.UInt32))
     return pl.concat([best, dropped.select(best.columns)], how="vertical_relaxed")

@@ -10,11 +10,11 @@ breakdown value.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import time
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from serving.analyses.funnel_levels import Exclusion, FunnelRules, entry_levels, unit_levels
@@ -115,9 +115,9 @@ def duration_text(seconds: float | None) -> str | None:
 
 def _durations(values: pl.Series) -> dict[str, Any]:
     """Average, median, 90th percentile (linear interpolation) and histogram of whole
-    microseconds, in seconds: computed from the sorted integers, so the answer does not
-    depend on the order the engine sent the rows in."""
-    micros = sorted(int(v) for v in values)
+    microseconds, in seconds: computed from the sorted integers (an exact integer sum),
+    so the answer does not depend on the order the engine sent the rows in."""
+    micros = np.sort(values.drop_nulls().cast(pl.Int64).to_numpy())
     n = len(micros)
     if not n:
         return {
@@ -133,18 +133,15 @@ def _durations(values: pl.Series) -> dict[str, Any]:
         position = (n - 1) * q
         low = int(position)
         high = min(low + 1, n - 1)
-        return micros[low] + (micros[high] - micros[low]) * (position - low)
+        return float(micros[low]) + float(micros[high] - micros[low]) * (position - low)
 
-    edges = [*HISTOGRAM_EDGES, None]
+    edges = np.array(HISTOGRAM_EDGES, dtype=np.int64) * 1_000_000
+    counts = np.diff([*np.searchsorted(micros, edges, side="left"), n])
     histogram = [
-        {
-            "from_seconds": lo,
-            "to_seconds": hi,
-            "count": sum(lo * 1e6 <= v and (hi is None or v < hi * 1e6) for v in micros),
-        }
-        for lo, hi in itertools.pairwise(edges)
+        {"from_seconds": lo, "to_seconds": hi, "count": int(c)}
+        for lo, hi, c in zip(HISTOGRAM_EDGES, [*HISTOGRAM_EDGES[1:], None], counts, strict=True)
     ]
-    avg = sum(micros) / n / 1e6
+    avg = int(micros.sum()) / n / 1e6
     return {
         "count": n,
         "avg_seconds": round(avg, 3),
@@ -167,11 +164,7 @@ def summarize(units: pl.DataFrame, spec: FunnelSpec) -> dict[str, Any]:
         waiting = int(((counted["level"] == k) & counted["open"]).sum()) if k else 0
         dropped = previous - users[k] - waiting
         reached = counted.filter(pl.col("level") >= k + 1)
-        took = (
-            reached["times"].list.get(k) - reached["times"].list.get(k - 1)
-            if k
-            else pl.Series([], dtype=pl.Int64)
-        )
+        took = reached[f"t{k}"] - reached[f"t{k - 1}"] if k else pl.Series([], dtype=pl.Int64)
         steps.append(
             {
                 "step": k + 1,
@@ -186,7 +179,7 @@ def summarize(units: pl.DataFrame, spec: FunnelSpec) -> dict[str, Any]:
             }
         )
     done = counted.filter(pl.col("level") == n)
-    total = _durations(done["times"].list.get(n - 1) - done["times"].list.get(0))
+    total = _durations(done[f"t{n - 1}"] - done["t0"])
     return {
         "total_users": users[0],
         "steps": steps,

@@ -268,3 +268,13 @@ def test_saving_needs_the_write_scope(apis: tuple[TestClient, TestClient]) -> No
         "/api/v1/funnels", json=FUNNEL, headers={"Authorization": f"Bearer {reader}"}
     )
     assert answer.status_code == 403 and "write" in answer.json()["detail"]
+
+
+@pytest.mark.parametrize("engine", [0, 1], ids=["clickhouse", "duckdb"])
+def test_a_segment_narrows_the_funnel(apis: tuple[TestClient, TestClient], engine: int) -> None:
+    """Visitors who saw /checkout at least once: v1, v3, v4, v8."""
+    segment = {
+        "conditions": [{"did": {"event_type": "pageview", "filters": {"page_path": "/checkout"}}}]
+    }
+    answer = _analyse(apis[engine], segment=segment)
+    assert _users(answer) == [4, 4, 3, 2]
