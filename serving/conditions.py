@@ -21,6 +21,7 @@ from serving.semantic import PROPERTY_KEY, PROPERTY_PREFIX, RAW_COLUMNS
 
 __all__ = [
     "EVENT_FIELDS",
+    "TIME_FIELDS",
     "EventCondition",
     "Segment",
     "SegmentCondition",
@@ -30,9 +31,11 @@ __all__ = [
     "segment_of",
 ]
 
-#: Fields an event condition may test: every column the raw ``events`` table groups by
-#: (``properties.<key>`` besides).
-EVENT_FIELDS: tuple[str, ...] = tuple(RAW_COLUMNS["events"])
+#: Fields an event condition may test: every column the raw ``events`` table groups by,
+#: and the event's external referrer (``properties.<key>`` besides).
+EVENT_FIELDS: tuple[str, ...] = (*RAW_COLUMNS["events"], "referrer_host")
+#: What a breakdown may group entries or cohorts by besides those: the event's time.
+TIME_FIELDS: tuple[str, ...] = ("date", "hour", "week", "month")
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,14 @@ from lake.catalog import Definition
 from serving.analyses.funnels import FunnelSpec
 from serving.analyses.goals import GoalSpec
 from serving.analyses.retention import RetentionSpec
-from serving.conditions import EVENT_FIELDS, EventCondition, Segment, event_condition, segment_of
+from serving.conditions import (
+    EVENT_FIELDS,
+    TIME_FIELDS,
+    EventCondition,
+    Segment,
+    event_condition,
+    segment_of,
+)
 from serving.models import DateRange, Filters, SegmentBody, Step
 from serving.report_query import Filter, ReportError, check_filter, is_property
 from serving.semantic import PROPERTY_KEY, PROPERTY_PREFIX
@@ -187,13 +194,16 @@ def segment_spec(body: SegmentBody, where: str = "segment") -> Segment:
 
 
 def breakdown_field(name: str, where: str = "breakdown_by") -> str:
-    """A breakdown: an event dimension or ``properties.<key>``."""
+    """A breakdown: an event dimension, the event's ``date``/``hour``/``week``/``month``
+    (site time zone) or ``properties.<key>``."""
     key = name[len(PROPERTY_PREFIX) :]
-    if name in EVENT_FIELDS or (is_property(name) and re.fullmatch(PROPERTY_KEY, key)):
+    if name in (*EVENT_FIELDS, *TIME_FIELDS) or (
+        is_property(name) and re.fullmatch(PROPERTY_KEY, key)
+    ):
         return name
     raise ReportError(
         f"{where}: {name!r} is not a dimension of events; allowed: "
-        f"{', '.join(EVENT_FIELDS)}, properties.<key>"
+        f"{', '.join((*EVENT_FIELDS, *TIME_FIELDS))}, properties.<key>"
     )
 
 

@@ -67,7 +67,7 @@ def render_funnel_rows(
     flags = [f"{event_sql(c, bind)} AS s{i}" for i, c in enumerate(spec.steps)]
     flags += [f"{event_sql(c, bind)} AS x{i}" for i, (c, _, _) in enumerate(spec.exclusions)]
     if spec.breakdown_by is not None:
-        flags.append(f"{event_field_sql(spec.breakdown_by, bind)} AS b")
+        flags.append(f"{event_field_sql(spec.breakdown_by, bind, timezone)} AS b")
     seq = "row_number() OVER (PARTITION BY client_id ORDER BY event_at, event_id) AS seq"
     moment = f"{dialect.epoch_us('event_at')} AS t"
     if spec.order == "strict" or spec.count_by == "sessions":

@@ -96,7 +96,7 @@ def render_retention(
         else ""
     )
     period = _period_sql(spec, dialect, tz)
-    value = event_field_sql(spec.breakdown_by, bind) if spec.breakdown_by else "''"
+    value = event_field_sql(spec.breakdown_by, bind, timezone) if spec.breakdown_by else "''"
     joins_on = f" AND {event_sql(spec.cohort_event, bind)}" if spec.cohort_event else ""
     since, until = bind.moment(lo), bind.moment(hi)
     if spec.cohort_type == "first_time":

@@ -7,6 +7,7 @@ import zoneinfo
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
+from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from serving.analyses.experiments import list_experiments, run_experiment
@@ -14,6 +15,7 @@ from serving.conditions import EventCondition
 from serving.definitions import saved_goal
 from serving.deps import EndDate, KeySite, QueryBackend, StartDate, date_params, site_for
 from serving.errors import ERROR_RESPONSES
+from serving.models import SegmentBody
 from serving.routes.definitions import resolve_segment, saved
 
 __all__ = ["router"]
@@ -82,6 +84,10 @@ async def experiment(
         Query(description="Visitors seen in several variants: left out, or kept in the first."),
     ] = "exclude",
     segment_id: Annotated[str | None, Query(max_length=64)] = None,
+    segment: Annotated[
+        str | None,
+        Query(max_length=20_000, description="A segment as JSON (wins over segment_id)."),
+    ] = None,
     start_date: StartDate = None,
     end_date: EndDate = None,
 ) -> dict[str, Any]:
@@ -94,11 +100,15 @@ async def experiment(
     today = dt.datetime.now(zoneinfo.ZoneInfo(site.timezone)).date()
     start, end = date_params(start_date, end_date, today, _DEFAULT_DAYS)
     goal, label = _goal(request, key_site, tracking_id, goal_event_type, goal_event_name, goal_id)
-    segment = resolve_segment(request, key_site, tracking_id, segment_id, None)
+    try:
+        inline = SegmentBody.model_validate_json(segment) if segment is not None else None
+    except ValidationError as exc:
+        raise HTTPException(400, f"segment: {exc.errors()[0]['msg']}") from None
+    visitors = resolve_segment(request, key_site, tracking_id, segment_id, inline)
     try:
         answer = await run_in_threadpool(
             run_experiment, experiment_id, goal, label, site.tracking_id, site.timezone, start,
-            end, backend, control, multiple, segment,
+            end, backend, control, multiple, visitors,
         )  # fmt: skip
     except KeyError:
         raise HTTPException(400, f"control: no visitor saw variant {control!r}") from None

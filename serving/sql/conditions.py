@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from serving.conditions import EventCondition, Segment, SegmentCondition
+from serving.conditions import TIME_FIELDS, EventCondition, Segment, SegmentCondition
+from serving.planner import Plan
 from serving.report_query import Filter, is_property
 from serving.semantic import FILTER_OPS, PROPERTY_PREFIX, RAW_COLUMNS, RAW_ROWS
 from serving.sql.dialect import Dialect, utc_bounds
@@ -50,11 +51,14 @@ class Binder:
         return self(self.dialect.utc_time(moment), "DateTime")
 
 
-def event_field_sql(field: str, bind: Binder) -> str:
-    """A raw event's ``field`` as text (a dimension column, or ``properties.<key>``)."""
+def event_field_sql(field: str, bind: Binder, timezone: str | None = None) -> str:
+    """A raw event's ``field`` as text: a dimension column, ``properties.<key>``, or (with
+    the site's ``timezone``) its ``date``/``hour``/``week``/``month`` label."""
     if is_property(field):
         return bind.dialect.property(bind(field[len(PROPERTY_PREFIX) :], "String"))
-    return f"coalesce({RAW_COLUMNS['events'][field]}, '(not set)')"
+    if field in TIME_FIELDS and timezone is not None:
+        return bind.dialect.time_dimension(field, Plan("events"), bind(timezone, "String"))
+    return f"coalesce({RAW_COLUMNS['events'].get(field, field)}, '(not set)')"
 
 
 def filter_sql(f: Filter, bind: Binder, column: str | None = None) -> str:

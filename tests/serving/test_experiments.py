@@ -14,6 +14,7 @@ Experiment ``exp-checkout`` on 2026-03-02 (UTC site), goal: a purchase.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import numpy as np
@@ -202,3 +203,17 @@ def test_holm_matches_statsmodels() -> None:
     raw = [0.01, 0.04, 0.03, 0.005, None]
     expected = multipletests([p for p in raw if p is not None], method="holm")[1]
     assert holm(raw)[:4] == pytest.approx(list(expected)) and holm(raw)[4] is None
+
+
+@pytest.mark.parametrize("engine", [0, 1], ids=["clickhouse", "duckdb"])
+def test_a_segment_narrows_the_experiment(apis: tuple[TestClient, TestClient], engine: int) -> None:
+    """Only buyers: ``pre`` bought too (before exposure, so no conversion)."""
+    segment = json.dumps({"conditions": [{"did": {"event_type": "purchase"}}]})
+    answer = _experiment(apis[engine], segment=segment)
+    found = {v["variant"]: (v["visitors"], v["conversions"]) for v in answer["variants"]}
+    assert found == {"A": (11, 10), "B": (20, 20), "C": (8, 8)}
+    bad = apis[engine].get(
+        "/api/v1/experiments/exp-checkout",
+        params={"tracking_id": "ST-TEST", "goal_event_type": "purchase", "segment": "{"},
+    )
+    assert bad.status_code == 400 and "segment" in bad.json()["detail"]

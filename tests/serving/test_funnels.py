@@ -233,7 +233,7 @@ def test_saved_funnel_round_trip_and_analysis(apis: tuple[TestClient, TestClient
         ({"window": "soon"}, "window"),
         ({"colour": "red"}, "colour"),
         ({"order": "sideways"}, "order"),
-        ({"breakdown_by": "date"}, "breakdown_by"),
+        ({"breakdown_by": "entry_page"}, "breakdown_by"),
         (
             {
                 "steps": [
@@ -278,3 +278,11 @@ def test_a_segment_narrows_the_funnel(apis: tuple[TestClient, TestClient], engin
     }
     answer = _analyse(apis[engine], segment=segment)
     assert _users(answer) == [4, 4, 3, 2]
+
+
+@pytest.mark.parametrize("engine", [0, 1], ids=["clickhouse", "duckdb"])
+def test_breakdown_by_the_entry_date(apis: tuple[TestClient, TestClient], engine: int) -> None:
+    """2 March: v1 (4), v2 (2), v3 (2), v4 (3); 3 March: v5 (2), v6 (1), v8 (4)."""
+    answer = _analyse(apis[engine], breakdown_by="date")
+    by_value = {b["value"]: _users(b) for b in answer["breakdown"]}
+    assert by_value == {"2026-03-02": [4, 4, 2, 1], "2026-03-03": [3, 2, 1, 1]}
