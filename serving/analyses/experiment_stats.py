@@ -1,6 +1,7 @@
 """The statistics of an A/B comparison, from per-variant totals (SciPy's distributions).
 
-* conversion rate: Wilson score interval (95%);
+* conversion rate: the normal-approximation (Wald) interval, 95%, within 0..1 — the
+  approximation the z-test makes;
 * revenue per visitor: mean with a Student-t interval (95%) from the sum and the sum of
   squares of per-visitor revenue;
 * each variant against the control: absolute and relative lift, a two-sided pooled
@@ -28,7 +29,7 @@ __all__ = [
     "VariantTotals",
     "compare_variants",
     "holm",
-    "wilson_interval",
+    "rate_interval",
 ]
 
 #: Below these in a variant, or in the control, a comparison gives no p-values.
@@ -97,14 +98,14 @@ def _number(value: float | None, digits: int = 10) -> float | None:
     return float(f"{value:.{digits}g}")
 
 
-def wilson_interval(conversions: int, visitors: int) -> tuple[float, float]:
-    """The 95% Wilson score interval of a proportion."""
+def rate_interval(conversions: int, visitors: int) -> tuple[float, float]:
+    """The 95% normal-approximation interval of a proportion, ``p ± z·√(p(1−p)/n)``,
+    kept within 0..1."""
     if not visitors:
         return (0.0, 0.0)
-    p, n, z2 = conversions / visitors, visitors, _Z95 * _Z95
-    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
-    half = _Z95 * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
-    return (max(0.0, centre - half), min(1.0, centre + half))
+    p = conversions / visitors
+    half = _Z95 * math.sqrt(p * (1 - p) / visitors)
+    return (max(0.0, p - half), min(1.0, p + half))
 
 
 def _mean_interval(totals: VariantTotals) -> tuple[float | None, float | None]:
@@ -147,7 +148,7 @@ def holm(p_values: list[float | None]) -> list[float | None]:
 
 
 def _variant(totals: VariantTotals) -> dict[str, Any]:
-    lo, hi = wilson_interval(totals.conversions, totals.visitors)
+    lo, hi = rate_interval(totals.conversions, totals.visitors)
     rlo, rhi = _mean_interval(totals)
     return {
         "variant": totals.variant,
@@ -216,7 +217,7 @@ def compare_variants(variants: list[VariantTotals], control: str | None) -> dict
             else "insufficient_data"
         ),
         "method": {
-            "conversion": "two-sided pooled two-proportion z-test; Wilson 95% intervals",
+            "conversion": "two-sided pooled two-proportion z-test; normal 95% intervals",
             "revenue": "Welch's t-test on revenue per visitor; Student-t 95% intervals",
             "multiple_comparisons": "Holm-adjusted p-values beside the raw ones",
             "minimum": f"{MIN_VISITORS} exposed visitors and {MIN_CONVERSIONS} conversions "
