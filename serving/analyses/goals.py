@@ -84,14 +84,15 @@ def _dimension(name: str, table: str, dialect: Dialect, tz: str) -> str:
     return f"coalesce({RAW_COLUMNS[table][name]}, '(not set)')"
 
 
-def render_goal(
-    goal: GoalSpec, query: ReportQuery, dims: list[str], dialect: Dialect
+def render_goals(
+    goals: list[GoalSpec], query: ReportQuery, dims: list[str], dialect: Dialect
 ) -> RenderedQuery:
-    """Completions of ``goal`` over the range, grouped by ``dims``: columns ``d_<i>``,
-    ``visitors``, ``conversions``."""
+    """Completions of ``goals`` (all counted on one raw table) over the range, grouped
+    by ``dims``, in one pass: columns ``d_<i>``, then ``v_<j>`` (visitors) and ``c_<j>``
+    (completions) of the j-th goal."""
     params: dict[str, Any] = {}
     bind = Binder(dialect, params)
-    table = goal.table
+    table = goals[0].table
     time_col, date_col = RAW_TIME[table]
     lo, hi = utc_bounds(query.start, query.end, query.timezone)
     one = dt.timedelta(days=1)
@@ -109,14 +110,16 @@ def render_goal(
         where.append(filter_sql(Filter(f.field, f.op, f.values), bind, column=column))
     if query.segment is not None:
         where.append(segment_sql(query.segment, query.tracking_id, query.timezone, lo, hi, bind))
-    if goal.event is not None:
-        where.append(event_sql(goal.event, bind))
-    elif goal.seconds is not None:
-        where.append(f"duration_s > {bind(float(goal.seconds), 'Number')}")
-    else:
-        where.append(f"count_pageviews >= {bind(goal.pages, 'Count')}")
     select = [f"{_dimension(d, table, dialect, tz)} AS d_{i}" for i, d in enumerate(dims)]
-    select += ["count(DISTINCT client_id) AS visitors", "count(*) AS conversions"]
+    for j, goal in enumerate(goals):
+        if goal.event is not None:
+            done = event_sql(goal.event, bind)
+        elif goal.seconds is not None:
+            done = f"duration_s > {bind(float(goal.seconds), 'Number')}"
+        else:
+            done = f"count_pageviews >= {bind(goal.pages, 'Count')}"
+        select.append(f"count(DISTINCT CASE WHEN {done} THEN client_id END) AS v_{j}")
+        select.append(f"sum(CASE WHEN {done} THEN 1 ELSE 0 END) AS c_{j}")
     sql = f"SELECT {', '.join(select)} FROM {table} WHERE {' AND '.join(where)}"
     if dims:
         sql += f" GROUP BY {', '.join(f'd_{i}' for i in range(len(dims)))}"
@@ -153,9 +156,23 @@ def run_goal_report(
         answer = run_report(everyone, engine)
         totals = {tuple(r[d] for d in dims): int(r["visitors"]) for r in answer.rows}
     rows = []
-    for goal in _chosen(goals, query.filters):
-        found = engine.run(render_goal(goal, query, dims, engine.dialect))
-        groups = {tuple(r[: len(dims)]): r[len(dims) :] for r in found.rows}
+    chosen = _chosen(goals, query.filters)
+    counted: dict[str, dict[tuple[Any, ...], tuple[int, int]]] = {}
+    for table in ("events", "sessions"):  # one pass over each raw table for all its goals
+        mine = [g for g in chosen if g.table == table]
+        if not mine:
+            continue
+        found = engine.run(render_goals(mine, query, dims, engine.dialect))
+        for j, goal in enumerate(mine):
+            counted[goal.goal_id] = {
+                tuple(r[: len(dims)]): (
+                    int(r[len(dims) + 2 * j] or 0),
+                    int(r[len(dims) + 2 * j + 1] or 0),
+                )
+                for r in found.rows
+            }
+    for goal in chosen:
+        groups = {k: v for k, v in counted[goal.goal_id].items() if dims == [] or v[1] > 0}
         if not dims and not groups:
             groups = {(): (0, 0)}
         for key, (visitors, conversions) in groups.items():

@@ -80,9 +80,11 @@ def render_retention(
     spec: RetentionSpec, tracking_id: str, timezone: str, start: dt.date, end: dt.date,
     dialect: Dialect,
 ) -> RenderedQuery:  # fmt: skip
-    """Rows ``(cohort, b, n, visitors)``: ``n = -1`` is the cohort's size; else the
-    visitors active in period ``cohort + n`` (``on``), or whose last active period is
-    ``cohort + n`` (``on_or_after``, capped at ``periods``: summed from the top later)."""
+    """Rows ``(cohort, b, n, visitors)``: the visitors active in period ``cohort + n``
+    (``on``), or whose last active period is ``cohort + n`` (``on_or_after``, capped at
+    ``periods``: summed from the top later); with a ``return_event``, also ``n = -1``,
+    the cohort's size (without one, every member is active in period 0, so the size is
+    that count, and the cohorts are read once)."""
     params: dict[str, Any] = {}
     bind = Binder(dialect, params)
     tz = bind(timezone, "String")
@@ -125,13 +127,15 @@ def render_retention(
         n = "a.p - c.cohort"
         within = f"a.p >= c.cohort AND a.p <= c.cohort + {periods}"
     sql = (
-        f"WITH c AS ({cohorts}) "
-        f"SELECT cohort, b, CAST(-1 AS BIGINT) AS n, count(*) AS visitors FROM c "
-        f"GROUP BY cohort, b UNION ALL "
         f"SELECT c.cohort AS cohort, c.b AS b, CAST({n} AS BIGINT) AS n, count(*) AS visitors "
-        f"FROM c INNER JOIN ({active}) AS a ON a.client_id = c.client_id WHERE {within} "
-        f"GROUP BY c.cohort, c.b, CAST({n} AS BIGINT)"
+        f"FROM ({cohorts}) AS c INNER JOIN ({active}) AS a ON a.client_id = c.client_id "
+        f"WHERE {within} GROUP BY c.cohort, c.b, CAST({n} AS BIGINT)"
     )
+    if spec.return_event is not None:  # not every member is active in period 0: count them
+        sql = (
+            f"SELECT cohort, b, CAST(-1 AS BIGINT) AS n, count(*) AS visitors FROM "
+            f"({cohorts}) AS c GROUP BY cohort, b UNION ALL {sql}"
+        )
     return RenderedQuery(sql, params)
 
 
@@ -148,14 +152,14 @@ def _grid(
             found[(cohort, n)] = found.get((cohort, n), 0) + visitors
     now = period_of(spec, today)
     cohorts = []
-    for cohort in sorted(sizes):
+    for cohort in sorted(sizes or {c for c, _ in found}):
         shown = max(0, min(spec.periods, now - cohort) + 1)
         counts = [found.get((cohort, n), 0) for n in range(spec.periods + 1)]
         if spec.counting == "on_or_after":  # each visitor counted up to their last period
             for n in range(spec.periods - 1, -1, -1):
                 counts[n] += counts[n + 1]
+        size = sizes.get(cohort, counts[0])  # without a size row: period 0's count
         counts = counts[:shown]
-        size = sizes[cohort]
         cohorts.append(
             {
                 "cohort": period_start(spec, cohort).isoformat(),

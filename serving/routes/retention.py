@@ -13,7 +13,7 @@ from serving.analyses.retention import run_retention
 from serving.definitions import RetentionRequest, default_range, retention_spec
 from serving.deps import KeySite, QueryBackend, site_for
 from serving.errors import ERROR_RESPONSES
-from serving.models import DateRange
+from serving.models import FIRST_DATE
 from serving.report_query import ReportError
 from serving.routes.definitions import resolve_segment
 
@@ -35,11 +35,12 @@ async def retention(
     site = site_for(body.tracking_id, request, key_site)
     today = dt.datetime.now(zoneinfo.ZoneInfo(site.timezone)).date()
     segment = resolve_segment(request, key_site, site.tracking_id, body.segment_id, body.segment)
-    rng = body.date_range or DateRange(
-        start=today - dt.timedelta(days=_PERIOD_DAYS[body.period] * body.periods), end=today
-    )
     try:
-        start, end = default_range(rng, today)
+        if body.date_range is None:  # the last `periods` periods (never before 2000)
+            back = dt.timedelta(days=_PERIOD_DAYS[body.period] * body.periods)
+            start, end = max(FIRST_DATE, today - back), today
+        else:
+            start, end = default_range(body.date_range, today)
         spec = retention_spec(body, segment)
     except ReportError as exc:
         raise HTTPException(400, str(exc)) from None
