@@ -368,7 +368,9 @@ class KeyInfo(BaseModel):
     key_id: str = Field(description="Public id of the key (`strata keys revoke KEY_ID`).")
     name: str | None = None
     sites: list[str] = Field(description="Sites the key may use.")
-    scopes: list[str] = Field(description="`read` (reports) and/or `admin`.")
+    scopes: list[str] = Field(
+        description="`read` (reports, analyses), `write` (save goals, funnels, segments), `admin`."
+    )
     created_at: dt.datetime | None = None
     expires_at: dt.datetime | None = Field(default=None, description="None: never expires.")
     revoked_at: dt.datetime | None = Field(default=None, description="None: not revoked.")
