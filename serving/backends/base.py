@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -39,7 +40,7 @@ class Backend(Protocol):
         """Rows of ``query`` as a Polars frame (analyses that compute over many rows)."""
         ...
 
-    def cubes(self) -> frozenset[str]:
+    def cubes(self) -> Collection[str]:
         """The cubes this engine holds whole now (the planner reads a cube's rollup
         instead of a cube missing here)."""
         ...

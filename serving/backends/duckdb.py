@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterator
 from typing import Any, TypeVar
 
 import duckdb
@@ -43,6 +43,28 @@ def _load_extensions() -> None:
         for name in ("delta", "httpfs"):
             duckdb_extensions.import_extension(name)
         _loaded = True
+
+
+class _LakeCubes(Collection[str]):
+    """The cubes a lake holds, each looked up in the lake when first asked about."""
+
+    def __init__(self, backend: DuckDBBackend) -> None:
+        self.backend = backend
+        self.found: dict[str, bool] = {}
+
+    def __contains__(self, name: object) -> bool:
+        if not isinstance(name, str) or name not in CUBES:
+            return False
+        if name not in self.found:
+            uri = self.backend.paths.gold(name)
+            self.found[name] = self.backend.lake.delta_table(uri) is not None
+        return self.found[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name in CUBES if name in self)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 class DuckDBBackend:
@@ -84,12 +106,11 @@ class DuckDBBackend:
             )
         return con
 
-    def cubes(self) -> frozenset[str]:
+    def cubes(self) -> Collection[str]:
         """The cubes the lake has made (a refresh after an upgrade that adds a cube
-        builds it for every day: until then reports read its rollup)."""
-        return frozenset(
-            name for name in CUBES if self.lake.delta_table(self.paths.gold(name)) is not None
-        )
+        builds it for every day: until then reports read its rollup); each is looked up
+        only when the planner asks for it (opening a Delta log costs ~20 ms on a lake)."""
+        return _LakeCubes(self)
 
     def run(self, query: RenderedQuery) -> Result:
         """Run ``query`` over views of the gold tables (empty when a table is not built yet)."""
