@@ -13,7 +13,6 @@ filters, as Plausible's goal breakdown).  Bots never count.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -25,8 +24,8 @@ from serving.conditions import EventCondition
 from serving.models import GOAL_METRICS
 from serving.planner import Plan
 from serving.report_query import Filter, ReportError, ReportQuery
-from serving.semantic import DIMENSIONS, RAW_COLUMNS, RAW_ROWS, RAW_TIME
-from serving.sql.conditions import Binder, event_sql, filter_sql, segment_sql
+from serving.semantic import DIMENSIONS, RAW_COLUMNS
+from serving.sql.conditions import Binder, event_sql, events_in_range, filter_sql, segment_sql
 from serving.sql.dialect import Dialect, RenderedQuery, utc_bounds
 
 __all__ = ["GOAL_DIMENSIONS", "GOAL_METRICS", "GoalSpec", "is_goal_report", "run_goal_report"]
@@ -93,15 +92,8 @@ def render_goals(
     params: dict[str, Any] = {}
     bind = Binder(dialect, params)
     table = goals[0].table
-    time_col, date_col = RAW_TIME[table]
     lo, hi = utc_bounds(query.start, query.end, query.timezone)
-    one = dt.timedelta(days=1)
-    where = [
-        f"tracking_id = {bind(query.tracking_id, 'String')}",
-        RAW_ROWS[table],
-        f"{date_col} BETWEEN {bind(lo.date() - one, 'Date')} AND {bind(hi.date() + one, 'Date')}",
-        f"{time_col} >= {bind.moment(lo)} AND {time_col} < {bind.moment(hi)}",
-    ]
+    where = [events_in_range(query.tracking_id, lo, hi, bind, table=table)]
     tz = bind(query.timezone, "String")
     for f in query.filters:
         if f.field == "goal":

@@ -23,6 +23,7 @@ from typing import Any
 from serving.analyses.tiers import analysis_backend
 from serving.backends import Backend, Tiers
 from serving.conditions import EventCondition, Segment
+from serving.semantic import RAW_ROWS
 from serving.sql.conditions import Binder, event_field_sql, event_sql, segment_sql
 from serving.sql.dialect import Dialect, RenderedQuery, utc_bounds
 
@@ -89,9 +90,7 @@ def render_retention(
     bind = Binder(dialect, params)
     tz = bind(timezone, "String")
     lo, hi = utc_bounds(start, end, timezone)
-    site = (
-        f"tracking_id = {bind(tracking_id, 'String')} AND NOT is_bot AND event_type != 'engagement'"
-    )
+    site = f"tracking_id = {bind(tracking_id, 'String')} AND {RAW_ROWS['events']}"
     segment = (
         f" AND {segment_sql(spec.segment, tracking_id, timezone, lo, hi, bind)}"
         if spec.segment is not None

@@ -12,7 +12,7 @@ from typing import Any
 from serving.conditions import TIME_FIELDS, EventCondition, Segment, SegmentCondition
 from serving.planner import Plan
 from serving.report_query import Filter, is_property
-from serving.semantic import FILTER_OPS, PROPERTY_PREFIX, RAW_COLUMNS, RAW_ROWS
+from serving.semantic import FILTER_OPS, PROPERTY_PREFIX, RAW_COLUMNS, RAW_ROWS, RAW_TIME
 from serving.sql.dialect import Dialect, utc_bounds
 
 __all__ = [
@@ -92,19 +92,26 @@ def revenue_sql() -> str:
 
 
 def events_in_range(
-    tracking_id: str, lo: dt.datetime, hi: dt.datetime, bind: Binder, people: bool = True
+    tracking_id: str,
+    lo: dt.datetime,
+    hi: dt.datetime,
+    bind: Binder,
+    people: bool = True,
+    table: str = "events",
 ) -> str:
-    """``WHERE`` terms: the site's events from ``lo`` (inclusive) to ``hi`` (exclusive),
-    pruned by their UTC date partitions; ``people``: bots and engagement records left out
-    (as every report counts)."""
+    """``WHERE`` terms: the site's rows of raw ``table`` (``events`` or ``sessions``, by
+    their time column) from ``lo`` (inclusive) to ``hi`` (exclusive), pruned by their
+    UTC date partitions; ``people``: the rows reports count (no bots, no engagement
+    records)."""
+    time_col, date_col = RAW_TIME[table]
     terms = [f"tracking_id = {bind(tracking_id, 'String')}"]
     if people:
-        terms.append(RAW_ROWS["events"])
+        terms.append(RAW_ROWS[table])
     one = dt.timedelta(days=1)
     terms.append(
-        f"event_date BETWEEN {bind(lo.date() - one, 'Date')} AND {bind(hi.date() + one, 'Date')}"
+        f"{date_col} BETWEEN {bind(lo.date() - one, 'Date')} AND {bind(hi.date() + one, 'Date')}"
     )
-    terms.append(f"event_at >= {bind.moment(lo)} AND event_at < {bind.moment(hi)}")
+    terms.append(f"{time_col} >= {bind.moment(lo)} AND {time_col} < {bind.moment(hi)}")
     return " AND ".join(terms)
 
 
