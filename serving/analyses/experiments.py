@@ -38,38 +38,44 @@ def render_experiment(
 ) -> RenderedQuery:
     """Rows ``(variant, mixed, visitors, conversions, cents, cents_squares)`` per first
     variant seen and whether the visitor saw several: revenue is summed in whole cents,
-    so both engines add exactly the same numbers in any order."""
+    so both engines add exactly the same numbers in any order.
+
+    One pass over the range's exposures, goal events and orders, grouped by visitor:
+    the first exposure, the latest goal event (the visitor converted when it is at or
+    after the exposure) and the orders' moments and cents (summed from the exposure on).
+    """
     params: dict[str, Any] = {}
     bind = Binder(dialect, params)
     lo, hi = utc_bounds(start, end, timezone)
     where = events_in_range(tracking_id, lo, hi, bind)
-    exposures = where  # the segment narrows who is exposed (and so everything after)
-    if segment is not None:
-        exposures += " AND " + segment_sql(segment, tracking_id, timezone, lo, hi, bind)
-    exposed = (
-        f"SELECT client_id, min(event_at) AS first_at, "
-        f"{dialect.arg_min('experiment_variant', 'event_at')} AS variant, "
-        f"count(DISTINCT experiment_variant) AS variants FROM events WHERE {exposures} "
-        f"AND experiment_id = {bind(experiment_id, 'String')} "
-        f"AND experiment_variant IS NOT NULL GROUP BY client_id"
+    if segment is not None:  # a condition on the visitor: narrows who is exposed
+        where += " AND " + segment_sql(segment, tracking_id, timezone, lo, hi, bind)
+    exposure = (
+        f"(experiment_id = {bind(experiment_id, 'String')} AND experiment_variant IS NOT NULL)"
     )
-    after = "event_at >= x.first_at"
-    # events on the left, the exposed visitors (far fewer rows) on the right: the
-    # side a hash join builds in memory
+    goal_sql = event_sql(goal, bind)
+    cents = f"CAST(round({revenue_sql()} * 100) AS BIGINT)"
+    order = f"{revenue_sql()} != 0"
+    exposed_at = f"CASE WHEN {exposure} THEN event_at END"
+    visitors = (
+        f"SELECT min({exposed_at}) AS first_at, "
+        f"{dialect.arg_min(f'CASE WHEN {exposure} THEN experiment_variant END', exposed_at)} "
+        f"AS variant, count(DISTINCT CASE WHEN {exposure} THEN experiment_variant END) "
+        f"AS variants, max(CASE WHEN {goal_sql} THEN event_at END) AS last_goal, "
+        f"{dialect.timed_values('event_at', cents, order)} AS orders FROM events "
+        f"WHERE {where} AND ({exposure} OR {goal_sql} OR {order}) "
+        f"GROUP BY {dialect.visitor_key()}"
+    )
     outcomes = (
-        f"SELECT events.client_id AS client_id, "
-        f"max(CASE WHEN {after} AND {event_sql(goal, bind)} THEN 1 ELSE 0 END) AS converted, "
-        f"sum(CASE WHEN {after} THEN CAST(round({revenue_sql()} * 100) AS BIGINT) ELSE 0 END) "
-        f"AS cents FROM events INNER JOIN x ON events.client_id = x.client_id "
-        f"WHERE {where} GROUP BY events.client_id"
+        f"SELECT variant, CASE WHEN variants > 1 THEN 1 ELSE 0 END AS mixed, "
+        f"CASE WHEN last_goal >= first_at THEN 1 ELSE 0 END AS converted, "
+        f"{dialect.sum_since('orders', 'first_at')} AS spent "
+        f"FROM ({visitors}) AS x WHERE first_at IS NOT NULL"
     )
     sql = (
-        f"WITH x AS ({exposed}), o AS ({outcomes}) "
-        f"SELECT x.variant AS variant, CASE WHEN x.variants > 1 THEN 1 ELSE 0 END AS mixed, "
-        f"count(*) AS visitors, sum(o.converted) AS conversions, "
-        f"sum(o.cents) AS cents, sum(o.cents * o.cents) AS cents_squares "
-        f"FROM x INNER JOIN o ON o.client_id = x.client_id "
-        f"GROUP BY x.variant, CASE WHEN x.variants > 1 THEN 1 ELSE 0 END"
+        f"SELECT variant, mixed, count(*) AS visitors, sum(converted) AS conversions, "
+        f"sum(spent) AS cents, sum(spent * spent) AS cents_squares "
+        f"FROM ({outcomes}) AS o GROUP BY variant, mixed"
     )
     return RenderedQuery(sql, params)
 

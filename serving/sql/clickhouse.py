@@ -143,3 +143,27 @@ class ClickHouseDialect:
     def utc_time(self, moment: dt.datetime) -> dt.datetime:
         """Naive UTC (the column is ``DateTime('UTC')``)."""
         return moment.astimezone(dt.UTC).replace(tzinfo=None)
+
+    def visitor_key(self) -> str:
+        """``visitor_number`` where ``events`` has it, else ``client_key`` (64-bit hashes
+        of the client ids, stored on insert)."""
+        return "visitor_number" if self.numbered_events else "client_key"
+
+    def timed_values(self, moment: str, value: str, condition: str) -> str:
+        """``groupArrayIf`` of tuples."""
+        return f"groupArrayIf(({moment}, {value}), {condition})"
+
+    def sum_since(self, pairs: str, start: str) -> str:
+        """``arraySum`` with a lambda."""
+        return f"arraySum(x -> if(x.1 >= {start}, x.2, 0), {pairs})"
+
+    def visitor_days(self, tracking_id_param: str, before_param: str, end_param: str) -> str:
+        """The day's bitmap (rows of a day merged) spread into its visitor numbers; the
+        days before ``before`` are merged into one, dated the day before it (a visitor's
+        history only says whether they were seen before)."""
+        day = f"if(date < {before_param}, {before_param} - 1, date)"
+        return (
+            f"SELECT arrayJoin(bitmapToArray(groupBitmapMergeState(users))) AS v, "
+            f"{day} AS day FROM cube_daily_totals WHERE tracking_id = {tracking_id_param} "
+            f"AND date <= {end_param} GROUP BY day"
+        )

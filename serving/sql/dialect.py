@@ -113,6 +113,27 @@ class Dialect(Protocol):
         """A UTC moment as this engine's driver binds it against the hourly time column."""
         ...
 
+    def visitor_key(self) -> str:
+        """The raw ``events`` column an analysis groups a visitor's rows by (one value
+        per client id, the cheapest the engine holds)."""
+        ...
+
+    def timed_values(self, moment: str, value: str, condition: str) -> str:
+        """An aggregate: the group's ``(moment, value)`` pairs of rows matching
+        ``condition``, kept for :meth:`sum_since`."""
+        ...
+
+    def sum_since(self, pairs: str, start: str) -> str:
+        """The sum of the values of :meth:`timed_values` ``pairs`` whose moment is at or
+        after ``start`` (0 when none)."""
+        ...
+
+    def visitor_days(self, tracking_id_param: str, before_param: str, end_param: str) -> str:
+        """A query of rows ``(v, day)``: each visitor active on each site-local day up to
+        ``end`` in ``cube_daily_totals`` (its visitors are the raw events' people); days
+        before ``before`` may be folded into one earlier day."""
+        ...
+
 
 def utc_bounds(start: dt.date, end: dt.date, tz: str) -> tuple[dt.datetime, dt.datetime]:
     """The UTC moments where local day ``start`` begins and local day ``end`` ends."""

@@ -146,3 +146,25 @@ class DuckDBDialect:
     def utc_time(self, moment: dt.datetime) -> dt.datetime:
         """An aware UTC datetime (the column is ``TIMESTAMPTZ``)."""
         return moment.astimezone(dt.UTC)
+
+    def visitor_key(self) -> str:
+        """``client_id`` (bronze keeps no numbers)."""
+        return "client_id"
+
+    def timed_values(self, moment: str, value: str, condition: str) -> str:
+        """A filtered ``list`` of structs."""
+        return f"list({{'t': {moment}, 'v': {value}}}) FILTER (WHERE {condition})"
+
+    def sum_since(self, pairs: str, start: str) -> str:
+        """``list_sum`` over the filtered list."""
+        return (
+            f"coalesce(list_sum(list_transform(list_filter({pairs}, x -> x.t >= {start}), "
+            f"x -> x.v)), 0)"
+        )
+
+    def visitor_days(self, tracking_id_param: str, before_param: str, end_param: str) -> str:
+        """The lake cube's visitor lists (client ids), one row per visitor and day."""
+        return (
+            f"SELECT unnest(users) AS v, date AS day FROM cube_daily_totals "
+            f"WHERE tracking_id = {tracking_id_param} AND date <= {end_param}"
+        )
