@@ -57,25 +57,26 @@ def render_experiment(
     cents = f"CAST(round({revenue_sql()} * 100) AS BIGINT)"
     order = f"{revenue_sql()} != 0"
     exposed_at = f"CASE WHEN {exposure} THEN event_at END"
+    exposed_variant = f"CASE WHEN {exposure} THEN experiment_variant END"
     visitors = (
         f"SELECT min({exposed_at}) AS first_at, "
-        f"{dialect.arg_min(f'CASE WHEN {exposure} THEN experiment_variant END', exposed_at)} "
-        f"AS variant, count(DISTINCT CASE WHEN {exposure} THEN experiment_variant END) "
-        f"AS variants, max(CASE WHEN {goal_sql} THEN event_at END) AS last_goal, "
+        f"{dialect.arg_min(exposed_variant, exposed_at)} "
+        f"AS variant, min({exposed_variant}) != max({exposed_variant}) AS mixed, "
+        f"max(CASE WHEN {goal_sql} THEN event_at END) AS last_goal, "
         f"{dialect.timed_values('event_at', cents, order)} AS orders FROM events "
         f"WHERE {where} AND ({exposure} OR {goal_sql} OR {order}) "
         f"GROUP BY {dialect.visitor_key()}"
     )
     outcomes = (
-        f"SELECT variant, CASE WHEN variants > 1 THEN 1 ELSE 0 END AS mixed, "
+        f"SELECT variant, CASE WHEN mixed THEN 1 ELSE 0 END AS several, "
         f"CASE WHEN last_goal >= first_at THEN 1 ELSE 0 END AS converted, "
         f"{dialect.sum_since('orders', 'first_at')} AS spent "
         f"FROM ({visitors}) AS x WHERE first_at IS NOT NULL"
     )
     sql = (
-        f"SELECT variant, mixed, count(*) AS visitors, sum(converted) AS conversions, "
+        f"SELECT variant, several, count(*) AS visitors, sum(converted) AS conversions, "
         f"sum(spent) AS cents, sum(spent * spent) AS cents_squares "
-        f"FROM ({outcomes}) AS o GROUP BY variant, mixed"
+        f"FROM ({outcomes}) AS o GROUP BY variant, several"
     )
     return RenderedQuery(sql, params)
 

@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from serving.analyses.retention_bitmaps import render_bitmap_retention
 from serving.analyses.tiers import analysis_backend
 from serving.backends import Backend, Tiers
 from serving.conditions import EventCondition, Segment
@@ -27,7 +28,13 @@ from serving.semantic import RAW_ROWS
 from serving.sql.conditions import Binder, event_field_sql, event_sql, segment_sql
 from serving.sql.dialect import Dialect, RenderedQuery, utc_bounds
 
-__all__ = ["RetentionSpec", "period_start", "render_retention", "run_retention"]
+__all__ = [
+    "RetentionSpec",
+    "period_start",
+    "reads_visitor_days",
+    "render_retention",
+    "run_retention",
+]
 
 _EPOCH = dt.date(1970, 1, 1)
 #: Days added before dividing day numbers by 7: 1970-01-01 was a Thursday.
@@ -49,14 +56,26 @@ class RetentionSpec:
     segment: Segment | None = None
 
 
-def _period_sql(spec: RetentionSpec, dialect: Dialect, tz: str) -> str:
-    day = dialect.local_date("event_at", tz)
+def _period_sql(spec: RetentionSpec, dialect: Dialect, day: str) -> str:
+    """The period number of site-local date ``day``."""
     if spec.period == "month":
         return dialect.month_number(day)
     number = dialect.day_number(day)
     if spec.period == "day":
         return number
     return f"CAST(floor(({number} + {_WEEK_SHIFT[spec.week_start]}) / 7) AS BIGINT)"
+
+
+def reads_visitor_days(spec: RetentionSpec) -> bool:
+    """True when the grid needs only who was active on which day (no event conditions,
+    breakdown or segment): the daily cube's visitors answer it, far fewer rows than
+    the raw events."""
+    return (
+        spec.cohort_event is None
+        and spec.return_event is None
+        and spec.breakdown_by is None
+        and spec.segment is None
+    )
 
 
 def period_start(spec: RetentionSpec, number: int) -> dt.date:
@@ -79,47 +98,33 @@ def period_of(spec: RetentionSpec, day: dt.date) -> int:
 
 def render_retention(
     spec: RetentionSpec, tracking_id: str, timezone: str, start: dt.date, end: dt.date,
-    dialect: Dialect,
+    dialect: Dialect, visitor_days: bool = False,
 ) -> RenderedQuery:  # fmt: skip
     """Rows ``(cohort, b, n, visitors)``: the visitors active in period ``cohort + n``
     (``on``), or whose last active period is ``cohort + n`` (``on_or_after``, capped at
     ``periods``: summed from the top later); with a ``return_event``, also ``n = -1``,
     the cohort's size (without one, every member is active in period 0, so the size is
-    that count, and the cohorts are read once)."""
+    that count, and the cohorts are read once).  ``visitor_days``: read the daily cube's
+    visitors per day instead of the raw events (see :func:`reads_visitor_days`)."""
     params: dict[str, Any] = {}
     bind = Binder(dialect, params)
-    tz = bind(timezone, "String")
-    lo, hi = utc_bounds(start, end, timezone)
-    site = f"tracking_id = {bind(tracking_id, 'String')} AND {RAW_ROWS['events']}"
-    segment = (
-        f" AND {segment_sql(spec.segment, tracking_id, timezone, lo, hi, bind)}"
-        if spec.segment is not None
-        else ""
-    )
-    period = _period_sql(spec, dialect, tz)
-    value = event_field_sql(spec.breakdown_by, bind, timezone) if spec.breakdown_by else "''"
-    joins_on = f" AND {event_sql(spec.cohort_event, bind)}" if spec.cohort_event else ""
-    since, until = bind.moment(lo), bind.moment(hi)
-    if spec.cohort_type == "first_time":
-        cohorts = (
-            f"SELECT client_id, min({period}) AS cohort, {dialect.arg_min(value, 'event_at')} AS b "
-            f"FROM events WHERE {site}{joins_on}{segment} AND event_at < {until} "
-            f"GROUP BY client_id HAVING min(event_at) >= {since}"
+    if visitor_days and dialect.name == "clickhouse" and spec.counting == "on":
+        return render_bitmap_retention(
+            spec.cohort_type,
+            spec.periods,
+            lambda day: _period_sql(spec, dialect, day),
+            tracking_id,
+            start,
+            end,
+            bind,
         )
+    if visitor_days:
+        cohorts, active = _from_visitor_days(spec, tracking_id, start, end, bind)
     else:
-        cohorts = (
-            f"SELECT client_id, {period} AS cohort, {dialect.arg_min(value, 'event_at')} AS b "
-            f"FROM events WHERE {site}{joins_on}{segment} AND event_at >= {since} "
-            f"AND event_at < {until} GROUP BY client_id, cohort"
-        )
-    returns_on = f" AND {event_sql(spec.return_event, bind)}" if spec.return_event else ""
-    active = (
-        f"SELECT client_id, {period} AS p FROM events WHERE {site}{returns_on}{segment} "
-        f"AND event_at >= {since} GROUP BY client_id, p"
-    )
+        cohorts, active = _from_events(spec, tracking_id, timezone, start, end, bind)
     periods = bind(spec.periods, "Count")
     if spec.counting == "on_or_after":
-        active = f"SELECT client_id, max(p) AS p FROM ({active}) AS x GROUP BY client_id"
+        active = f"SELECT v, max(p) AS p FROM ({active}) AS x GROUP BY v"
         n = f"least(a.p - c.cohort, {periods})"
         within = "a.p >= c.cohort"
     else:
@@ -127,7 +132,7 @@ def render_retention(
         within = f"a.p >= c.cohort AND a.p <= c.cohort + {periods}"
     sql = (
         f"SELECT c.cohort AS cohort, c.b AS b, CAST({n} AS BIGINT) AS n, count(*) AS visitors "
-        f"FROM ({cohorts}) AS c INNER JOIN ({active}) AS a ON a.client_id = c.client_id "
+        f"FROM ({cohorts}) AS c INNER JOIN ({active}) AS a ON a.v = c.v "
         f"WHERE {within} GROUP BY c.cohort, c.b, CAST({n} AS BIGINT)"
     )
     if spec.return_event is not None:  # not every member is active in period 0: count them
@@ -136,6 +141,73 @@ def render_retention(
             f"({cohorts}) AS c GROUP BY cohort, b UNION ALL {sql}"
         )
     return RenderedQuery(sql, params)
+
+
+def _from_events(
+    spec: RetentionSpec, tracking_id: str, timezone: str, start: dt.date, end: dt.date,
+    bind: Binder,
+) -> tuple[str, str]:  # fmt: skip
+    """Cohort rows ``(v, cohort, b)`` and activity rows ``(v, p)`` from the raw events."""
+    dialect = bind.dialect
+    tz = bind(timezone, "String")
+    lo, hi = utc_bounds(start, end, timezone)
+    site = f"tracking_id = {bind(tracking_id, 'String')} AND {RAW_ROWS['events']}"
+    segment = (
+        f" AND {segment_sql(spec.segment, tracking_id, timezone, lo, hi, bind)}"
+        if spec.segment is not None
+        else ""
+    )
+    period = _period_sql(spec, dialect, dialect.local_date("event_at", tz))
+    value = event_field_sql(spec.breakdown_by, bind, timezone) if spec.breakdown_by else "''"
+    joins_on = f" AND {event_sql(spec.cohort_event, bind)}" if spec.cohort_event else ""
+    since, until = bind.moment(lo), bind.moment(hi)
+    key = dialect.visitor_key()
+    if spec.cohort_type == "first_time":
+        cohorts = (
+            f"SELECT {key} AS v, min({period}) AS cohort, "
+            f"{dialect.arg_min(value, 'event_at')} AS b FROM events "
+            f"WHERE {site}{joins_on}{segment} AND event_at < {until} "
+            f"GROUP BY {key} HAVING min(event_at) >= {since}"
+        )
+    else:
+        cohorts = (
+            f"SELECT {key} AS v, {period} AS cohort, {dialect.arg_min(value, 'event_at')} AS b "
+            f"FROM events WHERE {site}{joins_on}{segment} AND event_at >= {since} "
+            f"AND event_at < {until} GROUP BY {key}, cohort"
+        )
+    returns_on = f" AND {event_sql(spec.return_event, bind)}" if spec.return_event else ""
+    active = (
+        f"SELECT {key} AS v, {period} AS p FROM events WHERE {site}{returns_on}{segment} "
+        f"AND event_at >= {since} GROUP BY {key}, p"
+    )
+    return cohorts, active
+
+
+def _from_visitor_days(
+    spec: RetentionSpec, tracking_id: str, start: dt.date, end: dt.date, bind: Binder
+) -> tuple[str, str]:
+    """Cohort rows ``(v, cohort, b)`` and activity rows ``(v, p)`` from the visitors of
+    each site-local day in ``cube_daily_totals`` (the same people as the raw events)."""
+    dialect = bind.dialect
+    site, first, last = bind(tracking_id, "String"), bind(start, "Date"), bind(end, "Date")
+    period = _period_sql(spec, dialect, "day")
+    if spec.cohort_type == "first_time":
+        cohorts = (
+            f"SELECT v, min({period}) AS cohort, '' AS b "
+            f"FROM ({dialect.visitor_days(site, first, last)}) AS d "
+            f"GROUP BY v HAVING min(day) >= {first}"
+        )
+    else:
+        cohorts = (
+            f"SELECT v, {period} AS cohort, '' AS b "
+            f"FROM ({dialect.visitor_days(site, first, last)}) AS d "
+            f"WHERE day >= {first} GROUP BY v, cohort"
+        )
+    active = (
+        f"SELECT v, {period} AS p FROM ({dialect.visitor_days(site, first, None)}) AS d "
+        f"WHERE day >= {first} GROUP BY v, p"
+    )
+    return cohorts, active
 
 
 def _grid(
@@ -188,7 +260,10 @@ def run_retention(
     date now, which decides which periods are over)."""
     engine, tier = analysis_backend(backend, start)
     started = time.perf_counter()
-    result = engine.run(render_retention(spec, tracking_id, timezone, start, end, engine.dialect))
+    from_cube = reads_visitor_days(spec) and "cube_daily_totals" in engine.cubes()
+    result = engine.run(
+        render_retention(spec, tracking_id, timezone, start, end, engine.dialect, from_cube)
+    )
     rows = [(int(c), str(b), int(n), int(v)) for c, b, n, v in result.rows]
     answer: dict[str, Any] = {
         "cohorts": _grid(spec, [(c, n, v) for c, _, n, v in rows], today),
@@ -206,7 +281,7 @@ def run_retention(
             breakdown, key=lambda g: (-sum(c["size"] for c in g["cohorts"]), g["value"])
         )
     answer.update(
-        source=f"{engine.source}.events",
+        source=f"{engine.source}.{'cube_daily_totals' if from_cube else 'events'}",
         tier=tier,
         execution_time_ms=round((time.perf_counter() - started) * 1000, 2),
     )

@@ -157,13 +157,14 @@ class ClickHouseDialect:
         """``arraySum`` with a lambda."""
         return f"arraySum(x -> if(x.1 >= {start}, x.2, 0), {pairs})"
 
-    def visitor_days(self, tracking_id_param: str, before_param: str, end_param: str) -> str:
+    def visitor_days(self, tracking_id_param: str, before_param: str, end_param: str | None) -> str:
         """The day's bitmap (rows of a day merged) spread into its visitor numbers; the
         days before ``before`` are merged into one, dated the day before it (a visitor's
         history only says whether they were seen before)."""
         day = f"if(date < {before_param}, {before_param} - 1, date)"
+        until = f" AND date <= {end_param}" if end_param is not None else ""
         return (
             f"SELECT arrayJoin(bitmapToArray(groupBitmapMergeState(users))) AS v, "
-            f"{day} AS day FROM cube_daily_totals WHERE tracking_id = {tracking_id_param} "
-            f"AND date <= {end_param} GROUP BY day"
+            f"{day} AS day FROM cube_daily_totals WHERE tracking_id = {tracking_id_param}"
+            f"{until} GROUP BY day"
         )

@@ -128,7 +128,7 @@ class Dialect(Protocol):
         after ``start`` (0 when none)."""
         ...
 
-    def visitor_days(self, tracking_id_param: str, before_param: str, end_param: str) -> str:
+    def visitor_days(self, tracking_id_param: str, before_param: str, end_param: str | None) -> str:
         """A query of rows ``(v, day)``: each visitor active on each site-local day up to
         ``end`` in ``cube_daily_totals`` (its visitors are the raw events' people); days
         before ``before`` may be folded into one earlier day."""

@@ -162,9 +162,10 @@ class DuckDBDialect:
             f"x -> x.v)), 0)"
         )
 
-    def visitor_days(self, tracking_id_param: str, before_param: str, end_param: str) -> str:
+    def visitor_days(self, tracking_id_param: str, before_param: str, end_param: str | None) -> str:
         """The lake cube's visitor lists (client ids), one row per visitor and day."""
+        until = f" AND date <= {end_param}" if end_param is not None else ""
         return (
             f"SELECT unnest(users) AS v, date AS day FROM cube_daily_totals "
-            f"WHERE tracking_id = {tracking_id_param} AND date <= {end_param}"
+            f"WHERE tracking_id = {tracking_id_param}{until}"
         )
