@@ -1,10 +1,9 @@
 """How far each visitor (or session) got through a funnel: the definition, in Polars.
 
-The engine hands over one row per candidate event — ``u`` (the unit: a visitor, or a
-session), ``seq`` (the event's place among the unit's events: time, then event id),
-``t`` (microseconds since 1970), ``s0…`` (matches step i), ``x0…`` (matches exclusion
-i), ``b`` (breakdown value) — and this module applies the definition of
-docs/product-analytics.md:
+The engine hands over one row per candidate event in unit order (by unit, then time,
+then event id) — ``u`` (the unit: a visitor, or a session), ``t`` (microseconds since
+1970), ``s0…`` (matches step i), ``x0…`` (matches exclusion i), ``b`` (breakdown value)
+— and this module applies the definition of docs/product-analytics.md:
 
 * an *entry* is a step-1 event inside the range (``order: any``: an event of any step);
 * from an entry, each later step is the unit's first matching event after the previous
@@ -61,30 +60,21 @@ def _next(flags: np.ndarray, units: np.ndarray, after: bool) -> np.ndarray:
 
 
 def entry_levels(rows: pl.DataFrame, rules: FunnelRules, lo: int, hi: int) -> pl.DataFrame:
-    """One row per entry: ``u``, ``b`` (if given), ``e_seq`` (its position: later
-    entries have larger ones), ``e_t``, ``level`` (steps reached), ``t0…`` (the time of
-    the k-th step reached; -1 past the level) and ``excluded``."""
-    rows = (
-        rows.with_columns(pl.col("seq").cast(pl.Int64), pl.col("t").cast(pl.Int64))
-        .with_columns(pl.col(r"^[sx]\d+$").cast(pl.Boolean))
-        .sort(["u", "seq"])
-        .with_row_index("pos")
-        .with_columns(
-            pl.col("pos").cast(pl.Int64),
-            unit=(pl.col("u") != pl.col("u").shift(1)).fill_null(True).cum_sum(),
-        )
-    )
-    units = rows["unit"].to_numpy()
+    """One row per entry, in unit order: ``u``, ``b`` (if given), ``e_seq`` (its
+    position: later entries have larger ones), ``e_t``, ``level`` (steps reached),
+    ``t0…`` (the time of the k-th step reached; -1 past the level) and ``excluded``.
+    ``rows`` come in unit order (see the module's docstring)."""
+    u = rows["u"]
+    units = (u != u.shift(1)).fill_null(True).cum_sum().to_numpy()
+    t = rows["t"].cast(pl.Int64).to_numpy()
 
     def flags(column: str) -> np.ndarray:
-        return rows[column].to_numpy()
+        return rows[column].cast(pl.Boolean).fill_null(False).to_numpy()
 
     steps = [f"s{i}" for i in range(rules.steps)]
-    first = pl.any_horizontal(steps) if rules.order == "any" else pl.col("s0")
-    in_range = (pl.col("t") >= lo) & (pl.col("t") < hi)
-    entries = rows.filter(first & in_range)
-    at = entries["pos"].to_numpy()
-    t = rows["t"].to_numpy()
+    entering = steps if rules.order == "any" else steps[:1]
+    first = np.logical_or.reduce([flags(c) for c in entering])
+    at = np.flatnonzero(first & (t >= lo) & (t < hi))
     deadline = t[at] + rules.window_us
     found = np.full((len(at), rules.steps), -1, dtype=np.int64)  # matched positions
     if rules.order == "any":
@@ -119,42 +109,56 @@ def entry_levels(rows: pl.DataFrame, rules: FunnelRules, lo: int, hi: int) -> pl
         moments = np.sort(moments, axis=1)
     level = reached.sum(axis=1)
     keep = ["u", "b"] if "b" in rows.columns else ["u"]
-    return entries.select(*keep, e_seq=pl.col("pos"), e_t=pl.col("t")).with_columns(
-        pl.Series("level", level.astype(np.int64)),
-        *(
-            pl.Series(f"t{k}", np.ascontiguousarray(np.where(k < level, moments[:, k], -1)))
-            for k in range(rules.steps)
-        ),
-        pl.Series("excluded", excluded),
+    taken = pl.Series(at)
+    return pl.DataFrame(
+        [
+            *(rows[c].gather(taken) for c in keep),
+            pl.Series("e_seq", at.astype(np.int64)),
+            pl.Series("e_t", t[at]),
+            pl.Series("level", level.astype(np.int64)),
+            *(
+                pl.Series(f"t{k}", np.ascontiguousarray(np.where(k < level, moments[:, k], -1)))
+                for k in range(rules.steps)
+            ),
+            pl.Series("excluded", excluded),
+        ]
     )
 
 
 def unit_levels(entries: pl.DataFrame, by: list[str], rules: FunnelRules, hi: int) -> pl.DataFrame:
     """One row per unit (and ``by`` value): ``level`` (steps reached, 0 when every entry
     was excluded), ``t0…`` the times of its reported chain (the latest entry reaching its
-    level; -1 past its level), ``open`` (some entry's window is still open at ``hi``,
-    the end of the range)."""
+    level; -1 past its level), ``open`` (a kept entry's window is still open at ``hi``,
+    the end of the range).  ``entries`` come in unit order, as :func:`entry_levels`
+    makes them."""
     times = [f"t{k}" for k in range(rules.steps)]
-    kept = entries.filter(~pl.col("excluded"))
-    best = (
-        kept.sort(["level", "e_seq"])
-        .group_by([*by, "u"])
-        .agg(
-            pl.col("level").last(),
-            *(pl.col(c).last() for c in times),
-            open=(pl.col("e_t").max() + rules.window_us) > hi,
-        )
+    if by:  # a stable sort: each value's entries stay in unit order
+        entries = entries.sort(by, maintain_order=True)
+    n = entries.height
+    if n == 0:
+        return entries.select(*by, "u", "level", *times).with_columns(open=pl.lit(False))
+    keys = [entries[c] for c in [*by, "u"]]
+    starts_mask = np.zeros(n, dtype=bool)
+    starts_mask[0] = True
+    for key in keys:
+        starts_mask[1:] |= key[1:].ne_missing(key[:-1]).to_numpy()
+    starts = np.flatnonzero(starts_mask)
+    group = np.cumsum(starts_mask) - 1
+    excluded = entries["excluded"].to_numpy()
+    level = entries["level"].to_numpy()
+    score = np.where(excluded, -1, level)
+    best = np.maximum.reduceat(score, starts)
+    positions = np.arange(n)
+    chosen = np.maximum.reduceat(np.where(score == best[group], positions, -1), starts)
+    dropped = best < 0  # every entry of the unit excluded
+    e_t = np.where(excluded, np.iinfo(np.int64).min, entries["e_t"].to_numpy())
+    latest = np.maximum.reduceat(e_t, starts)
+    picked = pl.Series(starts)
+    return pl.DataFrame(
+        [
+            *(entries[c].gather(picked) for c in [*by, "u"]),
+            pl.Series("level", np.where(dropped, 0, best).astype(np.int64)),
+            *(pl.Series(c, np.where(dropped, -1, entries[c].to_numpy()[chosen])) for c in times),
+            pl.Series("open", ~dropped & (latest + rules.window_us > hi)),
+        ]
     )
-    dropped = (
-        entries.group_by([*by, "u"])
-        .agg(pl.col("excluded").all())
-        .filter(pl.col("excluded"))
-        .select(
-            *by,
-            "u",
-            level=pl.lit(0, pl.Int64),
-            **{c: pl.lit(-1, pl.Int64) for c in times},
-            open=pl.lit(False),
-        )
-    )
-    return pl.concat([best, dropped.select(best.columns)], how="vertical_relaxed")

@@ -54,10 +54,11 @@ def render_funnel_rows(
     dialect: Dialect,
 ) -> RenderedQuery:
     """The candidate events of every unit: from the range's start to its end plus the
-    window (a later step may come after the range, within the window of an entry in it).
+    window (a later step may come after the range, within the window of an entry in it),
+    in unit order: by visitor (the engine's visitor key), then time, then event id.
     ``strict`` order and ``sessions`` need every event of the visitor (what comes
     between steps, the gaps between sessions); else only events matching a step or an
-    exclusion are sent, numbered among themselves (the same order)."""
+    exclusion are sent (the same order among themselves)."""
     params: dict[str, Any] = {}
     bind = Binder(dialect, params)
     lo, hi = utc_bounds(start, end, timezone)
@@ -68,30 +69,28 @@ def render_funnel_rows(
     flags += [f"{event_sql(c, bind)} AS x{i}" for i, (c, _, _) in enumerate(spec.exclusions)]
     if spec.breakdown_by is not None:
         flags.append(f"{event_field_sql(spec.breakdown_by, bind, timezone)} AS b")
-    seq = "row_number() OVER (PARTITION BY client_id ORDER BY event_at, event_id) AS seq"
+    key = dialect.visitor_key()
     moment = f"{dialect.epoch_us('event_at')} AS t"
+    in_order = "ORDER BY u, t, event_id"  # the unit's events in time, then id, order
     if spec.order == "strict" or spec.count_by == "sessions":
         sql = (
-            f"SELECT client_id AS u, {moment}, {seq}, {', '.join(flags)} FROM events WHERE {where}"
+            f"SELECT {key} AS u, {moment}, {', '.join(flags)} FROM events WHERE {where} {in_order}"
         )
         return RenderedQuery(sql, params)
     names = [f"s{i}" for i in range(len(spec.steps))]
     names += [f"x{i}" for i in range(len(spec.exclusions))]
-    inner = (
-        f"SELECT client_id, event_at, event_id, {moment}, {', '.join(flags)} "
-        f"FROM events WHERE {where}"
-    )
+    inner = f"SELECT {key} AS u, event_id, {moment}, {', '.join(flags)} FROM events WHERE {where}"
     extra = ", b" if spec.breakdown_by is not None else ""
     sql = (
-        f"SELECT client_id AS u, t, {seq}, {', '.join(names)}{extra} FROM ({inner}) AS e "
-        f"WHERE {' OR '.join(names)}"
+        f"SELECT u, t, {', '.join(names)}{extra} FROM ({inner}) AS e "
+        f"WHERE {' OR '.join(names)} {in_order}"
     )
     return RenderedQuery(sql, params)
 
 
 def _sessions(rows: pl.DataFrame, timeout_s: int) -> pl.DataFrame:
-    """Units become sessions: a visitor's events with gaps under the site's timeout."""
-    rows = rows.sort(["u", "seq"])
+    """Units become sessions: a visitor's events with gaps under the site's timeout
+    (``rows`` in unit order, as :func:`render_funnel_rows` sends them)."""
     new = (pl.col("u") != pl.col("u").shift(1)).fill_null(True) | (
         pl.col("t").diff().fill_null(0) >= timeout_s * 1_000_000
     )
