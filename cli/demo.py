@@ -13,7 +13,7 @@ import httpx
 from cli.generate import EXPERIMENT, PURCHASE_FUNNEL, generate_traffic
 from cli.processes import free_port, start_module, stop, wait_healthy
 from cli.send import send_events
-from lake.catalog import KEY_SCOPES, MetadataStore
+from lake.catalog import KEY_SCOPES, DefinitionStore, MetadataStore
 from lake.settings import Settings
 
 __all__ = ["DEMO_SITE", "demo", "generate"]
@@ -51,6 +51,28 @@ def _demo_end_date(settings: Settings, days: int, events: int) -> dt.date:
 
 #: The demo's purchase funnel (the reference design's, on the demo's pages).
 DEMO_FUNNEL = {"steps": PURCHASE_FUNNEL, "window": "7d"}
+
+
+#: What the demo saves for the dashboard to list: goals, the funnel and a segment.
+DEMO_DEFINITIONS: list[tuple[str, str, dict]] = [
+    ("goal", "Purchase", {"type": "event", "event_type": "purchase"}),
+    ("goal", "Signup click", {"type": "event", "event_name": "signup_click"}),
+    ("goal", "Reached checkout", {"type": "destination", "match": "equals", "value": "/checkout"}),
+    ("funnel", "Purchase funnel", DEMO_FUNNEL),
+    (
+        "segment",
+        "Mobile visitors",
+        {"match": "all", "conditions": [{"property": "device", "op": "eq", "value": "mobile"}]},
+    ),
+]
+
+
+def _save_demo_definitions(store: MetadataStore) -> None:
+    """Save the demo's goals, funnel and segment once (a rerun keeps what is there)."""
+    definitions = DefinitionStore(store.engine)
+    for kind, name, body in DEMO_DEFINITIONS:
+        if not any(d.name == name for d in definitions.list(kind, [DEMO_SITE])):
+            definitions.create(kind, DEMO_SITE, name, body)
 
 
 def _example_queries(start: dt.date, end: dt.date) -> list[tuple[str, str, dict]]:
@@ -162,6 +184,7 @@ def demo(days: int, events: int, no_serve: bool, host: str, port: int) -> None:
         allowed_lateness_hours=24.0 * (days + 30),
     )
     key = _demo_key(settings, store)
+    _save_demo_definitions(store)
     end = _demo_end_date(settings, days, events)
     start = end - dt.timedelta(days=days - 1)
 

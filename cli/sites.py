@@ -66,3 +66,18 @@ def add(
         click.echo(f"error: {exc}", err=True)
         raise SystemExit(2) from None
     click.echo(f"site {site.tracking_id} ({', '.join(site.domains)}; {site.timezone})")
+
+
+@sites.command("list")
+def list_sites() -> None:
+    """Print every site: tracking id, time zone and domains."""
+    settings = Settings.from_env()
+    settings.ensure_dirs()
+    found = MetadataStore(settings.metadata_url).sites()
+    if not found:
+        click.echo("no sites yet: add one with `strata sites add`")
+        return
+    width = max(len(t) for t in found)
+    for tracking_id in sorted(found):
+        site = found[tracking_id]
+        click.echo(f"{tracking_id:<{width}}  {site.timezone:<20}  {', '.join(site.domains)}")

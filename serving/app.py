@@ -18,6 +18,7 @@ from serving.analyses.realtime import RecentEvents
 from serving.auth import ApiKeyMiddleware
 from serving.backends import ClickHouseBackend, DuckDBBackend, QueryTimeoutError, Tiers
 from serving.cache import ResultCache
+from serving.dashboard import mount_dashboard
 from serving.ratelimit import KeyRateLimiter
 from serving.routes import (
     experiments,
@@ -28,6 +29,7 @@ from serving.routes import (
     realtime,
     retention,
     segments,
+    sites,
 )
 
 __all__ = ["create_app"]
@@ -65,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(goals.router)
     app.include_router(retention.router)
     app.include_router(experiments.router)
+    app.include_router(sites.router)
     limiter = KeyRateLimiter(settings.api_rate_limit_per_minute)
     app.add_middleware(ApiKeyMiddleware, store=app.state.metadata, limiter=limiter)
     app.openapi = lambda: _openapi_without_422(app)  # type: ignore[method-assign]
@@ -92,6 +95,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def healthz() -> dict[str, str]:
         """Liveness probe."""
         return {"status": "ok"}
+
+    mount_dashboard(app)
 
     return app
 

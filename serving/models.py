@@ -32,6 +32,7 @@ __all__ = [
     "ReportDate",
     "SegmentBody",
     "SegmentCondition",
+    "SiteInfo",
     "Step",
     "TopPage",
 ]
@@ -374,3 +375,25 @@ class KeyInfo(BaseModel):
     created_at: dt.datetime | None = None
     expires_at: dt.datetime | None = Field(default=None, description="None: never expires.")
     revoked_at: dt.datetime | None = Field(default=None, description="None: not revoked.")
+
+
+class SiteInfo(BaseModel):
+    """A site an API key may read."""
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "tracking_id": "ST-DEMO",
+                    "domains": ["demo.example"],
+                    "timezone": "UTC",
+                    "scopes": ["read", "write"],
+                }
+            ]
+        }
+    }
+
+    tracking_id: str
+    domains: list[str] = Field(description="Domains its browser events may come from.")
+    timezone: str = Field(description="IANA zone its reports' dates and hours are in.")
+    scopes: list[str] = Field(description="What the key may do on it (`read`, `write` …).")
