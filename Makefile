@@ -8,7 +8,7 @@ LOCK := requirements.lock
 UV_VERSION := 0.13.8
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 
-.PHONY: demo test lint lock browser dagster clean
+.PHONY: demo test lint lock browser web dagster clean
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -33,6 +33,19 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
+# The dashboard (serving/web): npm ci from the lock, then lint, type check and build into
+# serving/static (committed, so `make demo` needs no node); skipped where npm is missing.
+WEB := serving/web
+$(WEB)/node_modules/.installed: $(WEB)/package.json $(WEB)/package-lock.json
+	cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+web:
+	@if command -v npm >/dev/null; then \
+	  $(MAKE) --no-print-directory $(WEB)/node_modules/.installed && cd $(WEB) && npm run --silent check && \
+	  { git diff --quiet -- ../static 2>/dev/null || echo "warning: serving/static differs from the commit: commit the new build"; }; \
+	else echo "warning: npm missing: the dashboard's lint, type check and build are skipped (serving/static is the committed build)"; fi
+
 # Debian's Chromium and ChromeDriver for the tracker's browser test (never a downloaded browser).
 browser:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
@@ -40,7 +53,7 @@ browser:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; } || \
 	  echo "warning: chromium/chromedriver missing and not installable here: the browser test will skip"
 
-test: $(STAMP) lint browser
+test: $(STAMP) lint browser web
 	$(BIN)/pytest -q -n 2  # two workers: the two cores CI has
 
 dagster: $(STAMP)

@@ -222,6 +222,8 @@ def demo(days: int, events: int, no_serve: bool, host: str, port: int) -> None:
     try:
         wait_healthy(base, server)
         _print_examples(base, key, start, end)
+        click.echo(f"\nDashboard: {base}/  (sign in with the demo key below)")
+        click.echo(f"Demo key:  {key}")
         click.echo(f"\nServing on {base} — press Ctrl-C to stop.")
         raise SystemExit(server.wait())
     except KeyboardInterrupt:

@@ -132,9 +132,10 @@ def _raw_table(query: ReportQuery, fields: list[str], measures: set[str]) -> str
     available = RAW_MEASURES[table].keys()
     answerable = [m for m in METRICS if _measures_of(m) <= available]
     missing = [m for m in query.metrics if not _measures_of(m) <= available]
+    reason = ", ".join(map(repr, raw)) if raw else "a segment (it is answered from raw rows)"
     raise ReportError(
         f"metric {', '.join(map(repr, missing))} is not available with "
-        f"{', '.join(map(repr, raw))} ({table} answer: {', '.join(answerable)})"
+        f"{reason} ({table} answer: {', '.join(answerable)})"
     )
 
 

@@ -57,6 +57,9 @@ def test_sites_add_and_keys_create(tmp_path: Path) -> None:
         "Mars/Base",
     )
     assert bad.returncode == 2 and "unknown time zone" in bad.stderr
+    listed = _run(tmp_path, "sites", "list")
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.splitlines() == [f"ST-X  {'Asia/Tokyo':<20}  x.example"]
     assert _run(tmp_path, "keys", "create", "--site", "ST-NONE").returncode == 2
     admin = _run(
         tmp_path,

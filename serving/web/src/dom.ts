@@ -57,6 +57,8 @@ export interface Column<T> {
   label: string;
   value: (row: T) => string;
   numeric?: boolean;
+  /** The exact value behind the text (a `data-value` attribute: tests and copy-paste). */
+  raw?: (row: T) => string;
 }
 
 /** A table; `onPick` makes each row's first cell a button (keyboard reachable). */
@@ -77,7 +79,8 @@ export function table<T>(caption: string, columns: Column<T>[], rows: T[], onPic
             const text = c.value(row);
             const content =
               i === 0 && onPick ? h("button", { type: "button", class: "link", title: `Filter by ${text}`, onclick: () => onPick(row) }, text) : text;
-            return h(i === 0 ? "th" : "td", { class: c.numeric ? "num" : "", ...(i === 0 ? { scope: "row" } : {}) }, content);
+            const attrs = { class: c.numeric ? "num" : "", ...(i === 0 ? { scope: "row" } : {}), ...(c.raw ? { "data-value": c.raw(row) } : {}) };
+            return h(i === 0 ? "th" : "td", attrs, content);
           }),
         ),
       ),

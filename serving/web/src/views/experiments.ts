@@ -47,9 +47,9 @@ function intervals(variants: Variant[]): HTMLElement {
 
 function card(result: ExperimentResult): HTMLElement {
   const columns = [
-    { label: "Variant", value: (v: Variant) => (v.variant === result.control ? `${v.variant} (control)` : v.variant) },
-    { label: "Visitors", value: (v: Variant) => count(v.visitors), numeric: true },
-    { label: "Converted", value: (v: Variant) => count(v.conversions), numeric: true },
+    { label: "Variant", value: (v: Variant) => (v.variant === result.control ? `${v.variant} (control)` : v.variant), raw: (v: Variant) => v.variant },
+    { label: "Visitors", value: (v: Variant) => count(v.visitors), raw: (v: Variant) => String(v.visitors), numeric: true },
+    { label: "Converted", value: (v: Variant) => count(v.conversions), raw: (v: Variant) => String(v.conversions), numeric: true },
     { label: "Conversion", value: (v: Variant) => percent(v.conversion_rate, 2), numeric: true },
     { label: "95% interval", value: (v: Variant) => `${percent(v.conversion_rate_ci[0], 2)} – ${percent(v.conversion_rate_ci[1], 2)}`, numeric: true },
     { label: "Revenue / visitor", value: (v: Variant) => money(v.revenue_per_visitor), numeric: true },

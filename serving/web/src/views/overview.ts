@@ -1,5 +1,6 @@
 /** Overview: KPI cards with the change against the previous period, the time series, top panels. */
 
+import { ApiError, type QueryResponse } from "../api";
 import { timeSeries } from "../chart";
 import { type Context, reportFilters, reportSegment } from "../context";
 import { bucketFor, bucketLabels, previousPeriod } from "../dates";
@@ -21,25 +22,72 @@ export const KPIS: [string, string][] = [
 /** Metrics where a rise is bad news (drawn red when they grow). */
 const LOWER_IS_BETTER = new Set(["bounce_rate"]);
 
+interface KpiValues {
+  row: Record<string, unknown>;
+  before: Record<string, number | null>;
+  /** Metrics the answering table lacks (a segment or an event-only filter needs raw rows). */
+  unavailable: Set<string>;
+}
+
+/**
+ * The key figures and their previous period. A segment or an event-only filter is
+ * answered from raw rows, which lack some metrics (sessions' on events, engagement on
+ * both): then each metric is asked alone and those refused are marked unavailable.
+ */
+async function kpiValues(ctx: Context): Promise<KpiValues> {
+  const ask = (metrics: string[]) =>
+    ctx.api.query({
+      tracking_id: ctx.site.tracking_id,
+      date_range: ctx.range,
+      metrics,
+      filters: reportFilters(ctx),
+      compare: "previous_period",
+      ...reportSegment(ctx),
+    });
+  const values: KpiValues = { row: {}, before: {}, unavailable: new Set() };
+  const take = (answer: QueryResponse) => {
+    const found = answer.rows[0] ?? {};
+    Object.assign(values.row, found);
+    Object.assign(values.before, (found.comparison ?? {}) as Record<string, number | null>);
+  };
+  const refused = (error: unknown) => error instanceof ApiError && error.status === 400;
+  try {
+    take(await ask(KPIS.map(([m]) => m)));
+  } catch (error) {
+    if (!refused(error)) throw error;
+    await Promise.all(
+      KPIS.map(async ([m]) => {
+        try {
+          take(await ask([m]));
+        } catch (inner) {
+          if (!refused(inner)) throw inner;
+          values.unavailable.add(m);
+        }
+      }),
+    );
+  }
+  return values;
+}
+
 function kpiCards(ctx: Context): HTMLElement {
   const box = h("div", { class: "kpis", "aria-live": "polite" });
   into(
     box,
     async () => {
-      const answer = await ctx.api.query({
-        tracking_id: ctx.site.tracking_id,
-        date_range: ctx.range,
-        metrics: KPIS.map(([m]) => m),
-        filters: reportFilters(ctx),
-        compare: "previous_period",
-        ...reportSegment(ctx),
-      });
-      const row = answer.rows[0] ?? {};
-      const before = (row.comparison ?? {}) as Record<string, number | null>;
+      const { row, before, unavailable } = await kpiValues(ctx);
       const cards = KPIS.map(([metric, title]) => {
         const now = row[metric] as number | null | undefined;
+        if (unavailable.has(metric)) {
+          return h(
+            "div",
+            { class: "kpi unavailable", "data-metric": metric },
+            h("span", { class: "kpi-title" }, title),
+            h("span", { class: "kpi-value", "data-value": "" }, "–"),
+            h("span", { class: "kpi-change" }, "not available with this segment or filter"),
+          );
+        }
         const delta = change(now, before[metric]);
-        const up = delta.startsWith("+");
+        const up = delta.startsWith("+") || delta === "new";
         const good = delta === "" || delta === "0%" ? "" : up !== LOWER_IS_BETTER.has(metric) ? "good" : "bad";
         return h(
           "button",

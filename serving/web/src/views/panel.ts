@@ -36,7 +36,7 @@ function label(value: Row[string] | undefined): string {
 /** A panel that pages through its rows with `offset`. */
 export function panel(ctx: Context, spec: PanelSpec, paged = false): HTMLElement {
   const size = spec.size ?? 10;
-  const id = `panel-${spec.dimension.replace(/[^a-z0-9]+/gi, "-")}`;
+  const id = `panel-${spec.dimension.replace(/[^a-z0-9_]+/gi, "-")}`;
   const body = h("div", { class: "panel-body" });
   const section = h("section", { class: "panel", id, "aria-labelledby": `${id}-title` }, h("h2", { id: `${id}-title` }, spec.title), body);
   const load = (offset: number) =>
@@ -61,8 +61,13 @@ export function panel(ctx: Context, spec: PanelSpec, paged = false): HTMLElement
               if (value !== null && value !== undefined && value !== "") ctx.addFilter(spec.dimension, String(value));
             };
       const columns = [
-        { label: spec.title, value: (row: Row) => label(row[spec.dimension]) },
-        ...spec.metrics.map((m) => ({ label: LABELS[m] ?? m, value: (row: Row) => metricValue(m, row[m] as number), numeric: true })),
+        { label: spec.title, value: (row: Row) => label(row[spec.dimension]), raw: (row: Row) => String(row[spec.dimension] ?? "") },
+        ...spec.metrics.map((m) => ({
+          label: LABELS[m] ?? m,
+          value: (row: Row) => metricValue(m, row[m] as number),
+          raw: (row: Row) => String(row[m] ?? ""),
+          numeric: true,
+        })),
       ];
       const pager =
         paged && answer.total_rows > size

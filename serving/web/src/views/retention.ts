@@ -74,7 +74,7 @@ export function renderRetention(ctx: Context, root: HTMLElement): void {
                   "tr",
                   {},
                   h("th", { scope: "row" }, c.cohort),
-                  h("td", { class: "num" }, count(c.size)),
+                  h("td", { class: "num", "data-value": String(c.size) }, count(c.size)),
                   ...Array.from({ length: width }, (_, n) => (n < c.counts.length ? cell(c, n) : h("td", { class: "future" }, ""))),
                 ),
               ),
