@@ -38,7 +38,7 @@ KPIS = [
     "conversion_rate",
     "avg_time_on_page",
 ]
-PANELS = {"channel": "pageviews", "page_path": "pageviews", "country": "pageviews", "device": "pageviews"}
+PANELS = {d: "pageviews" for d in ("channel", "page_path", "country", "device")}
 
 pytestmark = pytest.mark.skipif(
     not (CHROMIUM and CHROMEDRIVER), reason="needs Debian's chromium and chromium-driver"
@@ -318,7 +318,10 @@ def test_retention_goals_and_the_experiment_card_equal_the_api(dash: Dash) -> No
         limit=10,
     )["rows"]
     expected = [
-        (g["goal"], str(g["goal_visitors"]), str(g["goal_conversions"]), str(g["goal_conversion_rate"]))
+        (
+            g["goal"],
+            *(str(g[m]) for m in ("goal_visitors", "goal_conversions", "goal_conversion_rate")),
+        )
         for g in goals
     ]
     assert dash.panel_rows("goal") == expected and len(expected) == 3
@@ -395,9 +398,7 @@ def test_no_serious_accessibility_violation_and_first_paint(dash: Dash) -> None:
                 ".then(r => done(r.violations.map(v => [v.id, v.impact, v.nodes.length,"
                 " v.nodes.slice(0, 2).map(n => n.target.join(' '))])));"
             )
-            problems += [
-                (view, width, theme, *v) for v in found if v[1] in ("serious", "critical")
-            ]
+            problems += [(view, width, theme, *v) for v in found if v[1] in ("serious", "critical")]
             if width < 500:
                 dash.shot(f"{view}-phone")
             elif theme == "dark":
@@ -409,7 +410,8 @@ def test_no_serious_accessibility_violation_and_first_paint(dash: Dash) -> None:
     dash.d.get(f"{dash.base}/?site={SITE}")
     dash.settle()
     paint = dash.d.execute_script(
-        "const m = performance.getEntriesByName('strata-kpis'); return m.length ? m[0].startTime : null;"
+        "const m = performance.getEntriesByName('strata-kpis');"
+        "return m.length ? m[0].startTime : null;"
     )
     assert paint is not None
     print(f"\ndashboard first meaningful paint (key figures drawn): {paint:.0f} ms")
