@@ -14,7 +14,7 @@ from lake.settings import settings_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
-PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+PAGES = [ROOT / "README.md", ROOT / "serving/web/README.md", *sorted((ROOT / "docs").glob("*.md"))]
 #: The steering folder beside the checkout (spelled in two parts so this file is no hit).
 OUTSIDE = "../" + "shared"
 LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
