@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterator
 
@@ -9,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from orchestration.runner import run_pipeline
-from tests.conftest import BACKFILL_H, Env
+from tests.conftest import BACKFILL_H, Env, make_env
 
 UA = "Mozilla/5.0 (X11; Linux x86_64; rv:127.0) Gecko/20100101 Firefox/127.0"
 
@@ -25,28 +26,46 @@ def _ev(client_id: str, ts: str, path: str = "/", etype: str = "pageview") -> di
     }
 
 
-@pytest.fixture
-def api(env: Env) -> Iterator[TestClient]:
-    """Query API over a tiny hand-made data set (site time zone: Europe/Berlin, UTC+1 in March)."""
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Env, TestClient]]:
+    """Query API over a tiny hand-made data set (site time zone: Europe/Berlin, UTC+1 in
+    March), built once for the module: the tests only read it."""
     from ingest_gateway.app import create_app as create_gateway
     from serving.app import create_app
 
-    env.store.add_site(
-        "ST-TEST", ["shop.example"], "Europe/Berlin", allowed_lateness_hours=BACKFILL_H
-    )
-    events = [
-        _ev("c1", "2026-03-01T22:50:00Z", "/a"),  # 23:50 Berlin, 1 Mar
-        _ev("c1", "2026-03-01T23:10:00Z", "/b"),  # 00:10 Berlin, 2 Mar (same session)
-        _ev("c2", "2026-03-02T09:00:00Z", "/a"),  # bounce
-        _ev("c3", "2026-03-02T10:00:00Z", "/b"),
-        _ev("c3", "2026-03-02T10:00:30Z", "/b", etype="click"),
-    ]
-    with TestClient(create_gateway(env.settings)) as gw:
-        assert gw.post("/api/v1/events", json=events).json()["accepted"] == 5
-    run_pipeline(echo=False)
-    with TestClient(create_app(env.settings)) as client:
-        client.headers["Authorization"] = f"Bearer {env.key}"
-        yield client
+    monkeypatch = pytest.MonkeyPatch()
+    env = make_env(tmp_path_factory.mktemp("query-api"), monkeypatch)
+    try:
+        env.store.add_site(
+            "ST-TEST", ["shop.example"], "Europe/Berlin", allowed_lateness_hours=BACKFILL_H
+        )
+        events = [
+            _ev("c1", "2026-03-01T22:50:00Z", "/a"),  # 23:50 Berlin, 1 Mar
+            _ev("c1", "2026-03-01T23:10:00Z", "/b"),  # 00:10 Berlin, 2 Mar (same session)
+            _ev("c2", "2026-03-02T09:00:00Z", "/a"),  # bounce
+            _ev("c3", "2026-03-02T10:00:00Z", "/b"),
+            _ev("c3", "2026-03-02T10:00:30Z", "/b", etype="click"),
+        ]
+        with TestClient(create_gateway(env.settings)) as gw:
+            assert gw.post("/api/v1/events", json=events).json()["accepted"] == 5
+        run_pipeline(echo=False)
+        # the module's tests share one key: lift the per-key rate limit
+        settings = dataclasses.replace(env.settings, api_rate_limit_per_minute=1_000_000)
+        with TestClient(create_app(settings)) as client:
+            client.headers["Authorization"] = f"Bearer {env.key}"
+            yield env, client
+    finally:
+        monkeypatch.undo()
+
+
+@pytest.fixture
+def env(served: tuple[Env, TestClient]) -> Env:
+    return served[0]
+
+
+@pytest.fixture
+def api(served: tuple[Env, TestClient]) -> TestClient:
+    return served[1]
 
 
 def _q(api: TestClient, **body: object):

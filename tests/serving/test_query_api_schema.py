@@ -61,6 +61,7 @@ def test_generated_requests_get_no_5xx_and_only_documented_codes(
         "GET /api/v1/realtime/stream",
         "GET /api/v1/segments",
         "GET /api/v1/segments/{definition_id}",
+        "GET /api/v1/sites",
         "GET /healthz",
         "POST /api/v1/funnels",
         "POST /api/v1/funnels/analysis",
