@@ -50,6 +50,8 @@ def _next(flags: np.ndarray, units: np.ndarray, after: bool) -> np.ndarray:
     (``after``) or at or after it; -1 when there is none.  Rows are sorted by unit and
     sequence, so this is a running minimum from the end, then a same-unit check."""
     n = len(flags)
+    if n == 0:
+        return np.full(0, -1, dtype=np.int64)
     candidates = np.where(flags, np.arange(n), n)
     found = np.minimum.accumulate(candidates[::-1])[::-1]
     if after:

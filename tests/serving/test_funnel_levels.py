@@ -52,3 +52,13 @@ def test_each_breakdown_value_keeps_its_own_entries() -> None:
 def test_windows_closed_at_the_end_of_the_range_are_not_open() -> None:
     units = unit_levels(entry_levels(ROWS, RULES, lo=0, hi=200), [], RULES, hi=200)
     assert units["open"].to_list() == [False, False]
+
+
+def test_no_candidate_rows_give_no_entries_in_every_order() -> None:
+    """A funnel over a range with no matching event (found by the schema fuzzer)."""
+    for order in ("ordered", "strict", "any"):
+        rules = FunnelRules(2, 100, order, (Exclusion(0, 0, 1),))
+        empty = ROWS.clear()
+        entries = entry_levels(empty, rules, lo=0, hi=50)
+        assert entries.height == 0
+        assert unit_levels(entries, [], rules, hi=50).height == 0
