@@ -6,6 +6,8 @@ import datetime as dt
 import json
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import click
 import httpx
@@ -160,13 +162,48 @@ def _print_answer(answer: dict) -> None:
         click.echo("   " + json.dumps(line))
 
 
+#: The SQL the demo runs through the SQL endpoint, as a BI tool would.
+DEMO_SQL = (
+    "SELECT event_name, count() AS events FROM events GROUP BY event_name ORDER BY events DESC"
+)
+
+
+def _print_sql_example(sql_url: str, key: str, key_file: Path) -> None:
+    """The connection line for BI tools and one query run through the SQL endpoint."""
+    host, _, port = sql_url.removeprefix("http://").rpartition(":")
+    click.echo(
+        f"\nSQL for BI tools (ClickHouse HTTP interface): host {host}, port {port}, "
+        f"user demo, password = the demo key, database default"
+    )
+    click.echo(f"   curl -u demo:$(cat {key_file}) '{sql_url}/' --data-binary '{DEMO_SQL}'")
+    for _ in range(50):
+        try:
+            answer = httpx.post(f"{sql_url}/", content=DEMO_SQL, auth=("demo", key), timeout=30)
+            break
+        except httpx.TransportError:
+            time.sleep(0.2)
+    else:
+        click.echo("   (the SQL endpoint did not answer)")
+        return
+    for line in answer.text.splitlines()[:8]:
+        click.echo("   " + line)
+
+
 @click.command()
 @click.option("--days", default=7, show_default=True, help="Days of traffic, ending yesterday.")
 @click.option("--events", default=200_000, show_default=True, help="Events to generate.")
 @click.option("--no-serve", is_flag=True, help="Stop after the pipeline instead of serving.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface of the API.")
 @click.option("--port", default=8000, show_default=True, help="Port of the API.")
-def demo(days: int, events: int, no_serve: bool, host: str, port: int) -> None:
+@click.option(
+    "--sql-port",
+    type=click.IntRange(min=0, max=65535),
+    default=None,
+    help="Port of the SQL endpoint for BI tools; 0: off.  [default: STRATA_SQL_PORT or 8123]",
+)
+def demo(
+    days: int, events: int, no_serve: bool, host: str, port: int, sql_port: int | None
+) -> None:
     """Generate traffic through the real gateway, run the pipeline, then serve the API.
 
     Running it again sends the same events (the dates are pinned on the first run),
@@ -217,11 +254,16 @@ def demo(days: int, events: int, no_serve: bool, host: str, port: int) -> None:
         return
 
     click.echo(f"[3/3] serving the query API on http://{host}:{port}")
-    server = start_module("serving", "--host", host, "--port", str(port))
+    sql_port = settings.sql_port if sql_port is None else sql_port
+    server = start_module(
+        "serving", "--host", host, "--port", str(port), "--sql-port", str(sql_port)
+    )
     base = f"http://{host}:{port}"
     try:
         wait_healthy(base, server)
         _print_examples(base, key, start, end)
+        if sql_port and settings.is_embedded_clickhouse:
+            _print_sql_example(f"http://{host}:{sql_port}", key, settings.home / "demo.key")
         click.echo(f"\nDashboard: {base}/  (sign in with the demo key below)")
         click.echo(f"Demo key:  {key}")
         click.echo(f"\nServing on {base} — press Ctrl-C to stop.")

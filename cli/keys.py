@@ -35,7 +35,8 @@ def keys() -> None:
     default=("read",),
     show_default=True,
     help="What the key may do (repeatable): read reports and analyses, write (save goals, "
-    "funnels and segments), or admin (also list keys and save definitions).",
+    "funnels and segments), admin (also list keys and save definitions), or sql (read-only "
+    "SQL for BI tools over ClickHouse's HTTP interface).",
 )
 @click.option(
     "--expires-in-days",

@@ -24,6 +24,15 @@ def gateway(host: str, port: int) -> None:
 @click.command()
 @_HOST
 @click.option("--port", default=8000, show_default=True, help="Port to listen on.")
-def serve(host: str, port: int) -> None:
-    """Run the query API (one worker: the embedded engine admits one process)."""
-    exec_module("serving", ["--host", host, "--port", str(port)])
+@click.option(
+    "--sql-port",
+    type=click.IntRange(min=0, max=65535),
+    default=None,
+    help="Port of the SQL endpoint for BI tools (ClickHouse's HTTP interface, also at "
+    "/clickhouse/ of --port); 0 turns it off.  [default: STRATA_SQL_PORT or 8123]",
+)
+def serve(host: str, port: int, sql_port: int | None) -> None:
+    """Run the query API and the dashboard, and on the embedded engine the SQL endpoint
+    for BI tools (one process: the embedded engine admits one)."""
+    extra = [] if sql_port is None else ["--sql-port", str(sql_port)]
+    exec_module("serving", ["--host", host, "--port", str(port), *extra])

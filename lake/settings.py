@@ -155,6 +155,25 @@ class Settings:
     api_rate_limit_per_minute: int = _setting(
         600, "Requests per minute each API key may make; past it the API answers 429."
     )
+    sql_port: int = _setting(
+        8123,
+        "`strata serve` also answers ClickHouse's HTTP interface (read-only SQL for BI tools, "
+        "keys with the `sql` scope) on this port; 0 turns it off. Embedded engine only.",
+    )
+    sql_max_execution_seconds: float = _setting(
+        30.0,
+        "An SQL endpoint query running longer is stopped (ClickHouse `max_execution_time`); "
+        "keep it below `STRATA_CLICKHOUSE_LOCK_TIMEOUT_SECONDS` so a load never starves.",
+    )
+    sql_max_result_rows: int = _setting(
+        1_000_000, "An SQL endpoint query returning more rows is stopped with an error."
+    )
+    sql_max_result_bytes: int = _setting(
+        268_435_456, "An SQL endpoint query returning more bytes is stopped with an error."
+    )
+    sql_max_memory_bytes: int = _setting(
+        2_147_483_648, "Memory one SQL endpoint query may use in the engine (`max_memory_usage`)."
+    )
     hot_window_days: int = _setting(
         30, "Days the hot tier keeps raw `events` and `sessions` (ClickHouse TTL)."
     )

@@ -31,6 +31,7 @@ from serving.routes import (
     segments,
     sites,
 )
+from serving.sql_endpoint import SqlEngine, create_sql_app, mount_sql
 
 __all__ = ["create_app"]
 
@@ -69,7 +70,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(experiments.router)
     app.include_router(sites.router)
     limiter = KeyRateLimiter(settings.api_rate_limit_per_minute)
+    app.state.limiter = limiter
     app.add_middleware(ApiKeyMiddleware, store=app.state.metadata, limiter=limiter)
+    if settings.is_embedded_clickhouse:  # a ClickHouse server answers BI tools itself
+        app.state.sql_engine = SqlEngine(settings)
+        app.state.sql_app = create_sql_app(
+            settings, app.state.metadata, limiter, app.state.sql_engine
+        )
+        mount_sql(app, "/clickhouse", app.state.sql_app)
     app.openapi = lambda: _openapi_without_422(app)  # type: ignore[method-assign]
 
     @app.exception_handler(RequestValidationError)

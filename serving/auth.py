@@ -1,4 +1,5 @@
-"""Bearer API keys: each key reads its sites, with scopes (``read``, ``write``, ``admin``).
+"""Bearer API keys: each key reads its sites, with scopes (``read``, ``write``, ``admin``,
+``sql``).
 
 Authentication runs first, as ASGI middleware, before any body is read or validated:
 a request without a valid key learns nothing but 401 (not the request schema).  The

@@ -370,7 +370,8 @@ class KeyInfo(BaseModel):
     name: str | None = None
     sites: list[str] = Field(description="Sites the key may use.")
     scopes: list[str] = Field(
-        description="`read` (reports, analyses), `write` (save goals, funnels, segments), `admin`."
+        description="`read` (reports, analyses), `write` (save goals, funnels, segments), `admin`, "
+        "`sql` (the read-only SQL endpoint for BI tools)."
     )
     created_at: dt.datetime | None = None
     expires_at: dt.datetime | None = Field(default=None, description="None: never expires.")

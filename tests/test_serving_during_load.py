@@ -53,7 +53,7 @@ def test_serving_answers_correctly_while_the_pipeline_loads(env: Env) -> None:
         "STRATA_API_RATE_LIMIT_PER_MINUTE": "1000000",
     }
     server = subprocess.Popen(
-        [sys.executable, "-m", "serving", "--port", str(port)], env=server_env
+        [sys.executable, "-m", "serving", "--port", str(port), "--sql-port", "0"], env=server_env
     )
     base = f"http://127.0.0.1:{port}"
     body = {

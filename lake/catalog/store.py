@@ -21,7 +21,7 @@ __all__ = ["KEY_SCOPES", "ApiKey", "MetadataStore", "Site", "SiteError"]
 
 #: What a key may do: ``read`` reports and analyses of its sites; ``write`` save goals,
 #: funnels and segments; ``admin`` manage keys.
-KEY_SCOPES = ("read", "write", "admin")
+KEY_SCOPES = ("read", "write", "admin", "sql")
 
 
 class SiteError(ValueError):
@@ -141,7 +141,8 @@ class MetadataStore:
         name: str | None = None,
     ) -> str:
         """Issue a new API key for one site or several; only its hash is stored, so show
-        it once.  ``scopes``: ``read`` (reports) and/or ``admin``; ``expires_at``: when it
+        it once.  ``scopes``: ``read`` (reports), ``write``, ``admin``, ``sql`` (the read-only SQL
+        endpoint); ``expires_at``: when it
         stops working (None: never)."""
         tracking_ids = [sites] if isinstance(sites, str) else list(dict.fromkeys(sites))
         known = self.sites()

@@ -142,7 +142,7 @@ def dash(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dash]:
     from cli.processes import free_port, stop, wait_healthy
 
     port = free_port()
-    server = _strata(home, "serve", "--port", str(port))
+    server = _strata(home, "serve", "--port", str(port), "--sql-port", "0")
     base = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(base, server, timeout=120)
