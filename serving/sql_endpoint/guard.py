@@ -47,7 +47,6 @@ _FORBIDDEN_FUNCTIONS = (
     "catboostevaluate",
     "modelevaluate",
     "getserversetting",
-    "getsetting",
     "filesystem*",
 )
 _READS = {
