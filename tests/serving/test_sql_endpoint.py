@@ -189,9 +189,7 @@ const { createClient } = require('@clickhouse/client');
     )
     assert out.returncode == 0, out.stderr
     by_type = served.bronze.group_by("event_type").len().sort("event_type")
-    assert json.loads(out.stdout) == [
-        {"event_type": t, "n": n} for t, n in by_type.iter_rows()
-    ]
+    assert json.loads(out.stdout) == [{"event_type": t, "n": n} for t, n in by_type.iter_rows()]
 
 
 def _refused(answer: httpx.Response, code: int, status: int) -> None:
