@@ -164,7 +164,7 @@ def _print_answer(answer: dict) -> None:
 
 #: The SQL the demo runs through the SQL endpoint, as a BI tool would.
 DEMO_SQL = (
-    "SELECT event_name, count() AS events FROM events GROUP BY event_name ORDER BY events DESC"
+    "SELECT event_type, count() AS events FROM events GROUP BY event_type ORDER BY events DESC"
 )
 
 
