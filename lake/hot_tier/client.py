@@ -19,7 +19,7 @@ import clickhouse_connect
 from lake.hot_tier.lease import lease_for
 from lake.settings import Settings
 
-__all__ = ["hot_tier"]
+__all__ = ["drain_after_error", "hot_tier"]
 
 
 @contextmanager
@@ -37,4 +37,21 @@ def hot_tier(settings: Settings) -> Iterator[Any]:
     with lease.client(
         settings.clickhouse_lock_timeout_seconds, settings.clickhouse_idle_release_seconds
     ) as client:
-        yield client
+        try:
+            yield client
+        except BaseException:
+            drain_after_error(client)
+            raise
+
+
+def drain_after_error(client: Any) -> None:
+    """Clear what a failed query left in the embedded engine's output buffer.
+
+    chdb 4.4 keeps the rows a query had written before it failed (a result limit, a
+    timeout, ``throwIf``) and puts them in front of the *next* query's result: another
+    caller's answer would start with this one's rows.  One throwaway query takes them.
+    """
+    try:
+        client.raw_query("SELECT 1")
+    except Exception:  # noqa: BLE001 - best effort; the caller's own error is what matters
+        pass

@@ -363,3 +363,11 @@ def test_fuzzed_queries_and_parameters_get_no_5xx(served: Served, query: str, pa
     assert answer.status_code < 500, (query, params, answer.text)
     if answer.status_code >= 400:
         assert answer.text.startswith("Code: "), answer.text
+
+
+def test_a_result_past_the_row_cap_is_stopped_and_leaves_nothing_for_the_next_key(
+    served: Served,
+) -> None:
+    _refused(served.post("SELECT number FROM numbers(5000000)"), 396, 400)
+    after = served.post("SELECT 1", key=served.other)
+    assert (after.status_code, after.text) == (200, "1\n")
