@@ -9,6 +9,7 @@ lease and no limit.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -51,7 +52,5 @@ def drain_after_error(client: Any) -> None:
     timeout, ``throwIf``) and puts them in front of the *next* query's result: another
     caller's answer would start with this one's rows.  One throwaway query takes them.
     """
-    try:
+    with contextlib.suppress(Exception):  # best effort: the caller's own error is what matters
         client.raw_query("SELECT 1")
-    except Exception:  # noqa: BLE001 - best effort; the caller's own error is what matters
-        pass

@@ -21,7 +21,7 @@ def test_the_next_query_after_a_failed_one_gets_only_its_own_rows(
     tmp_path: Path, failing: str
 ) -> None:
     settings = Settings.from_env({"STRATA_HOME": str(tmp_path)})
-    with pytest.raises(Exception, match="Code: 39[56]"), hot_tier(settings) as client:
+    with pytest.raises(Exception, match=r"Code: 39[56]"), hot_tier(settings) as client:
         client.raw_query(failing)
     with hot_tier(settings) as client:
         assert client.raw_query("SELECT 42") == b"42\n"
