@@ -8,6 +8,7 @@ from cli.dbt import dbt
 from cli.demo import demo, generate
 from cli.keys import keys
 from cli.pipeline import pipeline
+from cli.retention import retention
 from cli.services import gateway, serve
 from cli.sites import sites
 
@@ -23,7 +24,7 @@ def main() -> None:
     """
 
 
-for command in (demo, generate, gateway, serve, pipeline, dbt, sites, keys):
+for command in (demo, generate, gateway, serve, pipeline, retention, dbt, sites, keys):
     main.add_command(command)
 
 if __name__ == "__main__":

@@ -40,6 +40,18 @@ def sites() -> None:
     default=None,
     help="Accept events this late, e.g. for a back-fill [default: STRATA_ALLOWED_LATENESS_HOURS].",
 )
+@click.option(
+    "--raw-retention-days",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Days raw events and sessions are kept [default: STRATA_RAW_RETENTION_DAYS].",
+)
+@click.option(
+    "--aggregate-retention-days",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Days rollups, cubes and marts are kept [default: STRATA_AGGREGATE_RETENTION_DAYS].",
+)
 def add(
     tracking_id: str,
     domains: tuple[str, ...],
@@ -48,6 +60,8 @@ def add(
     store_raw_ip: bool,
     session_timeout: int | None,
     allowed_lateness_hours: float | None,
+    raw_retention_days: int | None,
+    aggregate_retention_days: int | None,
 ) -> None:
     """Add a site, or update it (unset options fall back to the defaults)."""
     settings = Settings.from_env()
@@ -61,6 +75,8 @@ def add(
             store_raw_ip,
             session_timeout,
             allowed_lateness_hours,
+            raw_retention_days,
+            aggregate_retention_days,
         )
     except SiteError as exc:
         click.echo(f"error: {exc}", err=True)

@@ -177,8 +177,16 @@ class Settings:
     hot_window_days: int = _setting(
         30, "Days the hot tier keeps raw `events` and `sessions` (ClickHouse TTL)."
     )
+    raw_retention_days: int = _setting(
+        395,
+        "Days raw events are kept everywhere (landing, bronze and its id index, silver "
+        "sessions, quarantine, ClickHouse `events`/`sessions`); `strata retention` and the "
+        "daily schedule delete older days. Per site: `strata sites add --raw-retention-days`.",
+    )
     aggregate_retention_days: int = _setting(
-        730, "Days the hot tier keeps the rollups (ClickHouse TTL)."
+        730,
+        "Days the rollups, cubes and dbt marts are kept, in the lake and in ClickHouse (TTL, "
+        "and `strata retention`). Per site: `strata sites add --aggregate-retention-days`.",
     )
     s3_endpoint_url: str | None = _setting(None, "S3 endpoint for a non-AWS S3 API such as MinIO.")
     s3_region: str = _setting("us-east-1", "S3 region.")

@@ -17,7 +17,7 @@ from orchestration.defs.lake.refresh import pending_refreshes
 from orchestration.defs.partitions import pipeline_partitions, range_tags, span_tags
 from orchestration.lib.resources import LakeResource
 
-__all__ = ["REFRESH_STEPS", "WAREHOUSE_STEP", "run_pipeline"]
+__all__ = ["REFRESH_STEPS", "WAREHOUSE_STEP", "run_pipeline", "run_retention"]
 
 #: What a refresh rebuilds, in order: each step's name (as reported) and asset keys.
 REFRESH_STEPS: tuple[tuple[str, tuple[AssetKey, ...]], ...] = (
@@ -186,4 +186,26 @@ def run_pipeline(echo: bool = True) -> dict[str, dict]:
         for name, keys in steps:
             run(name, keys, range_tags(refresh), label)
     _finish(report)
+    return report
+
+
+def run_retention(echo: bool = True) -> dict[str, int]:
+    """The ``data_retention`` job at once (``strata retention``): what it removed per table.
+
+    Uses the Dagster instance of ``DAGSTER_HOME`` when set (the run shows in the UI),
+    else an ephemeral one.  Raises if the job fails.
+    """
+    from orchestration.defs.maintenance.retention import data_retention
+    from orchestration.defs.resources import RESOURCES
+
+    instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
+    result = data_retention.execute_in_process(
+        resources=RESOURCES, instance=instance or DagsterInstance.ephemeral()
+    )
+    report: dict[str, int] = result.output_for_node("apply_data_retention")
+    if echo:
+        width = max(map(len, report), default=0)
+        print("removed per table:")
+        for name, count in report.items():
+            print(f"  {name:<{width}}  {count:>10,}")
     return report

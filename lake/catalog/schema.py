@@ -36,6 +36,8 @@ sites_table = sa.Table(
     sa.Column("store_raw_ip", sa.Boolean, nullable=False, default=False, server_default="0"),
     sa.Column("session_timeout_minutes", sa.Integer, nullable=True),
     sa.Column("allowed_lateness_hours", sa.Float, nullable=True),
+    sa.Column("raw_retention_days", sa.Integer, nullable=True),
+    sa.Column("aggregate_retention_days", sa.Integer, nullable=True),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
 

@@ -39,6 +39,8 @@ class Site:
     store_raw_ip: bool = False  # opt-in: keep full IP addresses instead of /24 and /48
     session_timeout_minutes: int | None = None  # None: STRATA_SESSION_TIMEOUT_MINUTES
     allowed_lateness_hours: float | None = None  # None: STRATA_ALLOWED_LATENESS_HOURS
+    raw_retention_days: int | None = None  # None: STRATA_RAW_RETENTION_DAYS
+    aggregate_retention_days: int | None = None  # None: STRATA_AGGREGATE_RETENTION_DAYS
 
     def allows_origin(self, host: str) -> bool:
         """True when a browser page on ``host`` may send events for this site."""
@@ -69,8 +71,11 @@ class MetadataStore:
         store_raw_ip: bool = False,
         session_timeout_minutes: int | None = None,
         allowed_lateness_hours: float | None = None,
+        raw_retention_days: int | None = None,
+        aggregate_retention_days: int | None = None,
     ) -> Site:
-        """Create or update a site; the time zone must be an IANA name."""
+        """Create or update a site; the time zone must be an IANA name.  The retention
+        days override the deployment's defaults for this site (None: the defaults)."""
         if not tracking_id or len(tracking_id) > 64:
             raise SiteError("tracking_id must be 1-64 characters")
         try:
@@ -83,6 +88,9 @@ class MetadataStore:
             raise SiteError("session timeout must be 1 to 1440 minutes")
         if rate_limit_eps is not None and rate_limit_eps <= 0:
             raise SiteError("rate limit must be a positive number of events per second")
+        for name, days in (("raw", raw_retention_days), ("aggregate", aggregate_retention_days)):
+            if days is not None and days < 1:
+                raise SiteError(f"{name} retention must be at least 1 day")
         domains = [d.strip().lower() for d in domains if d.strip()]
         row = {
             "domains": ",".join(domains),
@@ -91,6 +99,8 @@ class MetadataStore:
             "store_raw_ip": store_raw_ip,
             "session_timeout_minutes": session_timeout_minutes,
             "allowed_lateness_hours": allowed_lateness_hours,
+            "raw_retention_days": raw_retention_days,
+            "aggregate_retention_days": aggregate_retention_days,
         }
         with self.engine.begin() as conn:
             exists = conn.execute(
@@ -113,6 +123,8 @@ class MetadataStore:
             store_raw_ip,
             session_timeout_minutes,
             allowed_lateness_hours,
+            raw_retention_days,
+            aggregate_retention_days,
         )
 
     def sites(self) -> dict[str, Site]:
@@ -128,6 +140,8 @@ class MetadataStore:
                 bool(r["store_raw_ip"]),
                 r["session_timeout_minutes"],
                 r["allowed_lateness_hours"],
+                r["raw_retention_days"],
+                r["aggregate_retention_days"],
             )
             for r in rows
         }

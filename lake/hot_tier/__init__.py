@@ -24,10 +24,12 @@ from lake.hot_tier.raw_tables import (
     raw_table_ddl,
     replace_raw_day,
 )
+from lake.hot_tier.retention import MART_TABLES, apply_hot_retention
 from lake.hot_tier.state import HotTierState, cubes_to_build, hot_tier_state, ready_cubes
 
 __all__ = [
     "DISTINCT_USERS_MERGE",
+    "MART_TABLES",
     "RAW_TABLES",
     "ROLLUP_DOCS",
     "ROLLUP_TABLES",
@@ -36,6 +38,7 @@ __all__ = [
     "HotTierState",
     "RawTable",
     "add_cube_rows",
+    "apply_hot_retention",
     "begin_cube_build",
     "cubes_to_build",
     "distinct_users_merge",

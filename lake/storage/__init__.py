@@ -12,6 +12,7 @@ from lake.storage.changes import CHANGES_SCHEMA, ChangedDays
 from lake.storage.io import Lake
 from lake.storage.known_ids import ID_INDEX_SCHEMA, KnownIds, event_key_hash, index_fingerprint
 from lake.storage.paths import LakePaths
+from lake.storage.retention import RetentionPolicy, apply_lake_retention, held_from
 from lake.storage.schemas import (
     ENGAGEMENT_EVENT_TYPES,
     EVENT_SCHEMA,
@@ -42,7 +43,10 @@ __all__ = [
     "KnownIds",
     "Lake",
     "LakePaths",
+    "RetentionPolicy",
+    "apply_lake_retention",
     "event_key_hash",
+    "held_from",
     "index_fingerprint",
     "ingest_landing",
     "unconsumed_landing_files",

@@ -96,6 +96,13 @@ class Lake:
             if info.type == pafs.FileType.File and info.path.endswith(suffix)
         )
 
+    def read_frame(self, uri: str) -> pl.DataFrame:
+        """One Parquet file as it is (every column it has)."""
+        with self.fs.open_input_file(self._fs_path(uri)) as f:
+            found = pl.from_arrow(pq.read_table(f))
+        assert isinstance(found, pl.DataFrame)
+        return found
+
     def read_parquet(self, uris: Sequence[str], schema: dict[str, pl.DataType]) -> pl.DataFrame:
         """Read Parquet files into one frame with exactly ``schema``'s columns.
 

@@ -8,6 +8,7 @@ sensor tick starts using the resource), so environments differ by values only.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -18,7 +19,7 @@ from pydantic import PrivateAttr
 from lake.catalog import MetadataStore, Site
 from lake.hot_tier import hot_tier
 from lake.settings import Settings
-from lake.storage import Lake, LakePaths
+from lake.storage import Lake, LakePaths, RetentionPolicy
 
 __all__ = ["CatalogResource", "HotTierResource", "LakeResource"]
 
@@ -97,6 +98,24 @@ class CatalogResource(ConfigurableResource):
             for tid, s in self.sites.items()
             if s.allowed_lateness_hours is not None
         }
+
+    def retention_policy(
+        self, settings: Settings, today: dt.date, hold_from: dt.date | None = None
+    ) -> RetentionPolicy:
+        """The retention in force ``today``: the settings' days, each site's own, and the
+        days from ``hold_from`` on that nothing may delete."""
+        overrides = {
+            tid: (site.raw_retention_days, site.aggregate_retention_days)
+            for tid, site in self.sites.items()
+            if site.raw_retention_days or site.aggregate_retention_days
+        }
+        return RetentionPolicy(
+            today,
+            settings.raw_retention_days,
+            settings.aggregate_retention_days,
+            overrides,
+            hold_from,
+        )
 
     def timezones(self) -> dict[str, str]:
         """Report time zone of every site, by tracking id."""

@@ -1,5 +1,8 @@
 """Gold rollups, a daily partition at a time: hourly (UTC days) and daily (site-local days)."""
 
+import datetime as dt
+
+import polars as pl
 from dagster import (
     AllPartitionMapping,
     AssetDep,
@@ -10,14 +13,37 @@ from dagster import (
     asset,
 )
 
-from lake.storage import EVENT_SCHEMA, SESSION_SCHEMA
+from lake.storage import EVENT_SCHEMA, SESSION_SCHEMA, Lake, RetentionPolicy
 from lake.transforms import long_sessions, rollup_day
 from orchestration.defs.lake.bronze import BRONZE
 from orchestration.defs.lake.sessions import SESSIONS, client_buckets
 from orchestration.defs.partitions import ONE_RUN, PipelinePartitions, partition_days
 from orchestration.lib.resources import CatalogResource, LakeResource
 
-__all__ = ["rollup_assets"]
+__all__ = ["keep_expired_sites", "rollup_assets"]
+
+
+def keep_expired_sites(
+    lake: Lake, uri: str, column: str, day: dt.date, out: pl.DataFrame, policy: RetentionPolicy
+) -> pl.DataFrame:
+    """``out`` for ``day`` with the rows of sites whose raw data of ``day`` has expired
+    taken from the partition as it is: a refresh reaching into such a day (a late event
+    next to it) rebuilds it from what bronze still holds, and an expired site's
+    aggregates, kept longer than its raw rows, must not be lost to that."""
+    if day >= policy.latest_cutoff("raw"):
+        return out
+    expired = policy.expired("raw", "_day")
+    table = lake.delta_table(uri)
+    before = pl.DataFrame()
+    if table is not None:
+        found = pl.from_arrow(table.to_pyarrow_table(partitions=[(column, "=", str(day))]))
+        assert isinstance(found, pl.DataFrame)
+        before = found.with_columns(pl.lit(day).alias(column))
+    fresh = out.with_columns(_day=pl.lit(day)).filter(~expired).drop("_day")
+    if not before.height:
+        return fresh
+    kept = before.with_columns(_day=pl.lit(day)).filter(expired).drop("_day")
+    return pl.concat([fresh, kept.select(fresh.columns).cast(fresh.schema)])
 
 
 def _build(
@@ -35,10 +61,13 @@ def _build(
     long, tz = long_sessions(sessions), catalog.timezones()
     days = partition_days(context)
     buckets = client_buckets(lake, paths, days)  # very large days: a group of clients at a time
+    column = "date" if daily else "utc_date"
+    policy = catalog.retention_policy(lake_res.settings, dt.datetime.now(dt.UTC).date())
     rows = pageviews = 0
     for day in days:
         out = rollup_day(events, sessions, long, day, tz, daily, buckets)
-        lake.replace_partition(out, paths.gold(name), "date" if daily else "utc_date", day)
+        out = keep_expired_sites(lake, paths.gold(name), column, day, out, policy)
+        lake.replace_partition(out, paths.gold(name), column, day)
         rows += out.height
         pageviews += int(out["count_pageviews"].sum())
         context.log.info(f"{name} {day}: {out.height} rows")

@@ -1,0 +1,177 @@
+"""Data retention end to end: two sites over ten days through the gateway and the
+pipeline, one site given a 3-day raw and 5-day aggregate retention; the retention job
+leaves no older raw row of that site in any file of the lake (Delta history included)
+or table of the hot tier, keeps its aggregates to their own retention, and changes
+nothing of the other site.  A day a pending refresh still has to read is never deleted."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import polars as pl
+import pyarrow.parquet as pq
+import pytest
+from fastapi.testclient import TestClient
+
+from lake.hot_tier import hot_tier
+from lake.storage import ChangedDays, Lake, LakePaths
+from orchestration.runner import run_pipeline, run_retention
+from tests.conftest import BACKFILL_H, Env, make_env
+from tests.samples import GOOD
+
+TODAY = dt.datetime.now(dt.UTC).date()
+DAYS = [TODAY - dt.timedelta(days=n) for n in range(10, 0, -1)]  # ten days before today
+SHORT, KEEP = "ST-TEST", "ST-KEEP"
+
+
+def _send(env: Env) -> None:
+    from ingest_gateway.app import create_app
+
+    batch = [
+        {
+            **GOOD,
+            "tracking_id": site,
+            "client_id": f"{site}-{day:%d}-{n}",
+            "timestamp": f"{day}T12:{n:02d}:00.000Z",
+            "page": {"url": f"https://{domain}/p{n}"},
+        }
+        for site, domain in ((SHORT, "shop.example"), (KEEP, "keep.example"))
+        for day in DAYS
+        for n in range(3)
+    ]
+    with TestClient(create_app(env.settings)) as gateway:
+        assert gateway.post("/api/v1/events", json=batch).status_code == 202
+
+
+@pytest.fixture
+def loaded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Env:
+    env = make_env(tmp_path, monkeypatch, STRATA_HOT_WINDOW_DAYS="30")
+    env.store.add_site(KEEP, ["keep.example"], allowed_lateness_hours=BACKFILL_H)
+    _send(env)
+    run_pipeline(echo=False)
+    env.store.add_site(
+        SHORT,
+        ["shop.example"],
+        allowed_lateness_hours=BACKFILL_H,
+        raw_retention_days=3,
+        aggregate_retention_days=5,
+    )
+    return env
+
+
+def _rows_in_every_file(root: str) -> pl.DataFrame:
+    """Every row of every Parquet file under ``root``: the current table and all the
+    versions Delta still keeps on disk."""
+    frames = []
+    for path in sorted(Path(root).rglob("*.parquet")):
+        frame = pl.from_arrow(pq.read_table(path, partitioning=None))
+        assert isinstance(frame, pl.DataFrame)
+        part = path.parent.name  # a Hive partition directory: column=value
+        frames.append(frame.select("tracking_id", day=pl.lit(part.partition("=")[2])))
+    return pl.concat(frames) if frames else pl.DataFrame()
+
+
+def _hot(env: Env, sql: str) -> list[tuple]:
+    with hot_tier(env.settings) as client:
+        return client.query(sql).result_rows
+
+
+def test_retention_removes_expired_rows_everywhere_and_keeps_the_rest(loaded: Env) -> None:
+    paths = LakePaths(loaded.settings.lake_uri)
+    raw_kept, agg_kept = TODAY - dt.timedelta(days=3), TODAY - dt.timedelta(days=5)
+    daily_before = pl.read_delta(paths.gold("rollup_daily"))
+    hot_before = _hot(
+        loaded, "SELECT tracking_id, date, count_pageviews FROM rollup_daily FINAL ORDER BY 1, 2"
+    )
+    assert pl.read_delta(paths.bronze_events).height == 60
+
+    report = run_retention(echo=False)
+
+    expired_raw = [d for d in DAYS if d < raw_kept]  # 7 days × 3 events of ST-TEST
+    assert report["bronze/events_rows"] == 3 * len(expired_raw) == 21
+    assert report["clickhouse/events_rows"] == 21
+    bronze = pl.read_delta(paths.bronze_events)
+    assert sorted(bronze.filter(pl.col("tracking_id") == SHORT)["event_date"].unique()) == [
+        d for d in DAYS if d >= raw_kept
+    ]
+    assert bronze.filter(pl.col("tracking_id") == KEEP).height == 30
+    for root in (paths.bronze_events, paths.silver_sessions):  # physically gone
+        files = _rows_in_every_file(root)
+        assert files.filter(pl.col("tracking_id") == KEEP).height > 0
+        old = files.filter((pl.col("tracking_id") == SHORT) & (pl.col("day") < str(raw_kept)))
+        assert old.height == 0, root
+    daily = pl.read_delta(paths.gold("rollup_daily"))
+    short_days = sorted(daily.filter(pl.col("tracking_id") == SHORT)["date"].unique())
+    assert short_days == [d for d in DAYS if d >= agg_kept]  # aggregates outlive raw rows
+    expected = daily_before.filter((pl.col("tracking_id") == KEEP) | (pl.col("date") >= agg_kept))
+    assert (
+        daily.sort(daily.columns[:4])
+        .select("tracking_id", "date", "count_pageviews")
+        .equals(expected.sort(daily.columns[:4]).select("tracking_id", "date", "count_pageviews"))
+    )
+    assert _hot(
+        loaded, f"SELECT min(event_date), count() FROM events WHERE tracking_id = '{SHORT}'"
+    ) == [(raw_kept, 9)]
+    assert _hot(loaded, f"SELECT count() FROM events WHERE tracking_id = '{KEEP}'") == [(30,)]
+    hot_after = _hot(
+        loaded, "SELECT tracking_id, date, count_pageviews FROM rollup_daily FINAL ORDER BY 1, 2"
+    )
+    assert hot_after == [r for r in hot_before if r[0] == KEEP or r[1] >= agg_kept]
+    again = run_retention(echo=False)  # nothing left to do
+    assert sum(again.values()) == 0
+
+
+def test_days_a_pending_refresh_reads_are_held_until_it_ran(loaded: Env) -> None:
+    paths, lake = LakePaths(loaded.settings.lake_uri), Lake(loaded.settings)
+    late_day = DAYS[5]  # a late event noted for this day: its refresh reads from two days before
+    ChangedDays(lake, paths).note([late_day])
+    run_retention(echo=False)
+    short = pl.read_delta(paths.bronze_events).filter(pl.col("tracking_id") == SHORT)
+    assert sorted(short["event_date"].unique()) == [
+        d for d in DAYS if d >= late_day - dt.timedelta(days=2)
+    ]
+    run_pipeline(echo=False)  # the refresh runs and marks its days done
+    run_retention(echo=False)
+    short = pl.read_delta(paths.bronze_events).filter(pl.col("tracking_id") == SHORT)
+    assert sorted(short["event_date"].unique()) == [
+        d for d in DAYS if d >= TODAY - dt.timedelta(days=3)
+    ]
+
+
+def test_a_refresh_reaching_into_expired_raw_days_keeps_their_aggregates(loaded: Env) -> None:
+    """After retention, a late event of the other site on a day whose raw rows of ST-TEST
+    are gone (but its aggregates are kept) rebuilds that day: ST-TEST's rollup rows of
+    the days the refresh covers stay as they were."""
+    from ingest_gateway.app import create_app
+
+    paths = LakePaths(loaded.settings.lake_uri)
+    run_retention(echo=False)
+    before = pl.read_delta(paths.gold("rollup_daily"))
+    late_day = TODAY - dt.timedelta(days=4)  # raw of ST-TEST expired, aggregates kept
+    late = {
+        **GOOD,
+        "tracking_id": KEEP,
+        "client_id": "late",
+        "timestamp": f"{late_day}T18:00:00.000Z",
+        "page": {"url": "https://keep.example/late"},
+    }
+    with TestClient(create_app(loaded.settings)) as gateway:
+        assert gateway.post("/api/v1/events", json=[late]).status_code == 202
+    run_pipeline(echo=False)
+    after = pl.read_delta(paths.gold("rollup_daily"))
+    short = ["tracking_id", "date", "page_path", "count_pageviews"]
+    assert (
+        after.filter(pl.col("tracking_id") == SHORT)
+        .select(short)
+        .sort(short)
+        .equals(before.filter(pl.col("tracking_id") == SHORT).select(short).sort(short))
+    )
+    keep_views = after.filter((pl.col("tracking_id") == KEEP) & (pl.col("date") == late_day))
+    assert int(keep_views["count_pageviews"].sum()) == 3 + 1
+    hot = _hot(
+        loaded,
+        f"SELECT sum(count_pageviews) FROM rollup_daily WHERE tracking_id = '{SHORT}' "
+        f"AND date = '{late_day}'",
+    )
+    assert hot == [(3,)]
