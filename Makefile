@@ -54,7 +54,7 @@ browser:
 	  echo "warning: chromium/chromedriver missing and not installable here: the browser test will skip"
 
 test: $(STAMP) lint browser web
-	$(BIN)/pytest -q -n 2  # two workers: the two cores CI has
+	$(BIN)/pytest -q -n 2 --durations=25  # two workers: the two cores CI has; the slowest tests listed
 
 dagster: $(STAMP)
 	mkdir -p .strata/dagster && cp orchestration/dagster.yaml .strata/dagster/dagster.yaml

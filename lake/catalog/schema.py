@@ -74,7 +74,7 @@ definitions_table = sa.Table(
 )
 
 #: The newest revision.
-HEAD = "0003"
+HEAD = "0004"
 
 _SCRIPTS = Path(__file__).with_name("migrations")
 

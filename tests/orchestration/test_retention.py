@@ -77,20 +77,30 @@ def _hot(env: Env, sql: str) -> list[tuple]:
         return client.query(sql).result_rows
 
 
-def test_retention_removes_expired_rows_everywhere_and_keeps_the_rest(loaded: Env) -> None:
+def test_retention_holds_pending_days_then_removes_expired_rows_everywhere(loaded: Env) -> None:
+    """One lake through the whole story (a pipeline load costs half a minute): a pending
+    refresh holds its days; once it ran, every expired row goes and the rest stays; a
+    later refresh reaching into expired days keeps their aggregates."""
+    _held_until_the_refresh_ran(loaded)
+    _expired_rows_leave_everything(loaded)
+    _a_refresh_into_expired_raw_days_keeps_their_aggregates(loaded)
+
+
+def _expired_rows_leave_everything(loaded: Env) -> None:
     paths = LakePaths(loaded.settings.lake_uri)
     raw_kept, agg_kept = TODAY - dt.timedelta(days=3), TODAY - dt.timedelta(days=5)
     daily_before = pl.read_delta(paths.gold("rollup_daily"))
     hot_before = _hot(
         loaded, "SELECT tracking_id, date, count_pageviews FROM rollup_daily FINAL ORDER BY 1, 2"
     )
-    assert pl.read_delta(paths.bronze_events).height == 60
+    # the held run already took DAYS[0..2]; DAYS[3..6] were held for the refresh
+    held_back = [d for d in DAYS if DAYS[3] <= d < raw_kept]
+    assert pl.read_delta(paths.bronze_events).height == 60 - 3 * (7 - len(held_back))
 
     report = run_retention(echo=False)
 
-    expired_raw = [d for d in DAYS if d < raw_kept]  # 7 days × 3 events of ST-TEST
-    assert report["bronze/events_rows"] == 3 * len(expired_raw) == 21
-    assert report["clickhouse/events_rows"] == 21
+    assert report["bronze/events_rows"] == 3 * len(held_back) == 12
+    assert report["clickhouse/events_rows"] == 12
     bronze = pl.read_delta(paths.bronze_events)
     assert sorted(bronze.filter(pl.col("tracking_id") == SHORT)["event_date"].unique()) == [
         d for d in DAYS if d >= raw_kept
@@ -122,7 +132,7 @@ def test_retention_removes_expired_rows_everywhere_and_keeps_the_rest(loaded: En
     assert sum(again.values()) == 0
 
 
-def test_days_a_pending_refresh_reads_are_held_until_it_ran(loaded: Env) -> None:
+def _held_until_the_refresh_ran(loaded: Env) -> None:
     paths, lake = LakePaths(loaded.settings.lake_uri), Lake(loaded.settings)
     late_day = DAYS[5]  # a late event noted for this day: its refresh reads from two days before
     ChangedDays(lake, paths).note([late_day])
@@ -132,21 +142,15 @@ def test_days_a_pending_refresh_reads_are_held_until_it_ran(loaded: Env) -> None
         d for d in DAYS if d >= late_day - dt.timedelta(days=2)
     ]
     run_pipeline(echo=False)  # the refresh runs and marks its days done
-    run_retention(echo=False)
-    short = pl.read_delta(paths.bronze_events).filter(pl.col("tracking_id") == SHORT)
-    assert sorted(short["event_date"].unique()) == [
-        d for d in DAYS if d >= TODAY - dt.timedelta(days=3)
-    ]
 
 
-def test_a_refresh_reaching_into_expired_raw_days_keeps_their_aggregates(loaded: Env) -> None:
+def _a_refresh_into_expired_raw_days_keeps_their_aggregates(loaded: Env) -> None:
     """After retention, a late event of the other site on a day whose raw rows of ST-TEST
     are gone (but its aggregates are kept) rebuilds that day: ST-TEST's rollup rows of
     the days the refresh covers stay as they were."""
     from ingest_gateway.app import create_app
 
     paths = LakePaths(loaded.settings.lake_uri)
-    run_retention(echo=False)
     before = pl.read_delta(paths.gold("rollup_daily"))
     late_day = TODAY - dt.timedelta(days=4)  # raw of ST-TEST expired, aggregates kept
     late = {
@@ -175,3 +179,40 @@ def test_a_refresh_reaching_into_expired_raw_days_keeps_their_aggregates(loaded:
         f"AND date = '{late_day}'",
     )
     assert hot == [(3,)]
+
+
+def test_retention_on_s3_leaves_no_expired_row_in_any_object(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, s3_endpoint: str
+) -> None:
+    import io
+    import uuid
+
+    import boto3
+
+    prefix = f"retention-{uuid.uuid4().hex[:8]}"
+    env = make_env(
+        tmp_path,
+        monkeypatch,
+        STRATA_HOT_WINDOW_DAYS="30",
+        STRATA_LAKE_URI=f"s3://strata/{prefix}/lake",
+        STRATA_S3_ENDPOINT_URL=s3_endpoint,
+    )
+    env.store.add_site(KEEP, ["keep.example"], allowed_lateness_hours=BACKFILL_H)
+    _send(env)
+    run_pipeline(echo=False)
+    env.store.add_site(
+        SHORT, ["shop.example"], allowed_lateness_hours=BACKFILL_H, raw_retention_days=3
+    )
+    report = run_retention(echo=False)
+    assert report["bronze/events_rows"] == 21 and report["bronze/events_files"] > 0
+    s3 = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1")
+    listed = s3.list_objects_v2(Bucket="strata", Prefix=f"{prefix}/lake/bronze/events/")
+    keys = [o["Key"] for o in listed["Contents"] if o["Key"].endswith(".parquet")]
+    seen = {SHORT: set(), KEEP: set()}
+    for key in keys:
+        body = s3.get_object(Bucket="strata", Key=key)["Body"].read()
+        day = dt.date.fromisoformat(key.split("event_date=")[1].split("/")[0])
+        for site in pq.read_table(io.BytesIO(body), columns=["tracking_id"])["tracking_id"]:
+            seen[site.as_py()].add(day)
+    assert min(seen[SHORT]) == TODAY - dt.timedelta(days=3)
+    assert seen[KEEP] == set(DAYS)
