@@ -6,6 +6,7 @@ import click
 
 from cli.dbt import dbt
 from cli.demo import demo, generate
+from cli.hot_tier import hot_tier
 from cli.keys import keys
 from cli.pipeline import pipeline
 from cli.retention import retention
@@ -24,7 +25,7 @@ def main() -> None:
     """
 
 
-for command in (demo, generate, gateway, serve, pipeline, retention, dbt, sites, keys):
+for command in (demo, generate, gateway, serve, pipeline, retention, hot_tier, dbt, sites, keys):
     main.add_command(command)
 
 if __name__ == "__main__":

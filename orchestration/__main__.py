@@ -1,16 +1,20 @@
 """``python -m orchestration``: materialize everything due, once (``strata pipeline``);
-``python -m orchestration retention``: the data retention job at once (``strata retention``)."""
+``python -m orchestration retention``: the data retention job at once (``strata retention``);
+``python -m orchestration hot-tier-rebuild [DAYS]``: ``strata hot-tier rebuild``."""
 
 import sys
 import warnings
 
 from dagster import BetaWarning
 
-from orchestration.runner import run_pipeline, run_retention
+from orchestration.runner import run_hot_tier_rebuild, run_pipeline, run_retention
 
 if __name__ == "__main__":
     warnings.filterwarnings("ignore", category=BetaWarning)  # Dagster's, not the user's
-    if sys.argv[1:] == ["retention"]:
+    args = sys.argv[1:]
+    if args == ["retention"]:
         run_retention()
+    elif args[:1] == ["hot-tier-rebuild"]:
+        run_hot_tier_rebuild(int(args[1]) if len(args) > 1 else None)
     else:
         run_pipeline()

@@ -1,6 +1,7 @@
 """Run the pipeline once from the command line, asset by asset, with progress output."""
 
 import contextlib
+import datetime as dt
 import os
 import resource
 import time
@@ -10,14 +11,20 @@ from typing import Any
 from dagster import AssetKey, DagsterInstance, materialize
 
 from lake.settings import Settings
-from lake.transforms import CUBES
+from lake.transforms import CUBES, RefreshRange
 from orchestration.definitions import defs
 from orchestration.defs.lake.bronze import BRONZE, new_landing_hours, unconsumed_landing_files
 from orchestration.defs.lake.refresh import pending_refreshes
 from orchestration.defs.partitions import pipeline_partitions, range_tags, span_tags
 from orchestration.lib.resources import LakeResource
 
-__all__ = ["REFRESH_STEPS", "WAREHOUSE_STEP", "run_pipeline", "run_retention"]
+__all__ = [
+    "REFRESH_STEPS",
+    "WAREHOUSE_STEP",
+    "run_hot_tier_rebuild",
+    "run_pipeline",
+    "run_retention",
+]
 
 #: What a refresh rebuilds, in order: each step's name (as reported) and asset keys.
 REFRESH_STEPS: tuple[tuple[str, tuple[AssetKey, ...]], ...] = (
@@ -134,6 +141,49 @@ def _finish(report: dict[str, dict]) -> None:
             )
 
 
+class _Runner:
+    """Materializes steps with progress output and folds their metadata into a report."""
+
+    def __init__(self, echo: bool) -> None:
+        instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
+        self.instance = instance or DagsterInstance.ephemeral()
+        self.echo = echo
+        self.report: dict[str, dict] = {}
+        definitions = defs()
+        self.assets = list(definitions.assets or [])
+        self.resources = dict(definitions.resources or {})
+        self.settings = Settings.from_env()
+        steps = REFRESH_STEPS
+        if self.settings.warehouse_models:
+            dbt_models = next(a for a in self.assets if a.node_def.name == "warehouse_models")
+            steps = (*steps, (WAREHOUSE_STEP, tuple(sorted(dbt_models.keys))))
+        self.steps = steps
+
+    def run(self, name: str, keys: tuple[AssetKey, ...], tags: dict[str, str], label: str) -> None:
+        """One step: its keys materialized for the partitions ``tags`` name."""
+        if self.echo:
+            print(f"{label} {name} ...", flush=True)
+        started = time.perf_counter()
+        meta = _step(
+            self.instance,
+            self.assets,
+            self.resources,
+            keys,
+            tags,
+            self.echo,
+            name == WAREHOUSE_STEP,
+        )
+        seconds = time.perf_counter() - started
+        if self.echo:
+            shown = [f"{k}={v}" for k, v in meta.items() if k[0] != "_" and "\n" not in str(v)]
+            ran, failed = meta["_checks"]
+            if ran:
+                shown.append(f"checks={ran - len(failed)}/{ran} passed")
+                shown += [f"FAILED {check}" for check in failed]
+            print(f"      done in {seconds:.1f}s  {', '.join(shown)}", flush=True)
+        _merge(self.report, name, meta, seconds)
+
+
 def run_pipeline(echo: bool = True) -> dict[str, dict]:
     """Bronze over the hours with new landing files, then every day range it changed.
 
@@ -144,38 +194,12 @@ def run_pipeline(echo: bool = True) -> dict[str, dict]:
     Raises if any step fails; the changes a failed refresh did not finish stay
     pending and the next run redoes them.
     """
-    instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
-    instance = instance or DagsterInstance.ephemeral()
-    report: dict[str, dict] = {}
-
-    def run(name: str, keys: tuple[AssetKey, ...], tags: dict[str, str], label: str) -> None:
-        if echo:
-            print(f"{label} {name} ...", flush=True)
-        started = time.perf_counter()
-        meta = _step(instance, assets, resources, keys, tags, echo, name == WAREHOUSE_STEP)
-        seconds = time.perf_counter() - started
-        if echo:
-            shown = [f"{k}={v}" for k, v in meta.items() if k[0] != "_" and "\n" not in str(v)]
-            ran, failed = meta["_checks"]
-            if ran:
-                shown.append(f"checks={ran - len(failed)}/{ran} passed")
-                shown += [f"FAILED {check}" for check in failed]
-            print(f"      done in {seconds:.1f}s  {', '.join(shown)}", flush=True)
-        _merge(report, name, meta, seconds)
-
-    definitions = defs()
-    assets = list(definitions.assets or [])
-    resources = dict(definitions.resources or {})
-    settings = Settings.from_env()
-    steps = REFRESH_STEPS
-    if settings.warehouse_models:
-        dbt_models = next(a for a in assets if a.node_def.name == "warehouse_models")
-        steps = (*steps, (WAREHOUSE_STEP, tuple(sorted(dbt_models.keys))))
+    runner = _Runner(echo)
     lake = LakeResource()
-    parts = pipeline_partitions(settings.partitions_start)
+    parts = pipeline_partitions(runner.settings.partitions_start)
     hours = new_landing_hours(unconsumed_landing_files(lake))
     if hours:
-        run(BRONZE.to_user_string(), (BRONZE,), span_tags(hours), "[bronze]")
+        runner.run(BRONZE.to_user_string(), (BRONZE,), span_tags(hours), "[bronze]")
     elif echo:
         print("no new landing files", flush=True)
     refreshes = pending_refreshes(lake, parts)
@@ -183,10 +207,44 @@ def run_pipeline(echo: bool = True) -> dict[str, dict]:
         print("every partition is up to date with bronze", flush=True)
     for i, refresh in enumerate(refreshes, 1):
         label = f"[{i}/{len(refreshes)}: {refresh.first}..{refresh.last}]"
-        for name, keys in steps:
-            run(name, keys, range_tags(refresh), label)
-    _finish(report)
-    return report
+        for name, keys in runner.steps:
+            runner.run(name, keys, range_tags(refresh), label)
+    _finish(runner.report)
+    return runner.report
+
+
+def run_hot_tier_rebuild(days: int | None = None, echo: bool = True) -> dict[str, dict]:
+    """Every hot-tier table (and the dbt marts) loaded again from the lake, for the days
+    the lake holds (the last ``days`` only, if given): ``strata hot-tier rebuild``.
+
+    ClickHouse is a cache of the lake: after its data was lost or damaged this makes
+    it whole again (tables that are gone are created first).  Raw ``events`` and
+    ``sessions`` are loaded for the days inside the hot window, as a refresh does.
+    """
+    runner = _Runner(echo)
+    lake_res = LakeResource()
+    lake, paths = lake_res.lake, lake_res.paths
+    found = [
+        *lake.partition_rows(paths.bronze_events, "event_date"),
+        *lake.partition_rows(paths.gold("rollup_hourly"), "utc_date"),
+        *lake.partition_rows(paths.gold("rollup_daily"), "date"),
+    ]
+    if not found:
+        if echo:
+            print("the lake holds no days yet: nothing to rebuild", flush=True)
+        return {}
+    first = min(dt.date.fromisoformat(d) for d in found)
+    last = max(dt.date.fromisoformat(d) for d in found)
+    if days is not None:
+        first = max(first, dt.datetime.now(dt.UTC).date() - dt.timedelta(days=days))
+    refresh = RefreshRange(first, last, (), dt.datetime.now(dt.UTC))
+    tags = {k: v for k, v in range_tags(refresh).items() if k.startswith("dagster/")}
+    label = f"[rebuild {first}..{last}]"  # marks no bronze change done: it covers none
+    for name, keys in runner.steps:
+        if name in ("clickhouse/tables", WAREHOUSE_STEP):
+            runner.run(name, keys, tags, label)
+    _finish(runner.report)
+    return runner.report
 
 
 def run_retention(echo: bool = True) -> dict[str, int]:

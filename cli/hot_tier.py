@@ -1,0 +1,31 @@
+"""``strata hot-tier …``: the ClickHouse hot tier as a cache of the lake."""
+
+from __future__ import annotations
+
+import click
+
+from cli.processes import exec_module
+
+__all__ = ["hot_tier"]
+
+
+@click.group("hot-tier")
+def hot_tier() -> None:
+    """Manage the ClickHouse hot tier (a cache of the lake: it can always be rebuilt)."""
+
+
+@hot_tier.command("rebuild")
+@click.option(
+    "--days",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Only the last N days (default: every day the lake holds).",
+)
+def rebuild(days: int | None) -> None:
+    """Load every hot-tier table and the dbt marts again from the lake.
+
+    Use it after the hot tier was lost or damaged (tables that are gone are created
+    first); every report then answers as before.  Raw events and sessions are loaded
+    for the days inside STRATA_HOT_WINDOW_DAYS, the rollups and cubes for every day.
+    """
+    exec_module("orchestration", ["hot-tier-rebuild", *([str(days)] if days else [])])
