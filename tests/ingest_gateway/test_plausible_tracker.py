@@ -4,11 +4,8 @@ registry) in Debian's headless Chromium, pointed at the gateway's ``/api/event``
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 import time
 from http.server import ThreadingHTTPServer
-from pathlib import Path
 
 import polars as pl
 import pytest
@@ -18,9 +15,9 @@ from lake.storage import LakePaths
 from orchestration.runner import run_pipeline
 from tests.browser import CHROMEDRIVER, CHROMIUM, browser, serve_site
 from tests.conftest import Env, LiveGateway
+from tests.npm import npm_package
 
 VERSION = "0.4.6"
-CACHE = Path(__file__).resolve().parents[2] / ".cache" / f"plausible-tracker-{VERSION}"
 OTHER_VISITOR = (
     "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/156.0.0.0 Safari/537.36"
@@ -44,27 +41,8 @@ window.ready = true;
 
 def _tracker() -> bytes:
     """plausible.js from the npm registry (kept in .cache/ between runs)."""
-    script = CACHE / "node_modules" / "@plausible-analytics" / "tracker" / "plausible.js"
-    if not script.exists():
-        npm = shutil.which("npm")
-        if npm is None:
-            pytest.skip("needs npm (Debian's nodejs/npm) to install Plausible's tracker")
-        CACHE.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            [
-                npm,
-                "install",
-                "--prefix",
-                str(CACHE),
-                "--no-audit",
-                "--no-fund",
-                "--silent",
-                f"@plausible-analytics/tracker@{VERSION}",
-            ],
-            check=True,
-            timeout=300,
-        )
-    return script.read_bytes()
+    modules = npm_package("@plausible-analytics/tracker", VERSION)
+    return (modules / "@plausible-analytics" / "tracker" / "plausible.js").read_bytes()
 
 
 def _site(gateway_url: str, tracker: bytes) -> ThreadingHTTPServer:

@@ -23,9 +23,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.npm import npm_package
+
 ROOT = Path(__file__).parents[2]
 STRATA = str(Path(sys.executable).with_name("strata"))
-CACHE = ROOT / ".cache" / "npm-clickhouse-client"
 NODE_CLIENT = "1.23.0"
 
 
@@ -148,25 +149,10 @@ def test_sqlalchemy_inspector_lists_the_keys_tables_and_columns(served: Served) 
 
 
 def test_the_npm_clickhouse_client_runs_a_json_each_row_query(served: Served) -> None:
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if node is None or npm is None:
-        pytest.skip("needs node and npm (Debian's nodejs/npm) to install @clickhouse/client")
-    if not (CACHE / "node_modules" / "@clickhouse" / "client").exists():
-        CACHE.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            [
-                npm,
-                "install",
-                "--prefix",
-                str(CACHE),
-                "--no-audit",
-                "--no-fund",
-                "--silent",
-                f"@clickhouse/client@{NODE_CLIENT}",
-            ],
-            check=True,
-            timeout=300,
-        )
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("needs node (Debian's nodejs) to run @clickhouse/client")
+    modules = npm_package("@clickhouse/client", NODE_CLIENT)
     script = """
 const { createClient } = require('@clickhouse/client');
 (async () => {
@@ -181,11 +167,11 @@ const { createClient } = require('@clickhouse/client');
 """
     out = subprocess.run(
         [node, "-e", script, served.sql, served.key],
-        cwd=CACHE,
+        cwd=modules.parent,
         capture_output=True,
         text=True,
         timeout=120,
-        env={**os.environ, "NODE_PATH": str(CACHE / "node_modules")},
+        env={**os.environ, "NODE_PATH": str(modules)},
     )
     assert out.returncode == 0, out.stderr
     by_type = served.bronze.group_by("event_type").len().sort("event_type")
