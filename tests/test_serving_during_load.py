@@ -39,7 +39,7 @@ def _free_port() -> int:
 
 def test_serving_answers_correctly_while_the_pipeline_loads(env: Env) -> None:
     old = generate_traffic("ST-TEST", days=2, events=1500, end=dt.date(2026, 3, 2), seed=1)
-    new = generate_traffic("ST-TEST", days=10, events=25_000, end=dt.date(2026, 3, 14), seed=2)
+    new = generate_traffic("ST-TEST", days=6, events=12_000, end=dt.date(2026, 3, 14), seed=2)
     _send(env, old.events)
     run_pipeline(echo=False)
     old_days = report(old.events, old.labels, old.bot_clients, "UTC", by="date")

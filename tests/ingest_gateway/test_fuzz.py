@@ -28,7 +28,7 @@ from lake.storage import EVENT_SCHEMA, EVENT_TYPES, Lake, LakePaths
 from orchestration.runner import run_pipeline
 from tests.conftest import make_env
 
-EXAMPLES = 2500
+EXAMPLES = 1500
 
 # -- the storage rules, restated -------------------------------------------------------------
 

@@ -61,7 +61,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 
     home = tmp_path_factory.mktemp("sql") / "home"
     env = _env(home)
-    demo = [STRATA, "demo", "--days", "3", "--events", "4000", "--no-serve"]
+    demo = [STRATA, "demo", "--days", "2", "--events", "2500", "--no-serve"]
     assert subprocess.run(demo, env=env, timeout=900).returncode == 0
     settings = Settings.from_env(env)
     store = MetadataStore(settings.metadata_url)
@@ -336,7 +336,7 @@ _QUERIES = st.one_of(
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
 @given(query=_QUERIES, params=_PARAMS)
 def test_fuzzed_queries_and_parameters_get_no_5xx(served: Served, query: str, params: dict) -> None:
     answer = httpx.post(
