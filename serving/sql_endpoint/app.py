@@ -34,6 +34,8 @@ from serving.sql_endpoint.errors import ClickHouseError
 __all__ = ["create_sql_app", "mount_sql"]
 
 _MAX_QUERY_BYTES = 1 << 20
+#: Methods routed to the endpoint (it answers all but GET and POST with its own refusal).
+_METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH"]
 _QUERY_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 #: URL parameters of the HTTP interface that are not settings.
 _TRANSPORT = frozenset(
@@ -285,10 +287,9 @@ def create_sql_app(
 ) -> Starlette:
     """The HTTP interface as an ASGI app (mount it, or serve it on its own port)."""
     endpoint = _Endpoint(settings, store, limiter, engine or SqlEngine(settings))
-    methods = ["GET", "POST", "PUT", "DELETE", "PATCH"]
     return Starlette(
         routes=[
-            Route("/", endpoint.query, methods=methods),
+            Route("/", endpoint.query, methods=_METHODS),
             Route("/ping", endpoint.ping, methods=["GET", "HEAD"]),
             Route("/replicas_status", endpoint.ping, methods=["GET", "HEAD"]),
         ]
@@ -310,6 +311,5 @@ class _AtRoot:
 def mount_sql(app: Starlette, path: str, sql_app: Starlette) -> None:
     """Serve ``sql_app`` under ``path`` of ``app`` (with and without the trailing slash);
     call it before any catch-all mount such as the dashboard's."""
-    methods = ["GET", "POST", "PUT", "DELETE", "PATCH"]
-    app.router.routes.append(Route(path, _AtRoot(sql_app, path), methods=methods))
+    app.router.routes.append(Route(path, _AtRoot(sql_app, path), methods=_METHODS))
     app.router.routes.append(Mount(path, sql_app))

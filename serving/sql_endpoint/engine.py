@@ -89,13 +89,6 @@ class SqlEngine:
             self._catalog, self._catalog_at = catalog, time.monotonic()
         return catalog
 
-    def server_info(self) -> tuple[str, str]:
-        """The engine's version and time zone (asked once)."""
-        if not self.version:
-            with hot_tier(self.settings) as client:
-                self._refresh(client)
-        return self.version, self.timezone
-
     def execute(
         self,
         text: str,

@@ -74,8 +74,6 @@ class ClickHouseError(Exception):
     @property
     def status(self) -> int:
         """The HTTP status: the server's for the same code; other query errors are 400."""
-        if self.name == "HOT_TIER_BUSY":
-            return 503
         return _STATUS.get(self.name, 400)
 
     def body(self, version: str) -> bytes:
