@@ -6,6 +6,7 @@ import click
 
 from cli.dbt import dbt
 from cli.demo import demo, generate
+from cli.erasure import erase, erasures
 from cli.hot_tier import hot_tier
 from cli.keys import keys
 from cli.pipeline import pipeline
@@ -25,7 +26,20 @@ def main() -> None:
     """
 
 
-for command in (demo, generate, gateway, serve, pipeline, retention, hot_tier, dbt, sites, keys):
+for command in (
+    demo,
+    generate,
+    gateway,
+    serve,
+    pipeline,
+    retention,
+    erase,
+    erasures,
+    hot_tier,
+    dbt,
+    sites,
+    keys,
+):
     main.add_command(command)
 
 if __name__ == "__main__":

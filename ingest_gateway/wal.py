@@ -12,40 +12,14 @@ from __future__ import annotations
 
 import contextlib
 import os
-import struct
 import threading
 import time
-import zlib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-import msgspec
+from lake.storage import encode_frame, read_segment, sealed_segments
 
 __all__ = ["WriteAheadLog", "read_segment", "sealed_segments"]
-
-_HEADER = struct.Struct("<II")
-_encoder = msgspec.msgpack.Encoder()
-_decoder = msgspec.msgpack.Decoder(list[list])
-
-
-def read_segment(path: Path) -> Iterator[list]:
-    """Yield the rows of every intact frame of a segment, in write order."""
-    data = path.read_bytes()
-    pos = 0
-    while pos + _HEADER.size <= len(data):
-        length, crc = _HEADER.unpack_from(data, pos)
-        start = pos + _HEADER.size
-        payload = data[start : start + length]
-        if len(payload) < length or zlib.crc32(payload) != crc:
-            break
-        yield from _decoder.decode(payload)
-        pos = start + length
-
-
-def sealed_segments(directory: Path) -> list[Path]:
-    """Sealed segments waiting to be landed, oldest first."""
-    return sorted(directory.glob("*.wal"))
 
 
 class WriteAheadLog:
@@ -80,8 +54,7 @@ class WriteAheadLog:
         Cheap enough for the event loop; pair it with :meth:`sync` (directly, or through
         :class:`ingest_gateway.commit.GroupCommit`) before acknowledging.
         """
-        payload = _encoder.encode(rows)
-        frame = _HEADER.pack(len(payload), zlib.crc32(payload)) + payload
+        frame = encode_frame(rows)
         with self._lock:
             if self._file is None:
                 # Ids are creation times in µs, strictly increasing: unique across restarts,

@@ -1,26 +1,35 @@
-"""Run the pipeline once from the command line, asset by asset, with progress output."""
+"""Run the pipeline once from the command line, asset by asset, with progress output
+(and the maintenance jobs that need its refresh: erasures, the hot tier's rebuild)."""
 
 import contextlib
 import datetime as dt
 import os
 import resource
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from dagster import AssetKey, DagsterInstance, materialize
 
+from lake.catalog import Erasure
 from lake.settings import Settings
 from lake.transforms import CUBES, RefreshRange
 from orchestration.definitions import defs
 from orchestration.defs.lake.bronze import BRONZE, new_landing_hours, unconsumed_landing_files
 from orchestration.defs.lake.refresh import pending_refreshes
-from orchestration.defs.partitions import pipeline_partitions, range_tags, span_tags
-from orchestration.lib.resources import LakeResource
+from orchestration.defs.maintenance.erasure import begin_erasure, finish_erasure
+from orchestration.defs.partitions import (
+    PipelinePartitions,
+    pipeline_partitions,
+    range_tags,
+    span_tags,
+)
+from orchestration.lib.resources import CatalogResource, HotTierResource, LakeResource
 
 __all__ = [
     "REFRESH_STEPS",
     "WAREHOUSE_STEP",
+    "run_erasures",
     "run_hot_tier_rebuild",
     "run_pipeline",
     "run_retention",
@@ -202,15 +211,67 @@ def run_pipeline(echo: bool = True) -> dict[str, dict]:
         runner.run(BRONZE.to_user_string(), (BRONZE,), span_tags(hours), "[bronze]")
     elif echo:
         print("no new landing files", flush=True)
-    refreshes = pending_refreshes(lake, parts)
-    if echo and not refreshes:
+    if not _refresh_pending(runner, lake, parts) and echo:
         print("every partition is up to date with bronze", flush=True)
+    _erase_open(runner, lake, parts)
+    _finish(runner.report)
+    return runner.report
+
+
+def _refresh_pending(runner: _Runner, lake: LakeResource, parts: PipelinePartitions) -> int:
+    """Every step over each range of days bronze changed; returns how many ranges."""
+    refreshes = pending_refreshes(lake, parts)
     for i, refresh in enumerate(refreshes, 1):
         label = f"[{i}/{len(refreshes)}: {refresh.first}..{refresh.last}]"
         for name, keys in runner.steps:
             runner.run(name, keys, range_tags(refresh), label)
+    return len(refreshes)
+
+
+def _erase_open(runner: _Runner, lake: LakeResource, parts: PipelinePartitions) -> list[Erasure]:
+    """Every open erasure to its end: begin, refresh its days, finish (again when a
+    racing writer copied rows back, at most three times)."""
+    store = CatalogResource().erasures
+    hot = HotTierResource()
+    log: Callable[[str], None] = print if runner.echo else (lambda _: None)
+    finished = []
+    for erasure in store.open():
+        for _ in range(3):
+            current = store.get(erasure.erasure_id)
+            assert current is not None
+            if current.status != "rebuilding":
+                begin_erasure(current, store, lake, hot, log)
+            _refresh_pending(runner, lake, parts)
+            current = store.get(erasure.erasure_id)
+            assert current is not None
+            if finish_erasure(current, store, lake, hot, log):
+                break
+        else:
+            raise RuntimeError(f"erasure {erasure.erasure_id}: rows kept coming back")
+        done = store.get(erasure.erasure_id)
+        assert done is not None
+        finished.append(done)
+    return finished
+
+
+def run_erasures(echo: bool = True) -> list[Erasure]:
+    """Every open erasure request carried out now (``strata erase``): the person's rows
+    leave every store, their days are rebuilt, old file versions are purged.  Returns
+    the erasures finished, with their counts; raises if one fails (it stays open)."""
+    runner = _Runner(echo)
+    finished = _erase_open(
+        runner, LakeResource(), pipeline_partitions(runner.settings.partitions_start)
+    )
     _finish(runner.report)
-    return runner.report
+    if echo:
+        for erasure in finished:
+            print(f"erasure {erasure.erasure_id} ({erasure.tracking_id}): {erasure.status}")
+            width = max(map(len, erasure.counts), default=0)
+            for name, count in erasure.counts.items():
+                print(f"  {name:<{width}}  {count:>10,}")
+        if not finished:
+            print("no erasure requested")
+    return finished
 
 
 def run_hot_tier_rebuild(days: int | None = None, echo: bool = True) -> dict[str, dict]:

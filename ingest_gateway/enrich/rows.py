@@ -12,12 +12,10 @@ from ingest_gateway.enrich.channels import channel_for
 from ingest_gateway.enrich.geo import GeoLocator, anonymize_ip, normalize_ip
 from ingest_gateway.enrich.ua import parse_user_agent
 from ingest_gateway.enrich.urls import parse_page, referrer_host
-from lake.storage import EVENT_SCHEMA
+from lake.storage import WAL_COLUMNS
 
 __all__ = ["WAL_COLUMNS", "enrich"]
 
-#: Columns of a WAL row: the event schema without ``event_date`` (the flusher derives it).
-WAL_COLUMNS: tuple[str, ...] = tuple(c for c in EVENT_SCHEMA if c != "event_date")
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _ONE_US = dt.timedelta(microseconds=1)

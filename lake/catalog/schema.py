@@ -19,6 +19,7 @@ __all__ = [
     "api_key_sites_table",
     "api_keys_table",
     "definitions_table",
+    "erasures_table",
     "metadata",
     "migrate",
     "sites_table",
@@ -73,8 +74,27 @@ definitions_table = sa.Table(
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
 
+erasures_table = sa.Table(
+    "erasures",
+    metadata,
+    sa.Column("erasure_id", sa.String(40), primary_key=True),
+    sa.Column("tracking_id", sa.String(64), nullable=False),
+    sa.Column("id_kind", sa.String(16), nullable=False),  # client_id | user_id
+    sa.Column("id_salt", sa.String(32), nullable=False),
+    sa.Column("id_hash", sa.String(64), nullable=False),  # sha256(salt + kind + ":" + id)
+    sa.Column("target", sa.Text, nullable=True),  # JSON of the ids while it runs, then null
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("requested_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("counts", sa.Text, nullable=False, server_default="{}"),  # JSON: store -> rows
+    sa.Column("days", sa.Text, nullable=False, server_default="[]"),  # JSON: days rebuilt
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Index("erasures_status", "status"),
+)
+
 #: The newest revision.
-HEAD = "0004"
+HEAD = "0005"
 
 _SCRIPTS = Path(__file__).with_name("migrations")
 

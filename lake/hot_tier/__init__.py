@@ -16,6 +16,7 @@ from lake.hot_tier.ddl import (
     rollup_comments,
     table_dimensions,
 )
+from lake.hot_tier.erasure import erase_from_hot_tier, find_in_hot_tier
 from lake.hot_tier.lease import ChdbLease, HotTierBusyError, lease_for
 from lake.hot_tier.raw_tables import (
     RAW_TABLES,
@@ -44,6 +45,8 @@ __all__ = [
     "distinct_users_merge",
     "ensure_raw_tables",
     "ensure_schema",
+    "erase_from_hot_tier",
+    "find_in_hot_tier",
     "finish_cube_build",
     "hot_tier",
     "hot_tier_state",

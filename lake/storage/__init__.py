@@ -1,4 +1,5 @@
-"""Storage: lake paths, table schemas, Parquet/Delta I/O, changed days and the event id index."""
+"""Storage: lake paths, table schemas, Parquet/Delta I/O, changed days, the event id
+index, the WAL segment format, retention and erasure."""
 
 from __future__ import annotations
 
@@ -9,6 +10,15 @@ from lake.storage.bronze import (
     unconsumed_landing_files,
 )
 from lake.storage.changes import CHANGES_SCHEMA, ChangedDays
+from lake.storage.erasure import (
+    LakeErasure,
+    Person,
+    clients_of_user,
+    erase_from_lake,
+    erase_from_wal,
+    find_in_lake,
+    purge_history,
+)
 from lake.storage.io import Lake
 from lake.storage.known_ids import ID_INDEX_SCHEMA, KnownIds, event_key_hash, index_fingerprint
 from lake.storage.paths import LakePaths
@@ -24,6 +34,14 @@ from lake.storage.schemas import (
     UTC_US,
 )
 from lake.storage.version import DataVersion
+from lake.storage.wal_segments import (
+    WAL_COLUMNS,
+    encode_frame,
+    read_segment,
+    rewrite_segment,
+    sealed_segments,
+    segments,
+)
 
 __all__ = [
     "CHANGES_SCHEMA",
@@ -37,17 +55,30 @@ __all__ = [
     "SESSION_SCHEMA",
     "TELEMETRY_EVENT_TYPES",
     "UTC_US",
+    "WAL_COLUMNS",
     "BronzeChunk",
     "ChangedDays",
     "DataVersion",
     "KnownIds",
     "Lake",
+    "LakeErasure",
     "LakePaths",
+    "Person",
     "RetentionPolicy",
     "apply_lake_retention",
+    "clients_of_user",
+    "encode_frame",
+    "erase_from_lake",
+    "erase_from_wal",
     "event_key_hash",
+    "find_in_lake",
     "held_from",
     "index_fingerprint",
     "ingest_landing",
+    "purge_history",
+    "read_segment",
+    "rewrite_segment",
+    "sealed_segments",
+    "segments",
     "unconsumed_landing_files",
 ]

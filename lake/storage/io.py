@@ -30,6 +30,10 @@ def _arrow(df: pl.DataFrame) -> pa.Table:
     return df.to_arrow(compat_level=pl.CompatLevel.newest())
 
 
+_LOG_RETENTION = "delta.logRetentionDuration"
+_DEFAULT_LOG_RETENTION = "interval 30 days"
+
+
 class Lake:
     """Reads and writes the lake for one :class:`Settings` (local directory or ``s3://``)."""
 
@@ -204,6 +208,22 @@ class Lake:
             dry_run=False,
         )
         return len(deleted)
+
+    def forget_history(self, uri: str) -> int:
+        """Delete every file of a Delta table's older versions: data files it no longer
+        references (vacuum, zero retention) and the log entries before a new checkpoint
+        (their statistics hold column values of deleted rows).  Returns data files
+        deleted.  A reader of an older version fails once; the next read is current."""
+        deleted = self.vacuum(uri, 0)
+        table = self.delta_table(uri)
+        if table is None:
+            return deleted
+        kept = table.metadata().configuration.get(_LOG_RETENTION, _DEFAULT_LOG_RETENTION)
+        table.alter.set_table_properties({_LOG_RETENTION: "interval 0 seconds"})
+        table.create_checkpoint()
+        table.cleanup_metadata()
+        table.alter.set_table_properties({_LOG_RETENTION: kept})
+        return deleted
 
     def delete_files(self, uris: Iterable[str]) -> int:
         """Delete files that exist; returns how many were deleted."""

@@ -167,7 +167,7 @@ def apply_lake_retention(
     rows, files = _rewrite_quarantine(lake, paths.quarantine("bronze_events"), policy)
     report["quarantine/bronze_events_rows"], report["quarantine/bronze_events_files"] = rows, files
     for name, uri in touched:  # no older version of a deleted row stays on disk
-        report[f"{name}_files"] = lake.vacuum(uri, 0)
+        report[f"{name}_files"] = lake.forget_history(uri)
     vacuumed = sum(report.get(f"{n}_files", 0) for n, _ in touched)
     log(
         f"landing: {report['landing/events_files']} files before {oldest} deleted; quarantine: "

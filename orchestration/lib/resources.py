@@ -16,7 +16,7 @@ from typing import Any
 from dagster import ConfigurableResource
 from pydantic import PrivateAttr
 
-from lake.catalog import MetadataStore, Site
+from lake.catalog import ErasureStore, MetadataStore, Site
 from lake.hot_tier import hot_tier
 from lake.settings import Settings
 from lake.storage import Lake, LakePaths, RetentionPolicy
@@ -82,6 +82,12 @@ class CatalogResource(ConfigurableResource):
             url = _settings(metadata_url=self.metadata_url).metadata_url
             self._sites = MetadataStore(url).sites()
         return self._sites
+
+    @property
+    def erasures(self) -> ErasureStore:
+        """Erasure requests and the erasure log."""
+        url = _settings(metadata_url=self.metadata_url).metadata_url
+        return ErasureStore(MetadataStore(url).engine)
 
     def session_timeouts(self) -> dict[str, int]:
         """Session inactivity gap in minutes of the sites that set their own."""
