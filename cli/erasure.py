@@ -56,18 +56,27 @@ def erasures() -> None:
 @click.option("--site", "tracking_id", default=None, help="Only this site's erasures.")
 def list_erasures(tracking_id: str | None) -> None:
     """Every erasure, newest first: id, site, kind, status, times, rows removed and the
-    salted hash of the erased id."""
+    salted hash of the erased id (SALT:SHA256; sha256(SALT + KIND + ":" + ID) shows
+    whether a given id was erased)."""
     _, store = _store()
-    found = store.log(tracking_id)
-    if not found:
+    rows = [("ERASURE_ID", "SITE", "KIND", "STATUS", "REQUESTED", "FINISHED", "ROWS", "ID_HASH")]
+    for e in store.log(tracking_id):
+        removed = sum(v for k, v in e.counts.items() if k.endswith("_rows"))
+        rows.append(
+            (
+                e.erasure_id,
+                e.tracking_id,
+                e.id_kind,
+                e.status,
+                e.requested_at.isoformat(timespec="seconds"),
+                e.finished_at.isoformat(timespec="seconds") if e.finished_at else "-",
+                str(removed),
+                f"{e.id_salt}:{e.id_hash}",
+            )
+        )
+    if len(rows) == 1:
         click.echo("no erasures")
         return
-    click.echo("id\tsite\tkind\tstatus\trequested_at\tfinished_at\trows_removed\tid_hash")
-    for e in found:
-        removed = sum(v for k, v in e.counts.items() if k != "old_file_versions")
-        finished = e.finished_at.isoformat(timespec="seconds") if e.finished_at else "-"
-        click.echo(
-            f"{e.erasure_id}\t{e.tracking_id}\t{e.id_kind}\t{e.status}\t"
-            f"{e.requested_at.isoformat(timespec='seconds')}\t{finished}\t{removed}\t"
-            f"{e.id_salt}:{e.id_hash}"
-        )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())

@@ -21,6 +21,7 @@ from serving.cache import ResultCache
 from serving.dashboard import mount_dashboard
 from serving.ratelimit import KeyRateLimiter
 from serving.routes import (
+    erasures,
     experiments,
     funnels,
     goals,
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(query.router)
     app.include_router(realtime.router)
     app.include_router(keys.router)
+    app.include_router(erasures.router)
     app.include_router(funnels.router)
     app.include_router(segments.router)
     app.include_router(goals.router)

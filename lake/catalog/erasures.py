@@ -175,9 +175,10 @@ class ErasureStore:
             values["days"] = json.dumps(sorted(days))
         if status == "running":
             values["started_at"] = now
-        if status == "done":
+        if status == "done":  # the ids and the days of the person's visits are forgotten
             values["finished_at"] = now
             values["target"] = None
+            values["days"] = "[]"
         with self.engine.begin() as conn:
             conn.execute(
                 erasures_table.update()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import io
+import re
 from collections.abc import Iterable, Sequence
 
 import polars as pl
@@ -30,8 +31,14 @@ def _arrow(df: pl.DataFrame) -> pa.Table:
     return df.to_arrow(compat_level=pl.CompatLevel.newest())
 
 
-_LOG_RETENTION = "delta.logRetentionDuration"
-_DEFAULT_LOG_RETENTION = "interval 30 days"
+_LOG_ENTRY = re.compile(r"/_delta_log/(\d{20})\.")
+
+
+def _log_version(uri: str) -> float:
+    """The version a Delta log file belongs to (commit, checkpoint, checksum); infinity
+    for any other file there (``_last_checkpoint``)."""
+    found = _LOG_ENTRY.search(uri)
+    return int(found.group(1)) if found else float("inf")
 
 
 class Lake:
@@ -218,11 +225,10 @@ class Lake:
         table = self.delta_table(uri)
         if table is None:
             return deleted
-        kept = table.metadata().configuration.get(_LOG_RETENTION, _DEFAULT_LOG_RETENTION)
-        table.alter.set_table_properties({_LOG_RETENTION: "interval 0 seconds"})
         table.create_checkpoint()
-        table.cleanup_metadata()
-        table.alter.set_table_properties({_LOG_RETENTION: kept})
+        current = table.version()
+        entries = self.list_files(f"{uri}/_delta_log", "")
+        self.delete_files(e for e in entries if _log_version(e) < current)
         return deleted
 
     def delete_files(self, uris: Iterable[str]) -> int:

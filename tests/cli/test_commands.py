@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -169,3 +170,27 @@ def test_gateway_and_generate_commands(tmp_path: Path) -> None:
     lake = Lake(settings)
     files = lake.list_files(LakePaths(settings.lake_uri).landing_events)
     assert lake.read_parquet(files, EVENT_SCHEMA).height == accepted
+
+
+def test_erase_and_the_erasure_log(tmp_path: Path) -> None:
+    """`strata erase` runs at once and prints what it removed; `strata erasures list`
+    shows the audit record with a salted hash, never the id.  (What an erasure removes
+    is tested in tests/orchestration/test_erasure.py.)"""
+    assert _run(tmp_path, "sites", "add", "--tracking-id", "ST-X", "--domain", "x").returncode == 0
+    bad = _run(tmp_path, "erase", "--site", "ST-X")
+    assert bad.returncode == 2 and "exactly one of --client-id and --user-id" in bad.stderr
+    unknown = _run(tmp_path, "erase", "--site", "ST-NONE", "--client-id", "c")
+    assert unknown.returncode == 2 and "no site 'ST-NONE'" in unknown.stderr
+    out = _run(tmp_path, "erase", "--site", "ST-X", "--user-id", "u-secret")
+    assert out.returncode == 0, out.stderr
+    assert "client_ids_found" in out.stdout and ": done" in out.stdout
+    listed = _run(tmp_path, "erasures", "list")
+    assert listed.returncode == 0, listed.stderr
+    header, row = listed.stdout.splitlines()
+    assert header.split() == [
+        "ERASURE_ID", "SITE", "KIND", "STATUS", "REQUESTED", "FINISHED", "ROWS", "ID_HASH"
+    ]  # fmt: skip
+    cells = row.split()
+    assert cells[1:4] == ["ST-X", "user_id", "done"] and "u-secret" not in listed.stdout
+    salt, digest = cells[-1].split(":")
+    assert hashlib.sha256(f"{salt}user_id:u-secret".encode()).hexdigest() == digest

@@ -200,6 +200,7 @@ def test_erasure_by_user_id_leaves_no_copy_and_everyone_else_unchanged(
     assert done.erasure_id == request.erasure_id and done.status == "done"
     assert done.target is None and done.matches("u-alice") and not done.matches("bob")
     counts = done.counts
+    assert counts["client_ids_found"] == 3  # laptop, phone (lake) and tablet (WAL only)
     assert counts["bronze/events_rows"] == 4 * 2 + 2 * 2  # laptop 2 a day, phone 2 on 2 days
     assert counts["wal_rows"] == 1
     assert counts["quarantine/bronze_events_rows"] == 1
@@ -218,6 +219,53 @@ def test_erasure_by_user_id_leaves_no_copy_and_everyone_else_unchanged(
     again = store.request("ST-TEST", "client_id", "alice-laptop")
     (second,) = run_erasures(echo=False)
     assert second.erasure_id == again.erasure_id and second.status == "done"
-    assert sum(v for k, v in second.counts.items() if k != "old_file_versions") == 0
+    removed = {k: v for k, v in second.counts.items() if k.endswith("_rows")}
+    assert second.counts["client_ids_found"] == 1 and sum(removed.values()) == 0
     assert [e.erasure_id for e in store.log("ST-TEST")] == [again.erasure_id, request.erasure_id]
     assert _lake_tables(env)["bronze"].height == reference["lake"]["bronze"].height
+
+
+def test_erasure_on_s3_leaves_the_person_in_no_object(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, s3_endpoint: str
+) -> None:
+    """The same on an S3 lake (moto server): after a client-id erasure no object under
+    the lake's prefix (data files, Delta logs and checkpoints) holds the id, and the
+    others' events are all there."""
+    import uuid
+
+    import boto3
+
+    prefix = f"erasure-{uuid.uuid4().hex[:8]}"
+    env = make_env(
+        tmp_path,
+        monkeypatch,
+        STRATA_LAKE_URI=f"s3://strata/{prefix}/lake",
+        STRATA_S3_ENDPOINT_URL=s3_endpoint,
+    )
+    _load(env, with_alice=True)
+    ErasureStore(env.store.engine).request("ST-TEST", "client_id", "alice-laptop")
+
+    (done,) = run_erasures(echo=False)
+
+    assert done.counts["bronze/events_rows"] == 4 * 2 and done.counts["old_file_versions"] > 0
+    s3 = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1")
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket="strata", Prefix=prefix)
+    keys = [o["Key"] for page in pages for o in page.get("Contents", [])]
+    assert any("_delta_log" in k for k in keys) and any("landing" in k for k in keys)
+    holding = []
+    for key in keys:
+        body = s3.get_object(Bucket="strata", Key=key)["Body"].read()
+        text = (
+            str(pq.read_table(io.BytesIO(body)).to_pylist())
+            if key.endswith(".parquet")
+            else body.decode("utf-8", "replace")
+        )
+        if "alice-laptop" in text:
+            holding.append(key)
+    assert holding == []
+    bronze = pl.read_delta(
+        LakePaths(env.settings.lake_uri).bronze_events,
+        storage_options=Lake(env.settings).storage_options,
+    )
+    assert sorted(bronze["client_id"].unique()) == ["alice-phone", *OTHERS]
+    assert _ids_in_hot_tier(env, ("alice-laptop",)) == {}

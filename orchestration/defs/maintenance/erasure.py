@@ -55,7 +55,11 @@ __all__ = [
 
 
 def _add(counts: dict[str, int], more: dict[str, int]) -> dict[str, int]:
-    return {k: counts.get(k, 0) + more.get(k, 0) for k in sorted({*counts, *more})}
+    """Rows removed add up over repeated steps; the client ids found are the latest."""
+    added = {k: counts.get(k, 0) + more.get(k, 0) for k in sorted({*counts, *more})}
+    if "client_ids_found" in more:
+        added["client_ids_found"] = more["client_ids_found"]
+    return added
 
 
 def _person(erasure: Erasure, lake_res: LakeResource) -> Person:
@@ -86,7 +90,7 @@ def begin_erasure(
         )
         store.update(erasure.erasure_id, "running", client_ids=sorted(person.client_ids))
         settings = lake_res.settings
-        counts: dict[str, int] = {}
+        counts: dict[str, int] = {"client_ids_found": len(person.client_ids)}
         if person.client_ids:
             counts["wal_rows"] = erase_from_wal(settings.wal_dir, person, log=log)
             erased = erase_from_lake(lake_res.lake, lake_res.paths, person, GOLD_TABLES, log)
