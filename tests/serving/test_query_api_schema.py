@@ -49,6 +49,8 @@ def test_generated_requests_get_no_5xx_and_only_documented_codes(
         "DELETE /api/v1/funnels/{definition_id}",
         "DELETE /api/v1/goals/{definition_id}",
         "DELETE /api/v1/segments/{definition_id}",
+        "GET /api/v1/admin/erasures",
+        "GET /api/v1/admin/erasures/{erasure_id}",
         "GET /api/v1/experiments",
         "GET /api/v1/experiments/{experiment_id}",
         "GET /api/v1/funnels",
@@ -63,6 +65,7 @@ def test_generated_requests_get_no_5xx_and_only_documented_codes(
         "GET /api/v1/segments/{definition_id}",
         "GET /api/v1/sites",
         "GET /healthz",
+        "POST /api/v1/admin/erasures",
         "POST /api/v1/funnels",
         "POST /api/v1/funnels/analysis",
         "POST /api/v1/goals",
@@ -75,7 +78,7 @@ def test_generated_requests_get_no_5xx_and_only_documented_codes(
     ]
     # the stream never ends unless asked to stop: tested on its own (test_realtime)
     operations = [op for op in operations if op.label != "GET /api/v1/realtime/stream"]
-    writer = env.store.create_key(env.tracking_id, scopes=("read", "write"))
+    writer = env.store.create_key(env.tracking_id, scopes=("read", "write", "admin"))
     auth = {"Authorization": f"Bearer {writer}"}
     statuses: dict[int, int] = {}
     for operation in operations:
