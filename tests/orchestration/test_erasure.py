@@ -269,3 +269,33 @@ def test_erasure_on_s3_leaves_the_person_in_no_object(
     )
     assert sorted(bronze["client_id"].unique()) == ["alice-phone", *OTHERS]
     assert _ids_in_hot_tier(env, ("alice-laptop",)) == {}
+
+
+def test_under_the_daemon_the_sensor_begins_then_finishes_an_erasure(env: Env) -> None:
+    """The ``erasure_requests`` sensor asks for ``erase_people`` while a request is
+    pending and for ``finish_erasure_requests`` once its days are rebuilt."""
+    from dagster import DagsterInstance, SkipReason, build_sensor_context
+
+    from orchestration.defs.maintenance.erasure import (
+        erase_people,
+        erasure_requests,
+        finish_erasure_requests,
+    )
+    from orchestration.defs.resources import RESOURCES
+
+    store = ErasureStore(env.store.engine)
+    assert isinstance(erasure_requests(build_sensor_context(resources=RESOURCES)), SkipReason)
+    request = store.request("ST-TEST", "client_id", "nobody")
+    instance = DagsterInstance.ephemeral()
+
+    (begin,) = erasure_requests(build_sensor_context(resources=RESOURCES, instance=instance))
+    assert begin.job_name == "erase_people"
+    assert erase_people.execute_in_process(resources=RESOURCES, instance=instance).success
+    assert store.get(request.erasure_id).status == "rebuilding"  # type: ignore[union-attr]
+
+    (finish,) = erasure_requests(build_sensor_context(resources=RESOURCES, instance=instance))
+    assert finish.job_name == "finish_erasure_requests"
+    assert finish_erasure_requests.execute_in_process(
+        resources=RESOURCES, instance=instance
+    ).success
+    assert store.get(request.erasure_id).status == "done"  # type: ignore[union-attr]
