@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import click
 
+import lake.hot_tier as hot
 from cli.processes import exec_module
+from lake.settings import Settings
 
 __all__ = ["hot_tier"]
 
@@ -29,3 +31,21 @@ def rebuild(days: int | None) -> None:
     for the days inside STRATA_HOT_WINDOW_DAYS, the rollups and cubes for every day.
     """
     exec_module("orchestration", ["hot-tier-rebuild", *([str(days)] if days else [])])
+
+
+@hot_tier.command("migrate")
+def migrate() -> None:
+    """Apply the hot tier's schema migrations this release needs, in order.
+
+    The pipeline's loads apply them too (before loading); the query API never does,
+    and answers 503 while the schema is behind.  On a ClickHouse server a lock table
+    keeps two migrators apart.
+    """
+    settings = Settings.from_env()
+    with hot.hot_tier(settings) as client:
+        before = hot.schema_version(client)
+        applied = hot.migrate_hot_tier(client, settings, log=click.echo)
+    if applied:
+        click.echo(f"hot tier schema migrated from version {before} to {applied[-1]}")
+    else:
+        click.echo(f"hot tier schema is current (version {hot.LATEST_VERSION})")

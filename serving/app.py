@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from lake.catalog import DefinitionStore, MetadataStore
-from lake.hot_tier import HotTierBusyError
+from lake.hot_tier import HotTierBehindError, HotTierBusyError
 from lake.settings import Settings
 from lake.storage import DataVersion, Lake, LakePaths
 from serving.analyses.realtime import RecentEvents
@@ -96,6 +96,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             status_code=503,
             headers={"Retry-After": "2"},
         )
+
+    @app.exception_handler(HotTierBehindError)
+    async def behind(request: Request, exc: HotTierBehindError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": "30"})
 
     @app.exception_handler(QueryTimeoutError)
     async def timed_out(request: Request, exc: QueryTimeoutError) -> JSONResponse:

@@ -26,6 +26,9 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     403: _error("The key may not read this site."),
     404: _error("Unknown site."),
     429: _error("Too many requests with this key; retry after `Retry-After` seconds."),
-    503: _error("The hot tier is busy (embedded mode); retry after `Retry-After` seconds."),
+    503: _error(
+        "The hot tier is busy (embedded mode), or its schema is behind this release "
+        "(`strata hot-tier migrate`); retry after `Retry-After` seconds."
+    ),
     504: _error("The query took longer than the time limit."),
 }

@@ -18,6 +18,16 @@ from lake.hot_tier.ddl import (
 )
 from lake.hot_tier.erasure import erase_from_hot_tier, find_in_hot_tier
 from lake.hot_tier.lease import ChdbLease, HotTierBusyError, lease_for
+from lake.hot_tier.migrations import (
+    LATEST_VERSION,
+    MIGRATIONS,
+    SCHEMA_TABLE,
+    HotTierBehindError,
+    Migration,
+    hot_tier_is_empty,
+    migrate_hot_tier,
+    schema_version,
+)
 from lake.hot_tier.raw_tables import (
     RAW_TABLES,
     RawTable,
@@ -30,13 +40,18 @@ from lake.hot_tier.state import HotTierState, cubes_to_build, hot_tier_state, re
 
 __all__ = [
     "DISTINCT_USERS_MERGE",
+    "LATEST_VERSION",
     "MART_TABLES",
+    "MIGRATIONS",
     "RAW_TABLES",
     "ROLLUP_DOCS",
     "ROLLUP_TABLES",
+    "SCHEMA_TABLE",
     "ChdbLease",
+    "HotTierBehindError",
     "HotTierBusyError",
     "HotTierState",
+    "Migration",
     "RawTable",
     "add_cube_rows",
     "apply_hot_retention",
@@ -49,12 +64,15 @@ __all__ = [
     "find_in_hot_tier",
     "finish_cube_build",
     "hot_tier",
+    "hot_tier_is_empty",
     "hot_tier_state",
     "lease_for",
+    "migrate_hot_tier",
     "raw_table_ddl",
     "ready_cubes",
     "replace_partitions",
     "replace_raw_day",
     "rollup_comments",
+    "schema_version",
     "table_dimensions",
 ]

@@ -1,7 +1,8 @@
 """What the hot tier holds now: the facts a reader needs to choose and render its SQL.
 
-One question to ``system.columns`` answers both: which cubes are ready (their ``users``
-are bitmaps: a load built them whole) and whether raw ``events`` carry visitor numbers.
+One question to ``system.columns`` answers two: which cubes are ready (their ``users``
+are bitmaps: a load built them whole) and whether raw ``events`` carry visitor numbers;
+a second reads the schema's migration version (a reader refuses an older schema).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lake.hot_tier.ddl import CUBE_USERS_TYPE, ROLLUP_TABLES
+from lake.hot_tier.migrations import LATEST_VERSION, schema_version
 from lake.transforms import CUBES
 
 __all__ = ["HotTierState", "cubes_to_build", "hot_tier_state", "ready_cubes"]
@@ -17,16 +19,23 @@ __all__ = ["HotTierState", "cubes_to_build", "hot_tier_state", "ready_cubes"]
 
 @dataclass(frozen=True)
 class HotTierState:
-    """The cubes reports may read, and whether ``events`` has ``visitor_number``."""
+    """The cubes reports may read, whether ``events`` has ``visitor_number``, and the
+    schema's migration version."""
 
     ready_cubes: frozenset[str] = frozenset()
     numbered_events: bool = False
+    schema_version: int = 0
+
+    @property
+    def current(self) -> bool:
+        """The schema has every migration this release knows."""
+        return self.schema_version >= LATEST_VERSION
 
     @property
     def settled(self) -> bool:
-        """Nothing here can change any more (every cube ready, events numbered): a
-        reader may stop asking."""
-        return self.numbered_events and len(self.ready_cubes) == len(CUBES)
+        """Nothing here can change any more (schema current, every cube ready, events
+        numbered): a reader may stop asking."""
+        return self.current and self.numbered_events and len(self.ready_cubes) == len(CUBES)
 
 
 def hot_tier_state(client: Any, cluster: str | None = None) -> HotTierState:
@@ -40,7 +49,7 @@ def hot_tier_state(client: Any, cluster: str | None = None) -> HotTierState:
     ).result_rows
     ready = frozenset(t for t, name, kind in rows if name == "users" and kind == CUBE_USERS_TYPE)
     numbered = not cluster and any(t == "events" for t, name, _ in rows if name != "users")
-    return HotTierState(ready, numbered)
+    return HotTierState(ready, numbered, schema_version(client))
 
 
 def ready_cubes(client: Any) -> frozenset[str]:

@@ -7,7 +7,14 @@ from typing import Any
 
 import polars as pl
 
-from lake.hot_tier import HotTierState, ensure_raw_tables, ensure_schema, hot_tier, hot_tier_state
+from lake.hot_tier import (
+    HotTierBehindError,
+    HotTierState,
+    hot_tier,
+    hot_tier_is_empty,
+    hot_tier_state,
+    migrate_hot_tier,
+)
 from lake.settings import Settings
 from serving.backends.base import QueryTimeoutError, Result
 from serving.sql import ClickHouseDialect, RenderedQuery
@@ -31,11 +38,15 @@ class ClickHouseBackend:
         self._lock = threading.Lock()
 
     def prepare(self) -> None:
-        """Create the hot-tier tables if the pipeline has not yet, so reports answer zeros."""
+        """On an embedded engine holding no table yet (a fresh machine), create the
+        schema so reports answer zeros before the first load.  Nothing else: the schema
+        belongs to the pipeline (``lake.hot_tier.migrations``); a query finding it
+        behind this release is refused with :class:`HotTierBehindError`."""
+        if not self.settings.is_embedded_clickhouse:
+            return
         with hot_tier(self.settings) as client:
-            cluster = self.settings.clickhouse_cluster
-            ensure_schema(client, self.settings.aggregate_retention_days, cluster)
-            ensure_raw_tables(client, self.settings.hot_window_days, cluster)
+            if hot_tier_is_empty(client):
+                migrate_hot_tier(client, self.settings, log=lambda _: None)
 
     def state(self) -> HotTierState:
         """What the hot tier holds now (asked until nothing can change any more)."""
@@ -69,6 +80,9 @@ class ClickHouseBackend:
         return found.with_columns(pl.col(pl.Categorical).cast(pl.String))
 
     def _ask(self, method: str, query: RenderedQuery) -> Any:
+        state = self.state()
+        if not state.current:
+            raise HotTierBehindError(state.schema_version)
         limit = self.settings.query_timeout_seconds
         with hot_tier(self.settings) as client:
             try:

@@ -194,3 +194,11 @@ def test_erase_and_the_erasure_log(tmp_path: Path) -> None:
     assert cells[1:4] == ["ST-X", "user_id", "done"] and "u-secret" not in listed.stdout
     salt, digest = cells[-1].split(":")
     assert hashlib.sha256(f"{salt}user_id:u-secret".encode()).hexdigest() == digest
+
+
+def test_hot_tier_migrate(tmp_path: Path) -> None:
+    first = _run(tmp_path, "hot-tier", "migrate")
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.splitlines()[-1] == "hot tier schema migrated from version 0 to 1"
+    again = _run(tmp_path, "hot-tier", "migrate")
+    assert again.stdout.strip() == "hot tier schema is current (version 1)"

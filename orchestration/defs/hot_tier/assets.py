@@ -20,6 +20,7 @@ from lake.hot_tier import (
     ensure_raw_tables,
     ensure_schema,
     finish_cube_build,
+    migrate_hot_tier,
     replace_partitions,
     replace_raw_day,
     table_dimensions,
@@ -112,6 +113,8 @@ def _load(
 ) -> Iterator[MaterializeResult]:
     lake, paths, settings = lake_res.lake, lake_res.paths, lake_res.settings
     with hot.client() as client:
+        for version in migrate_hot_tier(client, settings, context.log.info):
+            context.log.info(f"hot tier schema migrated to version {version}")
         ensure_schema(client, settings.aggregate_retention_days, settings.clickhouse_cluster)
         ensure_raw_tables(client, settings.hot_window_days, settings.clickhouse_cluster)
         to_build = cubes_to_build(client, settings.clickhouse_cluster)
