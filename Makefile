@@ -8,7 +8,7 @@ LOCK := requirements.lock
 UV_VERSION := 0.13.8
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 
-.PHONY: demo test lint lock browser web dagster clean
+.PHONY: demo test drills lint lock browser web dagster clean
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -55,6 +55,13 @@ browser:
 
 test: $(STAMP) lint browser web
 	$(BIN)/pytest -q -n 2 --durations=25  # two workers: the two cores CI has; the slowest tests listed
+
+# Reliability drills at full size (make test runs their shortened forms): each prints one
+# row; the table (date, machine) is printed at the end for docs/reliability.md.
+drills: $(STAMP)
+	rm -f .strata/drills/rows.jsonl
+	STRATA_DRILLS=full $(BIN)/pytest -q -n 2 -p no:cacheprovider tests/drills
+	$(BIN)/python -m tests.drills.report
 
 dagster: $(STAMP)
 	mkdir -p .strata/dagster && cp orchestration/dagster.yaml .strata/dagster/dagster.yaml
