@@ -88,6 +88,10 @@ class HotTierBehindError(RuntimeError):
             f"the hot tier's schema is at version {version}, this release needs "
             f"{LATEST_VERSION}: run `strata hot-tier migrate` (or let the pipeline's next "
             "load apply it)"
+            if version
+            else "the hot tier's tables are missing or older than migrations: run "
+            "`strata hot-tier migrate` (tables of an older release) or `strata hot-tier "
+            "rebuild` (tables lost or dropped); the pipeline's next load does either"
         )
         self.version = version
 

@@ -108,9 +108,10 @@ def _expired_files(lake: Lake, uri: str, cutoff: dt.date) -> list[str]:
     return old
 
 
-def _rewrite_quarantine(lake: Lake, uri: str, policy: RetentionPolicy) -> tuple[int, int]:
-    """Quarantine files keep their rows' own dates: each file loses its expired rows (a
-    file left empty is deleted).  Returns (rows deleted, files deleted)."""
+def _rewrite_expired_rows(lake: Lake, uri: str, policy: RetentionPolicy) -> tuple[int, int]:
+    """Files that keep their rows' own dates (quarantine; landing files, whose directory
+    is the day they arrived, not the day their events happened): each file loses its
+    expired rows (a file left empty is deleted).  Returns (rows deleted, files deleted)."""
     rows = files = 0
     for path in lake.list_files(uri):
         frame = lake.read_frame(path)
@@ -164,7 +165,10 @@ def apply_lake_retention(
         touched.append(("bronze/event_id_index", index))
     landing = _expired_files(lake, paths.landing_events, oldest)
     report["landing/events_files"] = lake.delete_files(landing)
-    rows, files = _rewrite_quarantine(lake, paths.quarantine("bronze_events"), policy)
+    late, emptied = _rewrite_expired_rows(lake, paths.landing_events, policy)
+    report["landing/events_rows"] = late
+    report["landing/events_files"] += emptied
+    rows, files = _rewrite_expired_rows(lake, paths.quarantine("bronze_events"), policy)
     report["quarantine/bronze_events_rows"], report["quarantine/bronze_events_files"] = rows, files
     for name, uri in touched:  # no older version of a deleted row stays on disk
         report[f"{name}_files"] = lake.forget_history(uri)

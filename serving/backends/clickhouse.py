@@ -94,4 +94,8 @@ class ClickHouseBackend:
                     raise QueryTimeoutError(
                         f"the query ran longer than {limit:g} s and was stopped"
                     ) from None
+                if "UNKNOWN_TABLE" in str(exc) or "UNKNOWN_DATABASE" in str(exc):
+                    with self._lock:  # the tables went away (lost, dropped): ask again
+                        self._state = HotTierState()
+                    raise HotTierBehindError(0) from None
                 raise

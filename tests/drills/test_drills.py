@@ -334,3 +334,249 @@ def test_storage_outage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, s3_endp
             errors,
         )
     )
+
+
+def _load_days(env: Env, days: int, per_day: int, site: str = "ST-TEST") -> list[dict]:
+    from ingest_gateway.app import create_app
+
+    events = [{**e, "tracking_id": site} for e in _pipeline_events(days, per_day)]
+    with TestClient(create_app(env.settings)) as gateway:
+        for start in range(0, len(events), 500):
+            answer = gateway.post("/api/v1/events", json=events[start : start + 500])
+            assert answer.status_code == 202 and not answer.json()["rejected"]
+    return events
+
+
+def _per_day(env: Env) -> dict[str, list[tuple]]:
+    """Per day: the lake's counts and the hot tier's, which must agree."""
+    from lake.hot_tier import hot_tier
+
+    paths = LakePaths(env.settings.lake_uri)
+    bronze = (
+        pl.read_delta(paths.bronze_events).group_by("event_date").len().sort("event_date").rows()
+    )
+    daily = (
+        pl.read_delta(paths.gold("rollup_daily"))
+        .group_by("date")
+        .agg(pl.col("count_pageviews").sum())
+        .sort("date")
+        .rows()
+    )
+    with hot_tier(env.settings) as client:
+        hot_events = client.query(
+            "SELECT event_date, count() FROM events GROUP BY 1 ORDER BY 1"
+        ).result_rows
+        hot_daily = client.query(
+            "SELECT date, sum(count_pageviews) FROM rollup_daily GROUP BY 1 "
+            "HAVING sum(count_pageviews) > 0 ORDER BY 1"
+        ).result_rows
+    return {
+        "lake_events": bronze,
+        "hot_events": [tuple(r) for r in hot_events],
+        "lake_daily": [r for r in daily if r[1]],
+        "hot_daily": [tuple(r) for r in hot_daily],
+    }
+
+
+def test_hot_tier_failure(env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hot-tier load fails half way (a fault injected before its second day's
+    partition swap); the failed refresh stays pending and the next run leaves no
+    duplicate or missing partition: every day's counts equal the lake's."""
+    import orchestration.defs.hot_tier.assets as load
+
+    days = 6 if FULL else 3
+    events = _load_days(env, days, per_day=40)
+    calls = {"n": 0}
+    real = load.replace_partitions
+
+    def failing(*args: object, **kwargs: object) -> object:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("injected: the hot-tier load failed half way")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(load, "replace_partitions", failing)
+    with pytest.raises(Exception, match="injected"):
+        run_pipeline(echo=False)
+    monkeypatch.setattr(load, "replace_partitions", real)
+    run_pipeline(echo=False)  # the retry
+    counts = _per_day(env)
+    assert counts["hot_events"] == counts["lake_events"]
+    assert counts["hot_daily"] == [(d, int(v)) for d, v in counts["lake_daily"]]
+    acked = {e["event_id"] for e in events}
+    seen, duplicates, missing = exactly_once(acked, bronze_ids(env.settings))
+    assert missing == 0 and duplicates == 0
+    record(
+        DrillRow(
+            "hot-tier failure",
+            f"{len(events):,} events over {days} days",
+            "load failed before its 2nd partition swap; retried",
+            len(acked),
+            seen,
+            duplicates,
+            0,
+        )
+    )
+
+
+def test_hot_tier_lost(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The embedded engine's data directory is deleted under a running API: reports
+    answer 503 (never 500) until `strata hot-tier rebuild` has run, then exactly as
+    before."""
+    import shutil
+    import threading
+
+    from cli.processes import free_port, start_module, stop, wait_healthy
+
+    env = make_env(  # no result cache: every answer comes from the engine
+        tmp_path,
+        monkeypatch,
+        STRATA_CLICKHOUSE_IDLE_RELEASE_SECONDS="0.3",
+        STRATA_QUERY_CACHE_SECONDS="0",
+    )
+    events = _load_days(env, days=3, per_day=40)
+    run_pipeline(echo=False)
+    url = f"http://127.0.0.1:{free_port()}"
+    api = start_module("serving", "--port", url.rsplit(":", 1)[1], "--sql-port", "0")
+    statuses: list[int] = []
+    try:
+        wait_healthy(url, api)
+        auth = {"Authorization": f"Bearer {env.key}"}
+        bodies = [
+            {
+                "tracking_id": "ST-TEST",
+                "metrics": ["pageviews", "unique_users", "sessions"],
+                "dimensions": ["date"],
+                "date_range": {"start": "2026-03-01", "end": "2026-03-03"},
+            },
+            {
+                "tracking_id": "ST-TEST",
+                "metrics": ["events"],
+                "dimensions": ["page_path"],
+                "date_range": {"start": "2026-03-01", "end": "2026-03-03"},
+            },
+        ]
+
+        def answers() -> list:
+            found = []
+            for body in bodies:
+                r = httpx.post(f"{url}/api/v1/query", json=body, headers=auth, timeout=120)
+                statuses.append(r.status_code)
+                found.append(r.json().get("rows") if r.status_code == 200 else r.status_code)
+            return found
+
+        before = answers()
+        assert all(isinstance(a, list) and a for a in before)
+        time.sleep(1.0)  # the API's engine idles, then the directory goes
+        shutil.rmtree(env.settings.clickhouse_url.removeprefix("chdb://"))
+        during = answers()
+        assert during == [503, 503]
+        polling = threading.Event()
+
+        def poll() -> None:
+            while not polling.is_set():
+                answers()
+                polling.wait(0.5)
+
+        poller = threading.Thread(target=poll)
+        poller.start()
+        rebuild = subprocess.run(
+            [sys.executable, "-m", "orchestration", "hot-tier-rebuild"],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        polling.set()
+        poller.join(timeout=180)
+        assert rebuild.returncode == 0, rebuild.stderr[-2000:]
+        assert answers() == before
+    finally:
+        stop(api)
+    errors = sum(s >= 500 and s != 503 for s in statuses)
+    assert errors == 0 and set(statuses) <= {200, 503}
+    record(
+        DrillRow(
+            "hot tier lost",
+            f"{len(events):,} events; {len(statuses)} report requests",
+            f"data directory deleted under the API ({statuses.count(503)} × 503 until rebuilt)",
+            len(events),
+            sum(bronze_ids(env.settings).values()),
+            0,
+            errors,
+        )
+    )
+
+
+def test_retention(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A site with a 3-day raw retention and many days of data: after the retention job
+    no file (Delta history included) or hot-tier table holds an older raw row of it,
+    its aggregates keep every day, and reports on kept days are unchanged."""
+    import pyarrow.parquet as pq
+
+    from orchestration.runner import run_retention
+
+    days = 200 if FULL else 20
+    env = make_env(tmp_path, monkeypatch)
+    today = dt.datetime.now(dt.UTC).date()
+    first = today - dt.timedelta(days=days)
+    events = []
+    for d in range(days):
+        day = first + dt.timedelta(days=d)
+        events += [
+            {**event_at(f"r{n}", day, "pageview", f"/p{n}"), "event_id": f"r{d}-{n}"}
+            for n in range(5)
+        ]
+    from ingest_gateway.app import create_app
+
+    with TestClient(create_app(env.settings)) as gateway:
+        for start in range(0, len(events), 500):
+            assert (
+                gateway.post("/api/v1/events", json=events[start : start + 500]).status_code == 202
+            )
+    run_pipeline(echo=False)
+    env.store.add_site(
+        "ST-TEST",
+        ["shop.example"],
+        raw_retention_days=3,
+        allowed_lateness_hours=24.0 * 365 * 20,
+        rate_limit_eps=10_000_000,
+    )
+    before = _per_day(env)
+    report = run_retention(echo=False)
+    cutoff = today - dt.timedelta(days=3)
+    paths = LakePaths(env.settings.lake_uri)
+    old_rows = 0
+    for root in (paths.bronze_events, paths.silver_sessions, paths.landing_events):
+        for path in Path(root).rglob("*.parquet"):
+            if "_delta_log" in path.parts:
+                continue
+            table = pq.read_table(path, partitioning=None)
+            column = next(
+                (c for c in ("event_date", "session_date") if c in table.column_names), None
+            )
+            if column is not None:  # landing files carry the day of each row
+                dates = table.column(column).to_pylist()
+            else:  # Delta keeps the partition's day in the directory name
+                day = dt.date.fromisoformat(path.parent.name.partition("=")[2])
+                dates = [day] * table.num_rows
+            old_rows += sum(1 for d in dates if d is not None and d < cutoff)
+    after = _per_day(env)
+    assert old_rows == 0
+    assert min(d for d, _ in after["hot_events"]) >= cutoff
+    assert after["lake_daily"] == before["lake_daily"] and len(after["lake_daily"]) == days
+    assert after["hot_daily"] == before["hot_daily"]
+    kept = [r for r in before["lake_events"] if r[0] >= cutoff]
+    assert after["lake_events"] == kept
+    removed = report["bronze/events_rows"]
+    assert removed == len(events) - sum(n for _, n in kept)
+    record(
+        DrillRow(
+            "retention",
+            f"{len(events):,} events over {days} days, raw retention 3 days",
+            "the retention job",
+            len(events),
+            sum(n for _, n in kept),
+            0,
+            0,
+        )
+    )

@@ -62,6 +62,14 @@ def test_landing_files_and_quarantine_rows_past_retention_are_removed(tmp_path: 
     rows = pl.DataFrame({"tracking_id": ["ST-A"], "event_id": ["e"]}).to_arrow()
     lake.write_parquet(rows, paths.landing_file(old, "gw", "1"))
     lake.write_parquet(rows, paths.landing_file(new, "gw", "2"))
+    late = pl.DataFrame(  # arrived on a kept day, happened on an expired one for ST-A
+        {
+            "tracking_id": ["ST-A", "ST-B"],
+            "event_id": ["late-a", "late-b"],
+            "event_date": [dt.date(2026, 6, 25)] * 2,
+        }
+    )
+    lake.write_parquet(late.to_arrow(), paths.landing_file(new, "gw", "3"))
     quarantine = paths.quarantine("bronze_events")
     lake.write_parquet(
         pl.DataFrame(
@@ -80,8 +88,11 @@ def test_landing_files_and_quarantine_rows_past_retention_are_removed(tmp_path: 
         f"{quarantine}/2.parquet",
     )
     report = apply_lake_retention(lake, paths, policy, {}, log=lambda _: None)
-    assert report["landing/events_files"] == 1
-    assert [Path(p).name for p in lake.list_files(paths.landing_events)] == ["gw-2.parquet"]
+    assert report["landing/events_files"] == 1 and report["landing/events_rows"] == 1
+    landed = [Path(p).name for p in lake.list_files(paths.landing_events)]
+    assert landed == ["gw-2.parquet", "gw-3.parquet"]
+    kept_late = lake.read_frame(lake.list_files(paths.landing_events)[1])
+    assert kept_late["event_id"].to_list() == ["late-b"]
     assert report["quarantine/bronze_events_rows"] == 2  # ST-A's 27th (2-day), ST-B's 1st
     assert report["quarantine/bronze_events_files"] == 1
     kept = lake.read_frame(lake.list_files(quarantine)[0])
