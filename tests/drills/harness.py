@@ -73,6 +73,7 @@ class Senders:
         self.url, self.batch, self.days, self.prefix = url, batch, days, prefix
         self.pause = pause  # seconds between a thread's batches (0: as fast as acked)
         self.acked: set[str] = set()
+        self.sent: set[str] = set()  # every id posted, acknowledged or not
         self.statuses: Counter[int] = Counter()
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -95,6 +96,8 @@ class Senders:
                     }
                     for eid in ids
                 ]
+                with self._lock:
+                    self.sent.update(ids)
                 try:
                     answer = client.post("/api/v1/events", json=events)
                 except httpx.TransportError:

@@ -61,7 +61,7 @@ def test_gateway_crashes(env: Env) -> None:
     restarted on the same port (its WAL replayed) in between."""
     kills = 5 if FULL else 2
     gateway = LiveGateway(env, **FAST_FLUSH)
-    senders = Senders(gateway.url, threads=4).start()
+    senders = Senders(gateway.url, threads=4, pause=0.0 if FULL else 0.05).start()
     rng = random.Random(7)
     for _ in range(kills):
         time.sleep(rng.uniform(1.0, 3.0))
@@ -73,6 +73,7 @@ def test_gateway_crashes(env: Env) -> None:
     gateway.stop()  # SIGTERM: lands what the last one holds
     acked, found, duplicates = _settle(env, senders)
     assert acked > 0 and senders.errors_5xx == 0
+    assert bronze_ids(env.settings).keys() <= senders.sent  # nothing invented
     record(
         DrillRow(
             "gateway crashes",
@@ -235,6 +236,7 @@ def test_pipeline_crash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     )
 
 
+@pytest.mark.skipif(not FULL, reason="make test erases in tests/orchestration/test_erasure.py")
 def test_erasure_under_load(env: Env) -> None:
     """A visitor erased while others' events keep arriving: afterwards no Parquet file
     (Delta history included), WAL segment or hot-tier table holds the id, and every
@@ -419,10 +421,29 @@ def test_hot_tier_failure(env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
     )
 
 
+#: Reports over every kind of table: cubes, hourly rollups, pages, raw events, a filter.
+_REPORTS = [
+    {"metrics": ["pageviews", "unique_users", "sessions", "bounce_rate"], "dimensions": ["date"]},
+    {"metrics": ["pageviews"], "dimensions": ["hour"]},
+    {"metrics": ["pageviews", "unique_users"], "dimensions": ["page_path"]},
+    {"metrics": ["events"], "dimensions": ["event_name"]},
+    {"metrics": ["sessions"], "dimensions": ["device"], "filters": {"page_path": ["/p1"]}},
+]
+
+
+def _table_counts(env: Env) -> dict[str, int]:
+    from lake.hot_tier import hot_tier
+
+    tables = ["events", "sessions", "rollup_hourly", "rollup_daily", "cube_daily_totals"]
+    with hot_tier(env.settings) as client:
+        return {t: client.query(f"SELECT count() FROM {t}").result_rows[0][0] for t in tables}
+
+
 def test_hot_tier_lost(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The embedded engine's data directory is deleted under a running API: reports
-    answer 503 (never 500) until `strata hot-tier rebuild` has run, then exactly as
-    before."""
+    answer 503 (never 500) until `strata hot-tier rebuild` has run, then every report
+    (cubes, hourly rollups, pages, raw events, a filtered one) and every table's row
+    count are as before."""
     import shutil
     import threading
 
@@ -442,20 +463,8 @@ def test_hot_tier_lost(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     try:
         wait_healthy(url, api)
         auth = {"Authorization": f"Bearer {env.key}"}
-        bodies = [
-            {
-                "tracking_id": "ST-TEST",
-                "metrics": ["pageviews", "unique_users", "sessions"],
-                "dimensions": ["date"],
-                "date_range": {"start": "2026-03-01", "end": "2026-03-03"},
-            },
-            {
-                "tracking_id": "ST-TEST",
-                "metrics": ["events"],
-                "dimensions": ["page_path"],
-                "date_range": {"start": "2026-03-01", "end": "2026-03-03"},
-            },
-        ]
+        span = {"start": str(DAY0), "end": str(DAY0 + dt.timedelta(days=2))}
+        bodies = [{"tracking_id": "ST-TEST", "date_range": span, **r} for r in _REPORTS]
 
         def answers() -> list:
             found = []
@@ -465,12 +474,12 @@ def test_hot_tier_lost(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
                 found.append(r.json().get("rows") if r.status_code == 200 else r.status_code)
             return found
 
-        before = answers()
-        assert all(isinstance(a, list) and a for a in before)
+        before, counts = answers(), _table_counts(env)
+        assert all(isinstance(a, list) and a for a in before) and counts["events"] == len(events)
         time.sleep(1.0)  # the API's engine idles, then the directory goes
         shutil.rmtree(env.settings.clickhouse_url.removeprefix("chdb://"))
         during = answers()
-        assert during == [503, 503]
+        assert during == [503] * len(bodies)
         polling = threading.Event()
 
         def poll() -> None:
@@ -490,6 +499,7 @@ def test_hot_tier_lost(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         poller.join(timeout=180)
         assert rebuild.returncode == 0, rebuild.stderr[-2000:]
         assert answers() == before
+        assert _table_counts(env) == counts
     finally:
         stop(api)
     errors = sum(s >= 500 and s != 503 for s in statuses)
@@ -507,6 +517,7 @@ def test_hot_tier_lost(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     )
 
 
+@pytest.mark.skipif(not FULL, reason="make test runs tests/orchestration/test_retention.py")
 def test_retention(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A site with a 3-day raw retention and many days of data: after the retention job
     no file (Delta history included) or hot-tier table holds an older raw row of it,

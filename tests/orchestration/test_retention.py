@@ -14,10 +14,12 @@ import pyarrow.parquet as pq
 import pytest
 from fastapi.testclient import TestClient
 
+from lake.catalog import ErasureStore
 from lake.hot_tier import hot_tier
 from lake.storage import ChangedDays, Lake, LakePaths
-from orchestration.runner import run_pipeline, run_retention
+from orchestration.runner import run_erasures, run_pipeline, run_retention
 from tests.conftest import BACKFILL_H, Env, make_env
+from tests.orchestration.test_erasure import ids_in_s3
 from tests.samples import GOOD
 
 TODAY = dt.datetime.now(dt.UTC).date()
@@ -183,7 +185,7 @@ def _a_refresh_into_expired_raw_days_keeps_their_aggregates(loaded: Env) -> None
     assert hot == [(3,)]
 
 
-def test_retention_on_s3_leaves_no_expired_row_in_any_object(
+def test_retention_and_erasure_on_s3_leave_nothing_behind_in_any_object(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, s3_endpoint: str
 ) -> None:
     import io
@@ -222,3 +224,17 @@ def test_retention_on_s3_leaves_no_expired_row_in_any_object(
             seen[site.as_py()].add(day)
     assert min(seen[SHORT]) == TODAY - dt.timedelta(days=3)
     assert seen[KEEP] == set(DAYS)
+
+    # the same lake: one visitor erased (the erasure on a local lake is tested in
+    # tests/orchestration/test_erasure.py); no object, Delta logs included, holds the id
+    person = f"{KEEP}-{DAYS[-1]:%d}-1"
+    assert ids_in_s3(s3_endpoint, prefix, (person,)), "the visitor is in the lake before"
+    ErasureStore(env.store.engine).request(KEEP, "client_id", person)
+    (done,) = run_erasures(echo=False)
+    assert done.counts["bronze/events_rows"] == 1 and done.counts["old_file_versions"] > 0
+    assert ids_in_s3(s3_endpoint, prefix, (person,)) == []
+    kept = pl.read_delta(
+        LakePaths(env.settings.lake_uri).bronze_events,
+        storage_options=Lake(env.settings).storage_options,
+    )
+    assert kept.filter(pl.col("tracking_id") == KEEP).height == 29
