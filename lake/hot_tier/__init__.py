@@ -35,7 +35,7 @@ from lake.hot_tier.raw_tables import (
     raw_table_ddl,
     replace_raw_day,
 )
-from lake.hot_tier.retention import MART_TABLES, apply_hot_retention
+from lake.hot_tier.retention import MART_TABLES, apply_hot_retention, prune_visitor_numbers
 from lake.hot_tier.state import HotTierState, cubes_to_build, hot_tier_state, ready_cubes
 
 __all__ = [
@@ -68,6 +68,7 @@ __all__ = [
     "hot_tier_state",
     "lease_for",
     "migrate_hot_tier",
+    "prune_visitor_numbers",
     "raw_table_ddl",
     "ready_cubes",
     "replace_partitions",

@@ -10,11 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import polars as pl
+
 from lake.hot_tier.ddl import ROLLUP_TABLES
 from lake.hot_tier.raw_tables import RAW_TABLES
+from lake.hot_tier.visitor_numbers import REGISTRY
 from lake.storage import RetentionPolicy
 
-__all__ = ["MART_TABLES", "apply_hot_retention"]
+__all__ = ["MART_TABLES", "apply_hot_retention", "prune_visitor_numbers"]
 
 #: The dbt marts, each with its site-local day column.
 MART_TABLES = (
@@ -81,3 +84,38 @@ def apply_hot_retention(
             )
         log(f"clickhouse/{name}: {count} rows older than their site's {kind} retention deleted")
     return report
+
+
+def prune_visitor_numbers(
+    client: Any,
+    retained: pl.DataFrame,
+    cluster: str | None = None,
+    log: Callable[[str], None] = print,
+) -> dict[str, int]:
+    """Delete the registry rows of visitors the lake no longer holds anywhere
+    (``retained``: the (tracking_id, client_id) pairs it still holds, see
+    ``lake.storage.retained_visitors``).  No kept cube bitmap holds their numbers
+    (the cubes are made from the lake's lists), so nothing counts them twice should
+    they return and be numbered anew."""
+    if REGISTRY not in _tables(client):
+        return {}
+    registry = pl.from_arrow(client.query_arrow(f"SELECT tracking_id, client_id FROM {REGISTRY}"))
+    assert isinstance(registry, pl.DataFrame)
+    registry = registry.with_columns(pl.col(pl.Categorical).cast(pl.String))
+    registry = registry.filter(~pl.col("client_id").str.starts_with("erased:"))
+    stale = registry.join(retained, on=["tracking_id", "client_id"], how="anti")
+    if stale.height:
+        client.command(f"DROP TABLE IF EXISTS {REGISTRY}__prune")
+        client.command(
+            f"CREATE TABLE {REGISTRY}__prune (tracking_id String, client_id String) ENGINE = Memory"
+        )
+        client.insert_arrow(f"{REGISTRY}__prune", stale.to_arrow())
+        target = f"{REGISTRY}_local ON CLUSTER {cluster}" if cluster else REGISTRY
+        client.command(
+            f"ALTER TABLE {target} DELETE WHERE (tracking_id, client_id) GLOBAL IN "
+            f"(SELECT tracking_id, client_id FROM {REGISTRY}__prune)",
+            settings={"mutations_sync": 2},
+        )
+        client.command(f"DROP TABLE {REGISTRY}__prune")
+    log(f"clickhouse/{REGISTRY}: {stale.height} visitors the lake no longer holds removed")
+    return {f"clickhouse/{REGISTRY}_rows": stale.height}

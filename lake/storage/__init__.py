@@ -22,7 +22,12 @@ from lake.storage.erasure import (
 from lake.storage.io import Lake
 from lake.storage.known_ids import ID_INDEX_SCHEMA, KnownIds, event_key_hash, index_fingerprint
 from lake.storage.paths import LakePaths
-from lake.storage.retention import RetentionPolicy, apply_lake_retention, held_from
+from lake.storage.retention import (
+    RetentionPolicy,
+    apply_lake_retention,
+    held_from,
+    retained_visitors,
+)
 from lake.storage.schemas import (
     ENGAGEMENT_EVENT_TYPES,
     EVENT_SCHEMA,
@@ -77,6 +82,7 @@ __all__ = [
     "ingest_landing",
     "purge_history",
     "read_segment",
+    "retained_visitors",
     "rewrite_segment",
     "sealed_segments",
     "segments",

@@ -26,7 +26,7 @@ from lake.storage.io import Lake
 from lake.storage.known_ids import index_fingerprint
 from lake.storage.paths import LakePaths
 
-__all__ = ["RetentionPolicy", "apply_lake_retention", "held_from"]
+__all__ = ["RetentionPolicy", "apply_lake_retention", "held_from", "retained_visitors"]
 
 _HOLD_BEFORE_PENDING = dt.timedelta(days=2)
 _LANDING_DATE = re.compile(r"/date=(\d{4}-\d{2}-\d{2})/")
@@ -178,3 +178,24 @@ def apply_lake_retention(
         f"{rows} rows deleted; vacuumed {vacuumed} files"
     )
     return report
+
+
+def retained_visitors(lake: Lake, raw: list[str], with_lists: list[str]) -> pl.DataFrame:
+    """Every (tracking_id, client_id) the lake still holds after retention: the clients
+    of the Delta tables ``raw`` and the ``users`` lists of the tables ``with_lists``
+    (a daily cube has every visitor of every kept day).  A visitor in none of them may
+    leave the hot tier's visitor-number registry."""
+    frames = [
+        lake.scan_delta(uri, {"tracking_id": pl.String(), "client_id": pl.String()}).select(
+            "tracking_id", "client_id"
+        )
+        for uri in raw
+    ]
+    for uri in with_lists:
+        if lake.delta_table(uri) is not None:
+            frames.append(
+                pl.scan_delta(uri, storage_options=lake.storage_options)
+                .select("tracking_id", client_id=pl.col("users"))
+                .explode("client_id")
+            )
+    return pl.concat(frames).drop_nulls().unique().collect()

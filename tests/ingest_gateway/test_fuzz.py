@@ -27,8 +27,10 @@ from hypothesis import strategies as st
 from lake.storage import EVENT_SCHEMA, EVENT_TYPES, Lake, LakePaths
 from orchestration.runner import run_pipeline
 from tests.conftest import make_env
+from tests.drills.harness import FULL, DrillRow, record
 
-EXAMPLES = 1500
+#: Generated requests: 10,000 in the hostile-input drill (``make drills``).
+EXAMPLES = 10_000 if FULL else 1500
 
 # -- the storage rules, restated -------------------------------------------------------------
 
@@ -473,7 +475,21 @@ def test_no_generated_request_fails_stalls_or_stores_an_invalid_value(
     bronze = lake.scan_delta(paths.bronze_events, EVENT_SCHEMA).collect()
     assert bronze.height > 0
     assert [v for v in map(violations, bronze.to_dicts()) if v] == []
-    assert bronze.select("tracking_id", "event_id").is_duplicated().sum() == 0
+    duplicates = int(bronze.select("tracking_id", "event_id").is_duplicated().sum())
+    assert duplicates == 0
+    if FULL:
+        record(
+            DrillRow(
+                "hostile input (ingest)",
+                f"{sum(statuses.values()):,} generated requests over every ingest endpoint",
+                "malformed JSON, wrong types, huge and deep bodies, bad UTF-8, control "
+                "characters, extreme timestamps, gzip bombs",
+                statuses.get(202, 0),
+                bronze.height,
+                duplicates,
+                sum(c for code, c in statuses.items() if code >= 500),
+            )
+        )
 
 
 def test_the_restated_rules_flag_what_they_should() -> None:

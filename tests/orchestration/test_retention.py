@@ -132,6 +132,11 @@ def _expired_rows_leave_everything(loaded: Env) -> None:
         loaded, "SELECT tracking_id, date, count_pageviews FROM rollup_daily FINAL ORDER BY 1, 2"
     )
     assert hot_after == [r for r in hot_before if r[0] == KEEP or r[1] >= agg_kept]
+    registry = _hot(loaded, "SELECT tracking_id, client_id FROM visitor_numbers ORDER BY ALL")
+    assert registry == sorted(  # visitors of no kept raw row or aggregate left the registry
+        [(KEEP, f"{KEEP}-{d:%d}-{n}") for d in DAYS for n in range(3)]
+        + [(SHORT, f"{SHORT}-{d:%d}-{n}") for d in DAYS if d >= agg_kept for n in range(3)]
+    )
     again = run_retention(echo=False)  # nothing left to do
     assert sum(again.values()) == 0
 

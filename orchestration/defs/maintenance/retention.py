@@ -14,8 +14,8 @@ from dagster import (
     op,
 )
 
-from lake.hot_tier import apply_hot_retention
-from lake.storage import apply_lake_retention, held_from
+from lake.hot_tier import apply_hot_retention, prune_visitor_numbers
+from lake.storage import apply_lake_retention, held_from, retained_visitors
 from lake.transforms import CUBES
 from orchestration.lib.resources import CatalogResource, HotTierResource, LakeResource
 
@@ -45,10 +45,13 @@ def apply_data_retention(
         f"{policy.hold_from or 'nothing'})"
     )
     report = apply_lake_retention(lake.lake, lake.paths, policy, GOLD_TABLES, context.log.info)
+    retained = retained_visitors(
+        lake.lake, [lake.paths.bronze_events], [lake.paths.gold("cube_daily_totals")]
+    )
     with hot_tier.client() as client:
-        report |= apply_hot_retention(
-            client, policy, lake.settings.clickhouse_cluster, context.log.info
-        )
+        cluster = lake.settings.clickhouse_cluster
+        report |= apply_hot_retention(client, policy, cluster, context.log.info)
+        report |= prune_visitor_numbers(client, retained, cluster, context.log.info)
     metadata: dict[str, Any] = {k: MetadataValue.int(v) for k, v in report.items()}
     metadata["raw_kept_from"] = MetadataValue.text(str(policy.cutoff("raw")))
     metadata["aggregates_kept_from"] = MetadataValue.text(str(policy.cutoff("aggregate")))
