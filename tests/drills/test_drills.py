@@ -169,6 +169,16 @@ def _pipeline_until(env: Env, step: str, rng: random.Random) -> bool:
     return False
 
 
+def _post_all(env: Env, events: list[dict]) -> None:
+    """Send ``events`` through an in-process gateway in batches it accepts whole."""
+    from ingest_gateway.app import create_app
+
+    with TestClient(create_app(env.settings)) as gateway:
+        for start in range(0, len(events), 500):
+            answer = gateway.post("/api/v1/events", json=events[start : start + 500])
+            assert answer.status_code == 202 and not answer.json()["rejected"], answer.text
+
+
 def _pipeline_events(days: int, per_day: int) -> list[dict]:
     events = []
     for d in range(days):
@@ -194,20 +204,17 @@ def test_pipeline_crash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     load (and, in the full drill, of the dbt build); after a rerun the lake and the hot
     tier hold each acked event exactly once and every aggregate equals a full
     recomputation from the same events in a fresh installation."""
-    from ingest_gateway.app import create_app
 
     warehouse = "true" if FULL else "false"
     days = 4 if FULL else 3
     events = _pipeline_events(days, per_day=120 if FULL else 60)
     reference = make_env(tmp_path / "reference", monkeypatch, STRATA_WAREHOUSE_MODELS=warehouse)
-    with TestClient(create_app(reference.settings)) as gateway:
-        assert gateway.post("/api/v1/events", json=events).status_code == 202
+    _post_all(reference, events)
     run_pipeline(echo=False)
     expected = {"lake": _lake_tables(reference), "hot": _hot(reference)}
 
     env = make_env(tmp_path / "crashed", monkeypatch, STRATA_WAREHOUSE_MODELS=warehouse)
-    with TestClient(create_app(env.settings)) as gateway:
-        assert gateway.post("/api/v1/events", json=events).status_code == 202
+    _post_all(env, events)
     steps = ["bronze/events", "silver/sessions", "clickhouse/tables"]
     steps += ["warehouse/dbt build"] if FULL else []
     rng = random.Random(3)
@@ -338,14 +345,9 @@ def test_storage_outage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, s3_endp
     )
 
 
-def _load_days(env: Env, days: int, per_day: int, site: str = "ST-TEST") -> list[dict]:
-    from ingest_gateway.app import create_app
-
-    events = [{**e, "tracking_id": site} for e in _pipeline_events(days, per_day)]
-    with TestClient(create_app(env.settings)) as gateway:
-        for start in range(0, len(events), 500):
-            answer = gateway.post("/api/v1/events", json=events[start : start + 500])
-            assert answer.status_code == 202 and not answer.json()["rejected"]
+def _load_days(env: Env, days: int, per_day: int) -> list[dict]:
+    events = _pipeline_events(days, per_day)
+    _post_all(env, events)
     return events
 
 
@@ -589,5 +591,38 @@ def test_retention(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
             sum(n for _, n in kept),
             0,
             0,
+        )
+    )
+
+
+@pytest.mark.skipif(not FULL, reason="ten minutes: make drills only")
+def test_soak() -> None:
+    """Gateway, pipeline and API together at half the pipeline's measured capacity for
+    ten minutes (bench/soak.py): nothing lost, doubled or answered 5xx; RSS over time is
+    printed by the soak."""
+    bench = Path(__file__).parents[2] / "bench" / "soak.py"
+    run = subprocess.run(
+        [sys.executable, str(bench), "--minutes", "10"],
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
+    print(run.stdout)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    line = next(x for x in run.stdout.splitlines() if x.startswith("BENCH soak"))
+    figures = dict(part.split("=") for part in line.split()[2:])
+    record(
+        DrillRow(
+            "soak",
+            f"{int(figures['rate']):,} events/s for 10 min + a report every 2 s",
+            f"none; ack p99 {figures['ack_p99_ms']} ms, report p99 {figures['report_p99_ms']} ms, "
+            f"gateway RSS {figures['gateway_rss_first_mb']}→{figures['gateway_rss_last_mb']} MB, "
+            f"API RSS {figures['api_rss_first_mb']}→{figures['api_rss_last_mb']} MB, "
+            f"WAL ≤ {figures['wal_max_mb']} MB, "
+            f"landing lag ≤ {int(figures['lag_max_events']):,} events",
+            int(figures["acked"]),
+            int(figures["found"]),
+            int(figures["duplicates"]),
+            int(figures["errors_5xx"]),
         )
     )
