@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from lake.hot_tier.mutations import delete_where
 from lake.hot_tier.visitor_numbers import REGISTRY
 
 __all__ = ["erase_from_hot_tier", "find_in_hot_tier"]
@@ -58,24 +59,14 @@ def erase_from_hot_tier(
         )
         report[f"clickhouse/{name}_rows"] = count
         if count:
-            target = f"{name}_local ON CLUSTER {cluster}" if cluster else name
-            client.command(
-                f"ALTER TABLE {target} DELETE WHERE {_PERSON}",
-                parameters=params,
-                settings={"mutations_sync": 2},
-            )
+            delete_where(client, name, _PERSON, params, cluster)
     if REGISTRY in tables:
         numbers = client.query(
             f"SELECT tracking_id, number FROM {REGISTRY} WHERE {_PERSON}", parameters=params
         ).result_rows
         report[f"clickhouse/{REGISTRY}_rows"] = len(numbers)
         if numbers:
-            target = f"{REGISTRY}_local ON CLUSTER {cluster}" if cluster else REGISTRY
-            client.command(
-                f"ALTER TABLE {target} DELETE WHERE {_PERSON}",
-                parameters=params,
-                settings={"mutations_sync": 2},
-            )
+            delete_where(client, REGISTRY, _PERSON, params, cluster)
             client.insert(
                 REGISTRY,
                 [[s, f"erased:{n}", n] for s, n in numbers],

@@ -13,6 +13,7 @@ from typing import Any
 import polars as pl
 
 from lake.hot_tier.ddl import ROLLUP_TABLES
+from lake.hot_tier.mutations import delete_where
 from lake.hot_tier.raw_tables import RAW_TABLES
 from lake.hot_tier.visitor_numbers import REGISTRY
 from lake.storage import RetentionPolicy
@@ -76,12 +77,7 @@ def apply_hot_retention(
         count = int(found.result_rows[0][0])
         report[f"clickhouse/{name}_rows"] = count
         if count:
-            target = f"{name}_local ON CLUSTER {cluster}" if cluster else name
-            client.command(
-                f"ALTER TABLE {target} DELETE WHERE {where}",
-                parameters=params,
-                settings={"mutations_sync": 2},
-            )
+            delete_where(client, name, where, params, cluster)
         log(f"clickhouse/{name}: {count} rows older than their site's {kind} retention deleted")
     return report
 
@@ -110,11 +106,9 @@ def prune_visitor_numbers(
             f"CREATE TABLE {REGISTRY}__prune (tracking_id String, client_id String) ENGINE = Memory"
         )
         client.insert_arrow(f"{REGISTRY}__prune", stale.to_arrow())
-        target = f"{REGISTRY}_local ON CLUSTER {cluster}" if cluster else REGISTRY
-        client.command(
-            f"ALTER TABLE {target} DELETE WHERE (tracking_id, client_id) GLOBAL IN "
-            f"(SELECT tracking_id, client_id FROM {REGISTRY}__prune)",
-            settings={"mutations_sync": 2},
+        stale_pairs = f"(SELECT tracking_id, client_id FROM {REGISTRY}__prune)"
+        delete_where(
+            client, REGISTRY, f"(tracking_id, client_id) GLOBAL IN {stale_pairs}", None, cluster
         )
         client.command(f"DROP TABLE {REGISTRY}__prune")
     log(f"clickhouse/{REGISTRY}: {stale.height} visitors the lake no longer holds removed")

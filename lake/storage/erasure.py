@@ -173,32 +173,18 @@ def erase_from_wal(
 def _erase_landing(lake: Lake, paths: LakePaths, person: Person) -> tuple[int, int]:
     """Landing files holding the person are rewritten without them (an emptied file is
     deleted); returns (rows, files deleted)."""
-    hits = _landing_scan(lake, paths).filter(person.rows()).group_by("_file").len().collect()
+    hits = _landing_scan(lake, paths).filter(person.rows()).select("_file").unique().collect()
     rows = files = 0
-    for path, count in hits.iter_rows():
-        frame = lake.read_frame(path)
-        kept = frame.filter(~person.rows())
-        rows += count
-        if kept.height:
-            lake.write_parquet(kept.to_arrow(), path)
-        else:
-            files += lake.delete_files([path])
+    for path in hits["_file"]:
+        dropped, deleted = lake.drop_rows(path, lake.read_frame(path), person.rows())
+        rows, files = rows + dropped, files + deleted
     return rows, files
 
 
 def _erase_quarantine(lake: Lake, paths: LakePaths, person: Person) -> int:
-    rows = 0
-    for path, frame in _quarantined(lake, paths):
-        gone = frame.filter(person.rows().fill_null(False))
-        if not gone.height:
-            continue
-        rows += gone.height
-        kept = frame.filter(~person.rows().fill_null(False))
-        if kept.height:
-            lake.write_parquet(kept.to_arrow(), path)
-        else:
-            lake.delete_files([path])
-    return rows
+    return sum(
+        lake.drop_rows(path, frame, person.rows())[0] for path, frame in _quarantined(lake, paths)
+    )
 
 
 def _listed(person: Person) -> pl.Expr:

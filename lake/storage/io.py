@@ -114,6 +114,20 @@ class Lake:
         assert isinstance(found, pl.DataFrame)
         return found
 
+    def drop_rows(self, uri: str, frame: pl.DataFrame, drop: pl.Expr) -> tuple[int, int]:
+        """Rewrite the Parquet file ``uri`` (whose rows are ``frame``) without the rows
+        ``drop`` selects (null: kept); a file left empty is deleted.  Returns (rows
+        dropped, files deleted)."""
+        gone = drop.fill_null(False)
+        dropped = frame.filter(gone).height
+        if not dropped:
+            return 0, 0
+        kept = frame.filter(~gone)
+        if kept.height:
+            self.write_parquet(kept.to_arrow(), uri)
+            return dropped, 0
+        return dropped, self.delete_files([uri])
+
     def read_parquet(self, uris: Sequence[str], schema: dict[str, pl.DataType]) -> pl.DataFrame:
         """Read Parquet files into one frame with exactly ``schema``'s columns.
 

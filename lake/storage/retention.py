@@ -117,15 +117,8 @@ def _rewrite_expired_rows(lake: Lake, uri: str, policy: RetentionPolicy) -> tupl
         frame = lake.read_frame(path)
         if "event_date" not in frame.columns or "tracking_id" not in frame.columns:
             continue
-        gone = frame.filter(policy.expired("raw", "event_date").fill_null(False))
-        if not gone.height:
-            continue
-        rows += gone.height
-        kept = frame.filter(~policy.expired("raw", "event_date").fill_null(False))
-        if kept.height:
-            lake.write_parquet(kept.to_arrow(), path)
-        else:
-            files += lake.delete_files([path])
+        dropped, deleted = lake.drop_rows(path, frame, policy.expired("raw", "event_date"))
+        rows, files = rows + dropped, files + deleted
     return rows, files
 
 

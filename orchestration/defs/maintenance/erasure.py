@@ -15,6 +15,7 @@ Under Dagster's daemon the ``erasure_requests`` sensor runs both steps; ``strata
 erase`` and ``strata pipeline`` run them in one go.
 """
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -22,7 +23,6 @@ from dagster import (
     DefaultSensorStatus,
     OpExecutionContext,
     RunRequest,
-    SensorEvaluationContext,
     SkipReason,
     job,
     op,
@@ -52,6 +52,9 @@ __all__ = [
     "finish_erasures",
     "ready_to_finish",
 ]
+
+#: An erasure ``running`` this long was left by a crashed run: begin it again.
+_STALE_RUN = dt.timedelta(hours=1)
 
 
 def _add(counts: dict[str, int], more: dict[str, int]) -> dict[str, int]:
@@ -200,19 +203,26 @@ def finish_erasure_requests() -> None:
     minimum_interval_seconds=30,
     default_status=DefaultSensorStatus.RUNNING,
 )
-def erasure_requests(
-    context: SensorEvaluationContext, lake: LakeResource, catalog: CatalogResource
-) -> Any:
+def erasure_requests(lake: LakeResource, catalog: CatalogResource) -> Any:
     """Start erasures as they are requested (``POST /api/v1/admin/erasures``), and
-    finish them once the refresh sensor has rebuilt their days."""
+    finish them once the refresh sensor has rebuilt their days.  A failed erasure is
+    begun again once per failure; one left ``running`` by a crashed run for an hour
+    too.  Run keys name each erasure's attempt, so no attempt is started twice."""
+    now = dt.datetime.now(dt.UTC)
     open_ = catalog.erasures.open()
-    begin = [e.erasure_id for e in open_ if e.status in ("pending", "failed")]
-    finish = [e.erasure_id for e in open_ if ready_to_finish(e, lake)]
+    stale = now - _STALE_RUN
+    begin = [
+        e
+        for e in open_
+        if e.status in ("pending", "failed")
+        or (e.status == "running" and e.started_at is not None and e.started_at < stale)
+    ]
+    finish = [e for e in open_ if ready_to_finish(e, lake)]
     runs = []
     if begin:
-        runs.append(RunRequest(run_key=f"begin-{'-'.join(begin)}", job_name="erase_people"))
+        key = "-".join(f"{e.erasure_id}@{e.status}@{e.started_at}" for e in begin)
+        runs.append(RunRequest(run_key=f"begin-{key}", job_name="erase_people"))
     if finish:
-        key = f"finish-{'-'.join(finish)}-{context.cursor or 0}"
-        runs.append(RunRequest(run_key=key, job_name="finish_erasure_requests"))
-        context.update_cursor(str(int(context.cursor or 0) + 1))
+        key = "-".join(f"{e.erasure_id}@{e.started_at}" for e in finish)
+        runs.append(RunRequest(run_key=f"finish-{key}", job_name="finish_erasure_requests"))
     return runs or SkipReason("no erasure to start or finish")
