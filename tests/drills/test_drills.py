@@ -596,6 +596,7 @@ def test_retention(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.skipif(not FULL, reason="ten minutes: make drills only")
+@pytest.mark.timeout(3600)
 def test_soak() -> None:
     """Gateway, pipeline and API together at half the pipeline's measured capacity for
     ten minutes (bench/soak.py): nothing lost, doubled or answered 5xx; RSS over time is
