@@ -335,7 +335,7 @@ def test_storage_outage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, s3_endp
         DrillRow(
             "storage outage",
             f"one sender, {len(statuses)} batches of 50",
-            f"S3 bucket unreachable {outage_s} s; WAL budget 400 kB "
+            f"S3 bucket gone for {outage_s} s; WAL budget 400 kB "
             f"({statuses.count(503)} × 503 + Retry-After)",
             len(acked),
             seen,
