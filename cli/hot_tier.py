@@ -6,6 +6,7 @@ import click
 
 import lake.hot_tier as hot
 from cli.processes import exec_module
+from lake.catalog import MetadataStore
 from lake.settings import Settings
 
 __all__ = ["hot_tier"]
@@ -23,14 +24,27 @@ def hot_tier() -> None:
     default=None,
     help="Only the last N days (default: every day the lake holds).",
 )
-def rebuild(days: int | None) -> None:
+@click.option(
+    "--site",
+    "tracking_id",
+    default=None,
+    help="Only the days this site has data on (other sites' rows of those days are "
+    "loaded again too: a load replaces whole days).",
+)
+def rebuild(days: int | None, tracking_id: str | None) -> None:
     """Load every hot-tier table and the dbt marts again from the lake.
 
     Use it after the hot tier was lost or damaged (tables that are gone are created
     first); every report then answers as before.  Raw events and sessions are loaded
     for the days inside STRATA_HOT_WINDOW_DAYS, the rollups and cubes for every day.
     """
-    exec_module("orchestration", ["hot-tier-rebuild", *([str(days)] if days else [])])
+    if (
+        tracking_id is not None
+        and tracking_id not in MetadataStore(Settings.from_env().metadata_url).sites()
+    ):
+        raise click.BadParameter(f"no site {tracking_id!r}", param_hint="--site")
+    site = [tracking_id] if tracking_id else []
+    exec_module("orchestration", ["hot-tier-rebuild", str(days) if days else "-", *site])
 
 
 @hot_tier.command("migrate")

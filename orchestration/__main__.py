@@ -1,6 +1,7 @@
 """``python -m orchestration``: materialize everything due, once (``strata pipeline``);
 ``python -m orchestration retention``: the data retention job at once (``strata retention``);
-``python -m orchestration hot-tier-rebuild [DAYS]``: ``strata hot-tier rebuild``;
+``python -m orchestration hot-tier-rebuild [DAYS] [SITE]``: ``strata hot-tier rebuild``
+(DAYS ``-`` for every day);
 ``python -m orchestration erase``: every open erasure request at once (``strata erase``)."""
 
 import sys
@@ -18,6 +19,7 @@ if __name__ == "__main__":
     elif args == ["erase"]:
         run_erasures()
     elif args[:1] == ["hot-tier-rebuild"]:
-        run_hot_tier_rebuild(int(args[1]) if len(args) > 1 else None)
+        days = args[1] if len(args) > 1 and args[1] != "-" else None
+        run_hot_tier_rebuild(int(days) if days else None, site=args[2] if len(args) > 2 else None)
     else:
         run_pipeline()

@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import polars as pl
 from dagster import AssetKey, DagsterInstance, materialize
 
 from lake.catalog import Erasure
@@ -274,22 +275,46 @@ def run_erasures(echo: bool = True) -> list[Erasure]:
     return finished
 
 
-def run_hot_tier_rebuild(days: int | None = None, echo: bool = True) -> dict[str, dict]:
+def _site_days(lake_res: LakeResource, site: str) -> list[str]:
+    """The days the lake holds rows of ``site`` on (bronze, the hourly and daily rollups)."""
+    lake, paths = lake_res.lake, lake_res.paths
+    days: set[str] = set()
+    for uri, column in (
+        (paths.bronze_events, "event_date"),
+        (paths.gold("rollup_hourly"), "utc_date"),
+        (paths.gold("rollup_daily"), "date"),
+    ):
+        scan = lake.scan_delta(uri, {"tracking_id": pl.String(), column: pl.Date()})
+        found = scan.filter(pl.col("tracking_id") == site).select(column).unique().collect()
+        days |= {d.isoformat() for d in found[column].drop_nulls()}
+    return sorted(days)
+
+
+def run_hot_tier_rebuild(
+    days: int | None = None, echo: bool = True, site: str | None = None
+) -> dict[str, dict]:
     """Every hot-tier table (and the dbt marts) loaded again from the lake, for the days
-    the lake holds (the last ``days`` only, if given): ``strata hot-tier rebuild``.
+    the lake holds (the last ``days`` only, if given; only the days ``site`` has rows
+    on, if given): ``strata hot-tier rebuild``.
 
     ClickHouse is a cache of the lake: after its data was lost or damaged this makes
     it whole again (tables that are gone are created first).  Raw ``events`` and
-    ``sessions`` are loaded for the days inside the hot window, as a refresh does.
+    ``sessions`` are loaded for the days inside the hot window, as a refresh does.  A
+    load replaces whole day partitions, so the other sites' rows of those days are
+    loaded again too (the same rows).
     """
     runner = _Runner(echo)
     lake_res = LakeResource()
     lake, paths = lake_res.lake, lake_res.paths
-    found = [
-        *lake.partition_rows(paths.bronze_events, "event_date"),
-        *lake.partition_rows(paths.gold("rollup_hourly"), "utc_date"),
-        *lake.partition_rows(paths.gold("rollup_daily"), "date"),
-    ]
+    found = (
+        _site_days(lake_res, site)
+        if site is not None
+        else [
+            *lake.partition_rows(paths.bronze_events, "event_date"),
+            *lake.partition_rows(paths.gold("rollup_hourly"), "utc_date"),
+            *lake.partition_rows(paths.gold("rollup_daily"), "date"),
+        ]
+    )
     if not found:
         if echo:
             print("the lake holds no days yet: nothing to rebuild", flush=True)

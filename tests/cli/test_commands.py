@@ -202,3 +202,5 @@ def test_hot_tier_migrate(tmp_path: Path) -> None:
     assert first.stdout.splitlines()[-1] == "hot tier schema migrated from version 0 to 1"
     again = _run(tmp_path, "hot-tier", "migrate")
     assert again.stdout.strip() == "hot tier schema is current (version 1)"
+    unknown = _run(tmp_path, "hot-tier", "rebuild", "--site", "ST-NONE")
+    assert unknown.returncode == 2 and "no site 'ST-NONE'" in unknown.stderr

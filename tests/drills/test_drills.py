@@ -491,8 +491,9 @@ def test_hot_tier_lost(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
         poller = threading.Thread(target=poll)
         poller.start()
+        strata = str(Path(sys.executable).with_name("strata"))
         rebuild = subprocess.run(
-            [sys.executable, "-m", "orchestration", "hot-tier-rebuild"],
+            [strata, "hot-tier", "rebuild", "--site", "ST-TEST"],  # the days of this site
             capture_output=True,
             text=True,
             timeout=600,
