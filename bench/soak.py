@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -42,17 +41,12 @@ import polars as pl
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from cli.processes import free_port, wait_healthy  # noqa: E402
 from lake.catalog import MetadataStore  # noqa: E402
 from lake.settings import Settings  # noqa: E402
 from lake.storage import Lake, LakePaths  # noqa: E402
 
 BATCH = 100
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _rss_mb(pid: int | None) -> float:
@@ -70,18 +64,6 @@ def _rss_mb(pid: int | None) -> float:
 
 def _p99(values: list[float]) -> float:
     return statistics.quantiles(values, n=100)[98] if len(values) >= 2 else (values or [0])[0]
-
-
-def _wait(url: str, proc: subprocess.Popen) -> None:
-    for _ in range(600):
-        if proc.poll() is not None:
-            raise SystemExit(f"{url} exited")
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise SystemExit(f"{url} did not start")
 
 
 class Soak:
@@ -116,7 +98,7 @@ class Soak:
     def start(self) -> None:
         """Start the gateway and the API, then the sender, the pipeline loop and the
         report prober."""
-        gw, api = _port(), _port()
+        gw, api = free_port(), free_port()
         self.gateway_url, self.api_url = f"http://127.0.0.1:{gw}", f"http://127.0.0.1:{api}"
         py = sys.executable
         self.gateway = subprocess.Popen(
@@ -129,8 +111,8 @@ class Soak:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        _wait(self.gateway_url, self.gateway)
-        _wait(self.api_url, self.api)
+        wait_healthy(self.gateway_url, self.gateway)
+        wait_healthy(self.api_url, self.api)
         self.threads = [
             threading.Thread(target=self._send, daemon=True),
             threading.Thread(target=self._pipelines, daemon=True),

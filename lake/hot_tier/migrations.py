@@ -42,6 +42,7 @@ __all__ = [
     "hot_tier_is_empty",
     "migrate_hot_tier",
     "schema_version",
+    "table_names",
 ]
 
 #: Where the applied versions are recorded.
@@ -96,7 +97,8 @@ class HotTierBehindError(RuntimeError):
         self.version = version
 
 
-def _tables(client: Any) -> set[str]:
+def table_names(client: Any) -> set[str]:
+    """The tables of the hot tier's database (one ``system.tables`` query)."""
     rows = client.query(
         "SELECT name FROM system.tables WHERE database = currentDatabase()"
     ).result_rows
@@ -105,7 +107,7 @@ def _tables(client: Any) -> set[str]:
 
 def schema_version(client: Any) -> int:
     """The newest migration applied (0: none, or a database made before migrations)."""
-    if SCHEMA_TABLE not in _tables(client):
+    if SCHEMA_TABLE not in table_names(client):
         return 0
     (version,) = client.query(f"SELECT max(version) FROM {SCHEMA_TABLE}").result_rows[0]
     return int(version or 0)
@@ -113,7 +115,7 @@ def schema_version(client: Any) -> int:
 
 def hot_tier_is_empty(client: Any) -> bool:
     """True when the database holds no table at all (nothing was ever loaded)."""
-    return not _tables(client)
+    return not table_names(client)
 
 
 def _schema_table_ddl(cluster: str | None) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 import polars as pl
 
 from lake.hot_tier.ddl import ROLLUP_TABLES
+from lake.hot_tier.migrations import table_names
 from lake.hot_tier.mutations import delete_where
 from lake.hot_tier.raw_tables import RAW_TABLES
 from lake.hot_tier.visitor_numbers import REGISTRY
@@ -43,15 +44,6 @@ def _predicate(policy: RetentionPolicy, kind: str, day: str) -> tuple[str, dict[
     return " OR ".join(clauses), params
 
 
-def _tables(client: Any) -> set[str]:
-    return {
-        r[0]
-        for r in client.query(
-            "SELECT name FROM system.tables WHERE database = currentDatabase()"
-        ).result_rows
-    }
-
-
 def apply_hot_retention(
     client: Any,
     policy: RetentionPolicy,
@@ -59,7 +51,7 @@ def apply_hot_retention(
     log: Callable[[str], None] = print,
 ) -> dict[str, int]:
     """Delete the expired rows of every hot-tier table; rows removed per table."""
-    existing = _tables(client)
+    existing = table_names(client)
     plan: list[tuple[str, str, str]] = [
         *((name, "raw", table.date_col) for name, table in RAW_TABLES.items()),
         *(
@@ -93,7 +85,7 @@ def prune_visitor_numbers(
     ``lake.storage.retained_visitors``).  No kept cube bitmap holds their numbers
     (the cubes are made from the lake's lists), so nothing counts them twice should
     they return and be numbered anew."""
-    if REGISTRY not in _tables(client):
+    if REGISTRY not in table_names(client):
         return {}
     registry = pl.from_arrow(client.query_arrow(f"SELECT tracking_id, client_id FROM {REGISTRY}"))
     assert isinstance(registry, pl.DataFrame)
