@@ -30,7 +30,7 @@ from typing import Any
 
 from lake.hot_tier.ddl import ensure_schema
 from lake.hot_tier.lease import HotTierBusyError
-from lake.hot_tier.raw_tables import ensure_raw_tables
+from lake.hot_tier.raw_tables import add_exposures_projection, ensure_raw_tables
 from lake.settings import Settings
 
 __all__ = [
@@ -67,6 +67,11 @@ def _baseline(client: Any, settings: Settings) -> None:
     ensure_raw_tables(client, settings.hot_window_days, settings.clickhouse_cluster)
 
 
+def _exposures(client: Any, settings: Settings) -> None:
+    """Version 2: the ``exposures`` projection of ``events`` (experiments read it)."""
+    add_exposures_projection(client, table_names(client), settings.clickhouse_cluster)
+
+
 #: Every migration, in order; add new ones at the end with the next number.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
@@ -74,6 +79,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         "rollups and cubes, the visitor-number registry, raw events and sessions "
         "(and every change releases before migrations made to them)",
         _baseline,
+    ),
+    Migration(
+        2,
+        "events: the exposures projection (each visitor's first moment per day, "
+        "experiment and variant)",
+        _exposures,
     ),
 )
 

@@ -24,7 +24,16 @@ from lake.hot_tier.ddl import (
 from lake.hot_tier.visitor_numbers import number_clients_sql, registry_ddl, with_numbers_sql
 from lake.storage.schemas import EVENT_SCHEMA, SESSION_SCHEMA
 
-__all__ = ["RAW_TABLES", "RawTable", "ensure_raw_tables", "raw_table_ddl", "replace_raw_day"]
+__all__ = [
+    "EXPOSURES_PROJECTION",
+    "RAW_TABLES",
+    "RawTable",
+    "add_exposures_projection",
+    "ensure_raw_tables",
+    "exposures_projection_ddl",
+    "raw_table_ddl",
+    "replace_raw_day",
+]
 
 _EVENT_DOCS: dict[str, str] = {
     "event_id": "Id of the event, unique within its site (the sender's, or derived)",
@@ -125,6 +134,24 @@ VISITOR_NUMBER_DDL = (
     "visitor_number UInt32 DEFAULT 0 COMMENT 'The visitor number in the site "
     "(visitor_numbers), set on load: count distinct visitors as a bitmap of it'"
 )
+
+
+#: An aggregate projection of ``events`` (kept by ClickHouse with every part): each
+#: visitor's first moment per site, UTC day, experiment and variant (bots and
+#: engagement records apart).  An experiment's exposures are read from it, ~one row per
+#: exposed visitor and day instead of every event they sent; a part without it (made
+#: before migration 2 materialized it) is read from its rows, with the same answer.
+EXPOSURES_PROJECTION = "exposures"
+
+
+def exposures_projection_ddl(cluster: str | None) -> str:
+    """The ``exposures`` projection: by visitor number (by ``client_key`` on a cluster,
+    whose events are not numbered), the key the query API groups visitors by."""
+    keys = (
+        "tracking_id, event_date, is_bot, event_type = 'engagement', experiment_id, "
+        f"experiment_variant, {'client_key' if cluster else 'visitor_number'}"
+    )
+    return f"PROJECTION {EXPOSURES_PROJECTION} (SELECT {keys}, min(event_at) GROUP BY {keys})"
 
 
 class RawTable:
@@ -258,6 +285,8 @@ def raw_table_ddl(
     columns.append(CLIENT_KEY_DDL)
     if table.name == "events" and not cluster:
         columns.append(VISITOR_NUMBER_DDL)
+    if table.name == "events":
+        columns.append(exposures_projection_ddl(cluster))
     engine = (
         f"ReplicatedMergeTree('/clickhouse/tables/{{shard}}/{{database}}/{local}', '{{replica}}')"
         if cluster
@@ -277,6 +306,28 @@ def raw_table_ddl(
             "cityHash64(tracking_id, client_id))"
         )
     return statements
+
+
+def add_exposures_projection(client: Any, existing: set[str], cluster: str | None = None) -> None:
+    """Give ``events`` made before it (and its staging twins, of the ``existing``
+    tables) the ``exposures`` projection, and build it for the parts already loaded (a
+    mutation, waited for)."""
+    if cluster:
+        on = f" ON CLUSTER '{cluster}'"
+        tables = ["events_local", "events__staging_local"]
+    else:
+        on, tables = "", ["events", "events__staging", "events__input"]
+    for table in tables:
+        if table not in existing:
+            continue
+        client.command(
+            f"ALTER TABLE {table}{on} ADD PROJECTION IF NOT EXISTS "
+            + exposures_projection_ddl(cluster).removeprefix("PROJECTION ")
+        )
+        client.command(
+            f"ALTER TABLE {table}{on} MATERIALIZE PROJECTION {EXPOSURES_PROJECTION}",
+            settings={"mutations_sync": 2},
+        )
 
 
 def ensure_raw_tables(client: Any, hot_window_days: int, cluster: str | None = None) -> None:
@@ -354,10 +405,26 @@ def _upgrade_columns(client: Any, table: RawTable) -> set[str]:
             changes.append(f"MODIFY COLUMN {column} {wanted} COMMENT {_quote(table.docs[column])}")
         previous = column
     if changes:
+        # a projection's columns cannot change type under it: dropped, then built again
+        projected = table.name == "events" and _has_projection(client, table.name)
+        if projected:
+            client.command(f"ALTER TABLE {table.name} DROP PROJECTION {EXPOSURES_PROJECTION}")
         client.command(
             f"ALTER TABLE {table.name} {', '.join(changes)}", settings={"mutations_sync": 2}
         )
+        if projected:
+            add_exposures_projection(client, {table.name})
     return set(have)
+
+
+def _has_projection(client: Any, table: str) -> bool:
+    return bool(
+        client.query(
+            "SELECT 1 FROM system.projections WHERE database = currentDatabase() "
+            "AND table = {t:String} AND name = {p:String}",
+            parameters={"t": table, "p": EXPOSURES_PROJECTION},
+        ).result_rows
+    )
 
 
 def replace_raw_day(

@@ -20,7 +20,15 @@ from serving.analyses.experiment_stats import VariantTotals, compare_variants
 from serving.analyses.tiers import analysis_backend
 from serving.backends import Backend, Tiers
 from serving.conditions import EventCondition, Segment
-from serving.sql.conditions import Binder, event_sql, events_in_range, revenue_sql, segment_sql
+from serving.sql.conditions import (
+    ORDER_TYPES,
+    Binder,
+    event_sql,
+    events_in_range,
+    revenue_sql,
+    segment_sql,
+    whole_utc_days,
+)
 from serving.sql.dialect import Dialect, RenderedQuery, utc_bounds
 
 __all__ = ["list_experiments", "render_experiment", "run_experiment"]
@@ -40,9 +48,10 @@ def render_experiment(
     variant seen and whether the visitor saw several: revenue is summed in whole cents,
     so both engines add exactly the same numbers in any order.
 
-    One pass over the range's exposures, goal events and orders, grouped by visitor:
-    the first exposure, the latest goal event (the visitor converted when it is at or
-    after the exposure) and the orders' moments and cents (summed from the exposure on).
+    Two passes joined by visitor: the exposures (each visitor's first exposure, its
+    variant, and whether they saw several; :func:`_exposure_parts`) and the goal events
+    and orders (the latest goal event: the visitor converted when it is at or after the
+    exposure; the orders' moments and cents, summed from the exposure on).
     """
     params: dict[str, Any] = {}
     bind = Binder(dialect, params)
@@ -50,35 +59,75 @@ def render_experiment(
     where = events_in_range(tracking_id, lo, hi, bind)
     if segment is not None:  # a condition on the visitor: narrows who is exposed
         where += " AND " + segment_sql(segment, tracking_id, timezone, lo, hi, bind)
-    exposure = (
-        f"(experiment_id = {bind(experiment_id, 'String')} AND experiment_variant IS NOT NULL)"
-    )
+    key = dialect.visitor_key()
     goal_sql = event_sql(goal, bind)
     cents = f"CAST(round({revenue_sql()} * 100) AS BIGINT)"
-    order = f"{revenue_sql()} != 0"
-    exposed_at = f"CASE WHEN {exposure} THEN event_at END"
-    exposed_variant = f"CASE WHEN {exposure} THEN experiment_variant END"
-    visitors = (
-        f"SELECT min({exposed_at}) AS first_at, "
-        f"{dialect.arg_min(exposed_variant, exposed_at)} "
-        f"AS variant, min({exposed_variant}) != max({exposed_variant}) AS mixed, "
-        f"max(CASE WHEN {goal_sql} THEN event_at END) AS last_goal, "
-        f"{dialect.timed_values('event_at', cents, order)} AS orders FROM events "
-        f"WHERE {where} AND ({exposure} OR {goal_sql} OR {order}) "
-        f"GROUP BY {dialect.visitor_key()}"
+    types = ", ".join(f"'{t}'" for t in ORDER_TYPES)  # an order: revenue_sql() != 0
+    order = f"(event_type IN ({types}) AND revenue_amount != 0)"
+    exposed = (
+        f"SELECT v, {dialect.arg_min('seen', 'm')} AS variant, min(m) AS first_at, "
+        f"min(seen) != max(seen) AS mixed FROM ("
+        + " UNION ALL ".join(
+            _exposure_parts(experiment_id, tracking_id, lo, hi, bind, key, segment, timezone)
+        )
+        + ") AS p GROUP BY v"
     )
     outcomes = (
-        f"SELECT variant, CASE WHEN mixed THEN 1 ELSE 0 END AS several, "
-        f"CASE WHEN last_goal >= first_at THEN 1 ELSE 0 END AS converted, "
-        f"{dialect.sum_since('orders', 'first_at')} AS spent "
-        f"FROM ({visitors}) AS x WHERE first_at IS NOT NULL"
+        f"SELECT {key} AS v, max(CASE WHEN {goal_sql} THEN event_at END) AS last_goal, "
+        f"{dialect.timed_values('event_at', cents, order)} AS orders FROM events "
+        f"WHERE {where} AND ({goal_sql} OR {order}) GROUP BY {key}"
+    )
+    outcome = (
+        "SELECT ex.variant AS variant, CASE WHEN ex.mixed THEN 1 ELSE 0 END AS several, "
+        "CASE WHEN oc.last_goal >= ex.first_at THEN 1 ELSE 0 END AS converted, "
+        f"coalesce({dialect.sum_since('oc.orders', 'ex.first_at')}, 0) AS spent "
+        f"FROM ({exposed}) AS ex LEFT JOIN ({outcomes}) AS oc ON ex.v = oc.v"
     )
     sql = (
         f"SELECT variant, several, count(*) AS visitors, sum(converted) AS conversions, "
         f"sum(spent) AS cents, sum(spent * spent) AS cents_squares "
-        f"FROM ({outcomes}) AS o GROUP BY variant, several"
+        f"FROM ({outcome}) AS r GROUP BY variant, several"
     )
     return RenderedQuery(sql, params)
+
+
+def _exposure_parts(
+    experiment_id: str,
+    tracking_id: str,
+    lo: dt.datetime,
+    hi: dt.datetime,
+    bind: Binder,
+    key: str,
+    segment: Segment | None,
+    timezone: str,
+) -> list[str]:
+    """Each visitor's first moment per variant, in parts: the UTC days wholly inside
+    ``lo``..``hi`` by their date alone (the shape of the hot tier's ``exposures``
+    projection of ``events``, which answers it from one row per visitor and day), the
+    partial days at either end by the moment."""
+    exposure = f"experiment_id = {bind(experiment_id, 'String')} AND experiment_variant IS NOT NULL"
+    site = f"tracking_id = {bind(tracking_id, 'String')} AND NOT is_bot"
+    who = ""
+    if segment is not None:
+        who = " AND " + segment_sql(segment, tracking_id, timezone, lo, hi, bind)
+    first, last = whole_utc_days(lo, hi)
+    parts, edges = [], [(lo, hi)]
+    if first <= last:
+        parts.append(
+            f"{site} AND NOT (event_type = 'engagement') AND event_date BETWEEN "
+            f"{bind(first, 'Date')} AND {bind(last, 'Date')} AND {exposure}{who}"
+        )
+        start_of = dt.datetime.combine(first, dt.time(), dt.UTC)
+        end_of = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), dt.UTC)
+        edges = [(lo, start_of), (end_of, hi)]
+    for a, b in edges:
+        if a < b:
+            parts.append(f"{events_in_range(tracking_id, a, b, bind)} AND {exposure}{who}")
+    return [
+        f"SELECT {key} AS v, experiment_variant AS seen, min(event_at) AS m FROM events "
+        f"WHERE {where} GROUP BY {key}, experiment_variant"
+        for where in parts
+    ]
 
 
 def run_experiment(

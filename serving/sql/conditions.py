@@ -24,6 +24,7 @@ __all__ = [
     "filter_sql",
     "revenue_sql",
     "segment_sql",
+    "whole_utc_days",
 ]
 
 #: Event types that are orders: their ``revenue_amount`` is revenue.
@@ -108,11 +109,24 @@ def events_in_range(
     if people:
         terms.append(RAW_ROWS[table])
     one = dt.timedelta(days=1)
+    first, last = whole_utc_days(lo, hi)
+    if (first, last + one) == (lo.date(), hi.date()) and hi.time() == dt.time():
+        # whole UTC days (a UTC site's ranges): the date partition column alone, exact
+        # (it is the UTC date of the time column) and far cheaper than reading times
+        terms.append(f"{date_col} BETWEEN {bind(first, 'Date')} AND {bind(last, 'Date')}")
+        return " AND ".join(terms)
     terms.append(
         f"{date_col} BETWEEN {bind(lo.date() - one, 'Date')} AND {bind(hi.date() + one, 'Date')}"
     )
     terms.append(f"{time_col} >= {bind.moment(lo)} AND {time_col} < {bind.moment(hi)}")
     return " AND ".join(terms)
+
+
+def whole_utc_days(lo: dt.datetime, hi: dt.datetime) -> tuple[dt.date, dt.date]:
+    """The first and last UTC day lying wholly inside ``lo``..``hi`` (``hi`` exclusive);
+    the first is after the last when there is none."""
+    first = lo.date() if lo.time() == dt.time() else lo.date() + dt.timedelta(days=1)
+    return first, hi.date() - dt.timedelta(days=1)
 
 
 def _condition_sql(

@@ -199,8 +199,8 @@ def test_erase_and_the_erasure_log(tmp_path: Path) -> None:
 def test_hot_tier_migrate(tmp_path: Path) -> None:
     first = _run(tmp_path, "hot-tier", "migrate")
     assert first.returncode == 0, first.stderr
-    assert first.stdout.splitlines()[-1] == "hot tier schema migrated from version 0 to 1"
+    assert first.stdout.splitlines()[-1] == "hot tier schema migrated from version 0 to 2"
     again = _run(tmp_path, "hot-tier", "migrate")
-    assert again.stdout.strip() == "hot tier schema is current (version 1)"
+    assert again.stdout.strip() == "hot tier schema is current (version 2)"
     unknown = _run(tmp_path, "hot-tier", "rebuild", "--site", "ST-NONE")
     assert unknown.returncode == 2 and "no site 'ST-NONE'" in unknown.stderr

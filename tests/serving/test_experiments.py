@@ -217,3 +217,90 @@ def test_a_segment_narrows_the_experiment(apis: tuple[TestClient, TestClient], e
         params={"tracking_id": "ST-TEST", "goal_event_type": "purchase", "segment": "{"},
     )
     assert bad.status_code == 400 and "segment" in bad.json()["detail"]
+
+
+#: Site time zone +05:30: local 2026-03-02..03-04 is UTC 03-01 18:30 .. 03-04 18:30, so
+#: UTC 03-02 and 03-03 are whole days inside the range and 03-01 and 03-04 are cut.
+#: (client, UTC moment, variant or None for a purchase of 10 × the client's digit)
+ZONED = [
+    ("z1", "2026-03-01 18:00:00", "A"),  # before the range; again inside it at 19:00
+    ("z1", "2026-03-01 18:45:00", None),  # bought inside, before its exposure: no conversion
+    ("z1", "2026-03-01 19:00:00", "A"),
+    ("z2", "2026-03-01 23:00:00", "B"),  # B on the cut first day, A on a whole day: several
+    ("z2", "2026-03-02 10:00:00", "A"),
+    ("z3", "2026-03-02 10:00:00", "A"),  # buys on the cut last day, inside: converts
+    ("z3", "2026-03-04 18:00:00", None),
+    ("z4", "2026-03-04 18:40:00", "B"),  # after the range (local 03-05 00:10): not exposed
+    ("z5", "2026-03-03 12:00:00", "B"),  # A only after the range: B, not several
+    ("z5", "2026-03-04 18:29:00", None),
+    ("z5", "2026-03-04 19:00:00", "A"),
+    ("z6", "2026-03-01 18:29:00", "A"),  # same UTC day as the range's start, before it
+    ("z7", "2026-03-04 05:00:00", "B"),  # buys after the range: no conversion
+    ("z7", "2026-03-04 20:00:00", "B"),
+    ("z7", "2026-03-04 21:00:00", None),
+]
+
+
+def _zoned_events() -> list[dict]:
+    events = []
+    for client, when, variant in ZONED:
+        if variant:
+            events.append(
+                ev(client, when, path="/checkout")
+                | {"experiment": {"id": "exp-checkout", "variant": variant}}
+            )
+        else:
+            amount = 10 * int(client[1:])
+            events.append(ev(client, when, "purchase", "/checkout", revenue={"amount": amount}))
+    return events
+
+
+@pytest.fixture(scope="module")
+def zoned(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, TestClient]]:
+    with two_engines(tmp_path_factory, _zoned_events(), tz="Asia/Kolkata") as clients:
+        yield clients
+
+
+@pytest.mark.parametrize("engine", [0, 1], ids=["clickhouse", "duckdb"])
+def test_exposures_on_cut_days_count_by_the_moment(
+    zoned: tuple[TestClient, TestClient], engine: int
+) -> None:
+    """Worked from ``ZONED``: A = z1 (no conversion), z3 (30); B = z5 (50), z7; z2 in
+    several variants (first B); z4 and z6 never exposed inside the range."""
+    params = {"start_date": "2026-03-02", "end_date": "2026-03-04"}
+    answer = _experiment(zoned[engine], **params)
+    found = {
+        v["variant"]: (v["visitors"], v["conversions"], v["revenue_per_visitor"])
+        for v in answer["variants"]
+    }
+    assert found == {"A": (2, 1, 15.0), "B": (2, 1, 25.0)}
+    assert answer["excluded_visitors"] == 1
+    first = _experiment(zoned[engine], multiple="first", **params)
+    found = {v["variant"]: (v["visitors"], v["conversions"]) for v in first["variants"]}
+    assert found == {"A": (2, 1), "B": (3, 1)}
+
+
+def test_whole_days_of_exposures_are_read_from_the_projection(
+    zoned: tuple[TestClient, TestClient],
+) -> None:
+    """The hot tier answers the whole UTC days from ``events``' exposures projection (a
+    load keeps it), the cut days from the rows."""
+    import datetime as dt
+
+    from lake.hot_tier import hot_tier
+    from lake.settings import Settings
+    from serving.analyses.experiments import render_experiment
+    from serving.backends import ClickHouseBackend
+    from serving.conditions import EventCondition
+
+    settings = Settings.from_env()
+    rendered = render_experiment(
+        "exp-checkout", EventCondition(event_type="purchase"), "ST-TEST", "Asia/Kolkata",
+        dt.date(2026, 3, 2), dt.date(2026, 3, 4), ClickHouseBackend(settings).dialect,
+    )  # fmt: skip
+    with hot_tier(settings) as client:
+        plan = client.query("EXPLAIN " + rendered.sql, parameters=rendered.parameters)
+    reads = [row[0].strip(" │└─") for row in plan.result_rows if "ReadFromMergeTree" in row[0]]
+    assert sorted(reads) == ["ReadFromMergeTree (default.events)"] * 3 + [
+        "ReadFromMergeTree (exposures)"
+    ]

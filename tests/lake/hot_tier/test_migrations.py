@@ -32,7 +32,9 @@ def test_migrations_apply_once_in_order_and_are_recorded(env: Env) -> None:
             range(1, LATEST_VERSION + 1)
         )
         assert migrate_hot_tier(client, env.settings, log=lambda _: None) == []
-        rows = client.query(f"SELECT version, description FROM {SCHEMA_TABLE}").result_rows
+        rows = client.query(
+            f"SELECT version, description FROM {SCHEMA_TABLE} ORDER BY version"
+        ).result_rows
     assert [v for v, _ in rows] == list(range(1, LATEST_VERSION + 1))
     assert all(description for _, description in rows)
 
