@@ -1,1 +1,2 @@
-"""Lake: settings, layout, schemas, I/O, pure transforms; imports no other Strata package."""
+"""Lake: settings, table schemas, layout, I/O, pure transforms, the loads; imports no other
+Strata package."""

@@ -10,16 +10,19 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import polars as pl
-from dagster import AssetKey, DagsterInstance, materialize
+from dagster import AssetKey, DagsterInstance, Definitions, materialize
+from dagster._core.definitions.dependency import NodeHandle
 
 from lake.catalog import Erasure
 from lake.settings import Settings
-from lake.transforms import CUBES, RefreshRange
+from lake.transforms import RefreshRange
 from orchestration.definitions import defs
 from orchestration.defs.lake.bronze import BRONZE, new_landing_hours, unconsumed_landing_files
-from orchestration.defs.lake.refresh import pending_refreshes
+from orchestration.defs.lake.refresh import mark_refresh_done, pending_refreshes
+from orchestration.defs.lake.sensors import REFRESH_JOB
 from orchestration.defs.maintenance.erasure import begin_erasure, finish_erasure
 from orchestration.defs.partitions import (
+    STEP_TAG,
     PipelinePartitions,
     pipeline_partitions,
     range_tags,
@@ -28,32 +31,31 @@ from orchestration.defs.partitions import (
 from orchestration.lib.resources import CatalogResource, HotTierResource, LakeResource
 
 __all__ = [
-    "REFRESH_STEPS",
     "WAREHOUSE_STEP",
+    "refresh_steps",
     "run_erasures",
     "run_hot_tier_rebuild",
     "run_pipeline",
     "run_retention",
 ]
 
-#: What a refresh rebuilds, in order: each step's name (as reported) and asset keys.
-REFRESH_STEPS: tuple[tuple[str, tuple[AssetKey, ...]], ...] = (
-    ("silver/sessions", (AssetKey(["silver", "sessions"]),)),
-    ("gold/rollup_hourly", (AssetKey(["gold", "rollup_hourly"]),)),
-    ("gold/rollup_daily", (AssetKey(["gold", "rollup_daily"]),)),
-    ("gold/cubes", tuple(AssetKey(["gold", c]) for c in CUBES)),
-    (
-        "clickhouse/tables",
-        tuple(
-            AssetKey(["clickhouse", t])
-            for t in ("events", "sessions", "rollup_hourly", "rollup_daily", *CUBES)
-        ),
-    ),
-)
-
-#: The last refresh step: ``dbt build`` of every warehouse model (its keys come from the
-#: dbt manifest), reported as a count of models and dbt tests.
+#: The step dbt runs in: reported as a count of models and dbt tests.
 WAREHOUSE_STEP = "warehouse/dbt build"
+
+
+def refresh_steps(definitions: Definitions) -> tuple[tuple[str, tuple[AssetKey, ...]], ...]:
+    """What a refresh rebuilds, in order: the ``strata_refresh`` job's asset nodes in
+    dependency order, each with its name (the asset's key, or the node's ``STEP_TAG``
+    when it makes several assets) and the keys of it the job selects."""
+    job = definitions.resolve_job_def(REFRESH_JOB)
+    layer = job.asset_layer
+    steps = []
+    for node in job.graph.nodes_in_topological_order:
+        made = layer.get_assets_def_for_node(NodeHandle(node.name, None)).keys
+        keys = tuple(sorted(made & layer.selected_asset_keys))
+        name = keys[0].to_user_string() if len(keys) == 1 else node.definition.tags[STEP_TAG]
+        steps.append((name, keys))
+    return tuple(steps)
 
 
 @contextlib.contextmanager
@@ -107,25 +109,13 @@ def _step(
     return meta
 
 
-#: Metadata that adds up over ranges; the rest (distinct counts, file counts) does not.
-_ADDITIVE = {
-    "new_files",
-    "new_events",
-    "duplicates",
-    "quarantined_events",
-    "bots_in_new_events",
-    "days",
-    "sessions",
-    "bounces",
-    "rows",
-    "pageviews",
-    "rollup_hourly_rows",
-    "rollup_daily_rows",
-    "events_rows",
-    "sessions_rows",
-    *(f"{c}_rows" for c in CUBES),
-    "models",
-}
+#: Figures that describe a state, not a count: the last range's is kept (distinct counts
+#: are never summed; a table's file count is its count now).
+_STATES = ("distinct_", "table_files", "client_buckets", "built_whole_days")
+
+
+def _adds_up(name: str) -> bool:
+    return not any(state in name for state in _STATES)
 
 
 def _merge(report: dict[str, dict], name: str, meta: dict, seconds: float) -> None:
@@ -135,7 +125,7 @@ def _merge(report: dict[str, dict], name: str, meta: dict, seconds: float) -> No
     ran, failed = meta.pop("_checks")
     seen_ran, seen_failed = into.pop("_checks", (0, []))
     for k, v in meta.items():
-        add = k in _ADDITIVE and k in into
+        add = k in into and _adds_up(k) and isinstance(v, int | float)
         into[k] = into[k] + v if add else v
     into["_checks"] = (seen_ran + ran, seen_failed + failed)
     into["seconds"] = round(into["seconds"] + seconds, 3)
@@ -163,11 +153,7 @@ class _Runner:
         self.assets = list(definitions.assets or [])
         self.resources = dict(definitions.resources or {})
         self.settings = Settings.from_env()
-        steps = REFRESH_STEPS
-        if self.settings.warehouse_models:
-            dbt_models = next(a for a in self.assets if a.node_def.name == "warehouse_models")
-            steps = (*steps, (WAREHOUSE_STEP, tuple(sorted(dbt_models.keys))))
-        self.steps = steps
+        self.steps = refresh_steps(definitions)
 
     def run(self, name: str, keys: tuple[AssetKey, ...], tags: dict[str, str], label: str) -> None:
         """One step: its keys materialized for the partitions ``tags`` name."""
@@ -224,8 +210,10 @@ def _refresh_pending(runner: _Runner, lake: LakeResource, parts: PipelinePartiti
     refreshes = pending_refreshes(lake, parts)
     for i, refresh in enumerate(refreshes, 1):
         label = f"[{i}/{len(refreshes)}: {refresh.first}..{refresh.last}]"
+        tags = range_tags(refresh)
         for name, keys in runner.steps:
-            runner.run(name, keys, range_tags(refresh), label)
+            runner.run(name, keys, tags, label)
+        mark_refresh_done(lake, tags)  # every step succeeded (as the refresh_done sensor)
     return len(refreshes)
 
 

@@ -13,7 +13,7 @@ from lake.hot_tier.visitor_numbers import (
     registry_cluster_ddl,
     registry_ddl,
 )
-from lake.storage.schemas import ROLLUP_DIMENSIONS, SESSION_DIMENSIONS
+from lake.schemas import ROLLUP_DIMENSIONS, SESSION_DIMENSIONS
 from lake.transforms.cubes import CUBES
 from lake.transforms.rollups import ADDED_MEASURES
 

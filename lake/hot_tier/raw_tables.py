@@ -22,7 +22,7 @@ from lake.hot_tier.ddl import (
     staged_names,
 )
 from lake.hot_tier.visitor_numbers import number_clients_sql, registry_ddl, with_numbers_sql
-from lake.storage.schemas import EVENT_SCHEMA, SESSION_SCHEMA
+from lake.schemas import EVENT_SCHEMA, SESSION_SCHEMA
 
 __all__ = [
     "EXPOSURES_PROJECTION",

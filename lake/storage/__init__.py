@@ -3,11 +3,16 @@ index, the WAL segment format, retention and erasure."""
 
 from __future__ import annotations
 
-from lake.storage.bronze import (
+from lake.schemas import (
     CONSUMED_SCHEMA,
-    BronzeChunk,
-    ingest_landing,
-    unconsumed_landing_files,
+    ENGAGEMENT_EVENT_TYPES,
+    EVENT_SCHEMA,
+    EVENT_TYPES,
+    ROLLUP_DIMENSIONS,
+    SESSION_DIMENSIONS,
+    SESSION_SCHEMA,
+    TELEMETRY_EVENT_TYPES,
+    UTC_US,
 )
 from lake.storage.changes import CHANGES_SCHEMA, ChangedDays
 from lake.storage.erasure import (
@@ -27,16 +32,6 @@ from lake.storage.retention import (
     apply_lake_retention,
     held_from,
     retained_visitors,
-)
-from lake.storage.schemas import (
-    ENGAGEMENT_EVENT_TYPES,
-    EVENT_SCHEMA,
-    EVENT_TYPES,
-    ROLLUP_DIMENSIONS,
-    SESSION_DIMENSIONS,
-    SESSION_SCHEMA,
-    TELEMETRY_EVENT_TYPES,
-    UTC_US,
 )
 from lake.storage.version import DataVersion
 from lake.storage.wal_segments import (
@@ -61,7 +56,6 @@ __all__ = [
     "TELEMETRY_EVENT_TYPES",
     "UTC_US",
     "WAL_COLUMNS",
-    "BronzeChunk",
     "ChangedDays",
     "DataVersion",
     "KnownIds",
@@ -79,12 +73,10 @@ __all__ = [
     "find_in_lake",
     "held_from",
     "index_fingerprint",
-    "ingest_landing",
     "purge_history",
     "read_segment",
     "retained_visitors",
     "rewrite_segment",
     "sealed_segments",
     "segments",
-    "unconsumed_landing_files",
 ]

@@ -13,9 +13,9 @@ from collections.abc import Iterable
 
 import polars as pl
 
+from lake.schemas import UTC_US
 from lake.storage.io import Lake
 from lake.storage.paths import LakePaths
-from lake.storage.schemas import UTC_US
 
 __all__ = ["CHANGES_SCHEMA", "ChangedDays"]
 

@@ -32,11 +32,11 @@ from pathlib import Path
 
 import polars as pl
 
+from lake.schemas import EVENT_SCHEMA, SESSION_SCHEMA
 from lake.storage.changes import ChangedDays
 from lake.storage.io import Lake
 from lake.storage.known_ids import event_key_hash, index_fingerprint
 from lake.storage.paths import LakePaths
-from lake.storage.schemas import EVENT_SCHEMA, SESSION_SCHEMA
 from lake.storage.wal_segments import WAL_COLUMNS, read_segment, rewrite_segment, segments
 
 __all__ = [

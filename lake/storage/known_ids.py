@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from lake.schemas import EVENT_SCHEMA
 from lake.storage.io import Lake
-from lake.storage.schemas import EVENT_SCHEMA
 from lake.transforms.bronze import EVENT_KEY, first_copies, only_new_events
 
 __all__ = ["ID_INDEX_SCHEMA", "KnownIds", "event_key_hash", "index_fingerprint"]

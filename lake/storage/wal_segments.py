@@ -18,7 +18,7 @@ from pathlib import Path
 
 import msgspec
 
-from lake.storage.schemas import EVENT_SCHEMA
+from lake.schemas import EVENT_SCHEMA
 
 __all__ = [
     "WAL_COLUMNS",

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-# lake.storage reads lake.transforms.bronze while it loads: load it first, whichever of the
-# two packages a program imports first.
-import lake.storage  # noqa: F401  # isort: skip
 from lake.transforms.bronze import (
     EVENT_KEY,
     allowed_lateness,
@@ -37,7 +34,6 @@ from lake.transforms.sessionize import (
     assign_sessions,
     build_sessions,
     client_bucket,
-    sessions_by_day,
 )
 
 __all__ = [
@@ -70,6 +66,5 @@ __all__ = [
     "rollup_daily",
     "rollup_day",
     "rollup_hourly",
-    "sessions_by_day",
     "split_quarantine",
 ]

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 import polars as pl
 
-from lake.storage.schemas import EVENT_TYPES
+from lake.schemas import EVENT_TYPES
 
 __all__ = ["EVENT_KEY", "allowed_lateness", "first_copies", "only_new_events", "split_quarantine"]
 

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 
 import polars as pl
 
-from lake.storage.schemas import ROLLUP_DIMENSIONS, SESSION_DIMENSIONS, TELEMETRY_EVENT_TYPES
+from lake.schemas import ROLLUP_DIMENSIONS, SESSION_DIMENSIONS, TELEMETRY_EVENT_TYPES
 from lake.transforms.sessionize import NOT_SET, client_bucket
 
 __all__ = [

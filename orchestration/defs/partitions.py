@@ -19,6 +19,7 @@ __all__ = [
     "CHANGED_DAYS_TAG",
     "NOTED_UNTIL_TAG",
     "ONE_RUN",
+    "STEP_TAG",
     "PipelinePartitions",
     "landing_hour",
     "partition_days",
@@ -62,6 +63,10 @@ ONE_RUN = BackfillPolicy.single_run()
 
 #: Run tags a refresh carries so its last asset can mark the changes it covered as done.
 CHANGED_DAYS_TAG, NOTED_UNTIL_TAG = "strata/changed_days", "strata/noted_until"
+
+#: Op tag of an asset node making several assets: the name ``strata pipeline`` reports
+#: its step under (a node making one asset is reported by that asset's key).
+STEP_TAG = "strata/step"
 
 
 def partition_days(context: AssetExecutionContext) -> list[dt.date]:

@@ -11,7 +11,13 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from dagster import DagsterInstance, SensorResult, SkipReason, build_sensor_context
+from dagster import (
+    DagsterInstance,
+    SensorResult,
+    SkipReason,
+    build_run_status_sensor_context,
+    build_sensor_context,
+)
 from deltalake import DeltaTable
 from fastapi.testclient import TestClient
 
@@ -217,6 +223,15 @@ def test_refresh_sensor_runs_bring_every_partition_up_to_date(env: Env) -> None:
     )
     assert refresh.success
     assert _by_date(env) == _expected(traffic, traffic.events, "UTC")
+    assert isinstance(evaluate(), SensorResult)  # pending until the run is seen succeeded
+    done = build_run_status_sensor_context(
+        sensor_name="refresh_done",
+        dagster_instance=instance,
+        dagster_run=refresh.dagster_run,
+        dagster_event=refresh.get_run_success_event(),
+        resources=RESOURCES,
+    )
+    defs().resolve_sensor_def("refresh_done")(done)
     assert isinstance(evaluate(), SkipReason)
 
 

@@ -13,8 +13,9 @@ from dagster import (
     asset,
 )
 
-from lake.storage import CONSUMED_SCHEMA, ingest_landing
-from lake.storage import unconsumed_landing_files as landing_files_left
+from lake.loads import ingest_landing
+from lake.loads import unconsumed_landing_files as landing_files_left
+from lake.storage import CONSUMED_SCHEMA
 from orchestration.defs.lake.checks import merge_outcomes, suite_results, suite_specs
 from orchestration.defs.partitions import ONE_RUN, PipelinePartitions, landing_hour
 from orchestration.lib.preview import preview
@@ -70,7 +71,7 @@ def bronze_events_asset(parts: PipelinePartitions) -> AssetsDefinition:
 def _ingest(
     context: AssetExecutionContext, lake_res: LakeResource, catalog: CatalogResource
 ) -> Iterator:
-    """Merge this run's landing hours into bronze (:func:`lake.storage.ingest_landing`);
+    """Merge this run's landing hours into bronze (:func:`lake.loads.ingest_landing`);
     the bronze_events suite validates the new events of each chunk."""
     lake, paths = lake_res.lake, lake_res.paths
     hours = set(context.partition_keys)

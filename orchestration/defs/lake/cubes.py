@@ -1,9 +1,7 @@
 """Gold cubes, a daily partition at a time: each re-aggregates the same day of its rollup."""
 
-import datetime as dt
 from collections.abc import Iterator
 
-import polars as pl
 from dagster import (
     AssetExecutionContext,
     AssetKey,
@@ -13,8 +11,9 @@ from dagster import (
     multi_asset,
 )
 
-from lake.transforms import CUBES, complete_measures, cube_of
-from orchestration.defs.partitions import ONE_RUN, PipelinePartitions, partition_days
+from lake.loads import load_cubes
+from lake.transforms import CUBES
+from orchestration.defs.partitions import ONE_RUN, STEP_TAG, PipelinePartitions, partition_days
 from orchestration.lib.resources import LakeResource
 
 __all__ = ["cube_assets"]
@@ -38,6 +37,7 @@ def cube_assets(parts: PipelinePartitions) -> AssetsDefinition:
     @multi_asset(
         specs=specs,
         name="gold_cubes",
+        op_tags={STEP_TAG: "gold/cubes"},
         partitions_def=parts.daily,
         backfill_policy=ONE_RUN,
     )
@@ -53,25 +53,9 @@ def cube_assets(parts: PipelinePartitions) -> AssetsDefinition:
 
 
 def _build(context: AssetExecutionContext, lake_res: LakeResource) -> Iterator[MaterializeResult]:
-    lake, paths = lake_res.lake, lake_res.paths
     days = partition_days(context)
-    rollups = {}  # each table's log read once, not per day; None: not built yet
-    for rollup in ("rollup_daily", "rollup_hourly"):
-        scan = lake.scan_delta(paths.gold(rollup), {})
-        rollups[rollup] = complete_measures(scan) if scan.collect_schema().names() else None
-    for name, cube in CUBES.items():
-        rollup, part_col = rollups[cube.rollup], cube.partition_column
-        todo = days
-        if rollup is not None and lake.delta_table(paths.gold(name)) is None:
-            # a new cube (a Strata upgrade): made once for every day its rollup holds
-            held = lake.partition_rows(paths.gold(cube.rollup), part_col)
-            todo = sorted({*days, *(dt.date.fromisoformat(d) for d in held)})
-        rows = 0
-        for day in todo if rollup is not None else []:
-            out = cube_of(rollup.filter(pl.col(part_col) == day), cube).collect()
-            lake.replace_partition(out, paths.gold(name), part_col, day)
-            rows += out.height
-        context.log.info(f"{name}: {rows} rows over {len(todo)} days")
+    for name, rows, written in load_cubes(lake_res.lake, lake_res.paths, days):
+        context.log.info(f"{name}: {rows} rows over {written} days")
         yield MaterializeResult(
             asset_key=AssetKey(["gold", name]), metadata={"days": len(days), "rows": rows}
         )

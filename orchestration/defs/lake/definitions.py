@@ -24,6 +24,6 @@ def lake_definitions(parts: PipelinePartitions) -> Definitions:
             cube_assets(parts),
         ],
         jobs=[auto.ingest_job, auto.refresh_job],
-        sensors=[auto.landing_sensor, auto.refresh_sensor],
+        sensors=[auto.landing_sensor, auto.refresh_sensor, auto.refresh_done_sensor],
         schedules=[auto.refresh_schedule],
     )

@@ -1,15 +1,17 @@
-"""What to rebuild after bronze changed: shared by the sensor and ``strata pipeline``."""
+"""The refresh's bookkeeping: what to rebuild after bronze changed, and marking it done
+once rebuilt (shared by the sensors and ``strata pipeline``)."""
 
 import datetime as dt
+from collections.abc import Mapping
 
 import polars as pl
 
 from lake.storage import SESSION_SCHEMA, ChangedDays
 from lake.transforms import RefreshRange, refresh_ranges
-from orchestration.defs.partitions import PipelinePartitions
+from orchestration.defs.partitions import CHANGED_DAYS_TAG, NOTED_UNTIL_TAG, PipelinePartitions
 from orchestration.lib.resources import LakeResource
 
-__all__ = ["pending_refreshes"]
+__all__ = ["mark_refresh_done", "pending_refreshes"]
 
 
 def pending_refreshes(lake_res: LakeResource, parts: PipelinePartitions) -> list[RefreshRange]:
@@ -29,3 +31,16 @@ def pending_refreshes(lake_res: LakeResource, parts: PipelinePartitions) -> list
         .collect()
     )
     return refresh_ranges(pending, crossing, parts.bounds())
+
+
+def mark_refresh_done(lake_res: LakeResource, tags: Mapping[str, str]) -> bool:
+    """After a refresh run succeeded: mark the bronze changes it covered (its tags say
+    which) as done; until then they stay pending and the next refresh redoes them.
+    Returns False for a run that covered none (a backfill, the nightly schedule)."""
+    if CHANGED_DAYS_TAG not in tags or NOTED_UNTIL_TAG not in tags:
+        return False
+    ChangedDays(lake_res.lake, lake_res.paths).mark_done(
+        [dt.date.fromisoformat(d) for d in tags[CHANGED_DAYS_TAG].split(",")],
+        dt.datetime.fromisoformat(tags[NOTED_UNTIL_TAG]),
+    )
+    return True

@@ -8,9 +8,11 @@ from typing import Any
 
 from dagster import (
     AssetSelection,
+    DagsterRunStatus,
     DefaultScheduleStatus,
     DefaultSensorStatus,
     RunRequest,
+    RunStatusSensorContext,
     ScheduleDefinition,
     ScheduleEvaluationContext,
     SensorDefinition,
@@ -19,16 +21,20 @@ from dagster import (
     SkipReason,
     define_asset_job,
     in_process_executor,
+    run_status_sensor,
     schedule,
     sensor,
 )
 
 from orchestration.defs.lake.bronze import BRONZE, new_landing_hours, unconsumed_landing_files
-from orchestration.defs.lake.refresh import pending_refreshes
+from orchestration.defs.lake.refresh import mark_refresh_done, pending_refreshes
 from orchestration.defs.partitions import PipelinePartitions, range_tags, span_tags
 from orchestration.lib.resources import LakeResource
 
-__all__ = ["LakeAutomation", "lake_automation"]
+__all__ = ["REFRESH_JOB", "LakeAutomation", "lake_automation"]
+
+#: The job that rebuilds the days downstream of bronze (sessions … hot tier, dbt marts).
+REFRESH_JOB = "strata_refresh"
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,7 @@ class LakeAutomation:
     refresh_job: Any
     landing_sensor: SensorDefinition
     refresh_sensor: SensorDefinition
+    refresh_done_sensor: SensorDefinition
     refresh_schedule: ScheduleDefinition
 
 
@@ -58,7 +65,7 @@ def lake_automation(parts: PipelinePartitions, warehouse: bool = True) -> LakeAu
     #: embedded chdb engine admits one process per data path; a server URL lifts that).
     refreshed = AssetSelection.all() - AssetSelection.assets(BRONZE)
     refresh_job = define_asset_job(
-        "strata_refresh",
+        REFRESH_JOB,
         selection=refreshed if warehouse else refreshed - AssetSelection.groups("warehouse"),
         partitions_def=parts.daily,
         executor_def=in_process_executor,
@@ -95,7 +102,7 @@ def lake_automation(parts: PipelinePartitions, warehouse: bool = True) -> LakeAu
         """Request one refresh run per contiguous range of days bronze changed.
 
         The run key names the range and its newest change, so a range is requested once
-        per change; the run marks the changes done when its hot tier load finishes.
+        per change; ``refresh_done`` marks the changes done when the run succeeds.
         """
         refreshes = pending_refreshes(lake, parts)
         if not refreshes:
@@ -110,4 +117,19 @@ def lake_automation(parts: PipelinePartitions, warehouse: bool = True) -> LakeAu
             ]
         )
 
-    return LakeAutomation(ingest_job, refresh_job, landing_sensor, refresh_sensor, refresh_schedule)
+    @run_status_sensor(
+        run_status=DagsterRunStatus.SUCCESS,
+        monitored_jobs=[refresh_job],
+        name="refresh_done",
+        minimum_interval_seconds=5,
+        default_status=DefaultSensorStatus.RUNNING,
+    )
+    def refresh_done(context: RunStatusSensorContext, lake: LakeResource) -> None:
+        """A refresh run succeeded (every asset of it, the dbt models included): the
+        bronze changes it covered are done (the one place that marks them)."""
+        if mark_refresh_done(lake, context.dagster_run.tags):
+            context.log.info(f"refresh {context.dagster_run.run_id[:8]}: changes marked done")
+
+    return LakeAutomation(
+        ingest_job, refresh_job, landing_sensor, refresh_sensor, refresh_done, refresh_schedule
+    )

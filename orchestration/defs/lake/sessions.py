@@ -1,6 +1,5 @@
 """silver/sessions: one row per session, a daily partition per UTC start date."""
 
-import datetime as dt
 from collections.abc import Iterator
 
 import polars as pl
@@ -14,8 +13,8 @@ from dagster import (
     asset,
 )
 
-from lake.storage import EVENT_SCHEMA, SESSION_SCHEMA, Lake, LakePaths
-from lake.transforms import SESSION_INPUT_COLUMNS, sessions_by_day
+from lake.loads import client_buckets, load_sessions
+from lake.storage import SESSION_SCHEMA
 from orchestration.defs.lake.bronze import BRONZE
 from orchestration.defs.lake.checks import merge_outcomes, suite_results, suite_specs
 from orchestration.defs.partitions import ONE_RUN, PipelinePartitions, partition_days
@@ -23,22 +22,9 @@ from orchestration.lib.preview import preview
 from orchestration.lib.quality import CheckOutcome, validate
 from orchestration.lib.resources import CatalogResource, LakeResource
 
-__all__ = ["SESSIONS", "client_buckets", "silver_sessions_asset"]
+__all__ = ["SESSIONS", "silver_sessions_asset"]
 
 SESSIONS = AssetKey(["silver", "sessions"])
-
-#: Most bronze rows of one day processed at once (about 1.5 GB at this size).
-SESSION_BUCKET_ROWS = 2_000_000
-
-
-def client_buckets(lake: Lake, paths: LakePaths, days: list[dt.date]) -> int:
-    """In how many client buckets to process days (and their neighbours) of bronze:
-    enough that none holds more than SESSION_BUCKET_ROWS events (read from the log)."""
-    day_rows = lake.partition_rows(paths.bronze_events, "event_date")
-    one = dt.timedelta(days=1)
-    around = [days[0] - one, *days, days[-1] + one]
-    biggest = max(day_rows.get(str(d), 0) for d in around)
-    return max(1, -(-biggest // SESSION_BUCKET_ROWS))
 
 
 def silver_sessions_asset(parts: PipelinePartitions) -> AssetsDefinition:
@@ -77,23 +63,12 @@ def _build_sessions(
     """
     lake, paths, settings = lake_res.lake, lake_res.paths, lake_res.settings
     days = partition_days(context)
-    bronze = lake.scan_delta(paths.bronze_events, EVENT_SCHEMA)
-
-    def load_day(day: dt.date) -> pl.LazyFrame:  # one day of bronze, the columns needed
-        return bronze.filter(pl.col("event_date") == day).select(SESSION_INPUT_COLUMNS)
-
     buckets = client_buckets(lake, paths, days)
     total, last = 0, None
     outcomes: dict[str, CheckOutcome] = {}
-    for day, sessions in sessions_by_day(
-        load_day,
-        days[0],
-        days[-1],
-        settings.session_timeout_minutes,
-        catalog.session_timeouts(),
-        buckets,
+    for day, sessions in load_sessions(
+        lake, paths, days, settings.session_timeout_minutes, catalog.session_timeouts(), buckets
     ):
-        lake.replace_partition(sessions, paths.silver_sessions, "session_date", day)
         if sessions.height:
             merge_outcomes(outcomes, validate("silver_sessions", sessions))
         total += sessions.height

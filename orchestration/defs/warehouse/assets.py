@@ -10,8 +10,7 @@ from typing import Any
 from dagster import AssetExecutionContext, AssetsDefinition
 from dagster_dbt import DbtCliResource, dbt_assets
 
-from orchestration.defs.hot_tier.assets import mark_refresh_done
-from orchestration.defs.partitions import ONE_RUN, PipelinePartitions, partition_days
+from orchestration.defs.partitions import ONE_RUN, STEP_TAG, PipelinePartitions, partition_days
 from orchestration.lib.dbt_project import StrataDbtTranslator
 from orchestration.lib.resources import LakeResource
 
@@ -34,6 +33,7 @@ def warehouse_assets(parts: PipelinePartitions, manifest: Path) -> AssetsDefinit
     @dbt_assets(
         manifest=manifest,
         name="warehouse_models",
+        op_tags={STEP_TAG: "warehouse/dbt build"},
         dagster_dbt_translator=StrataDbtTranslator(),
         partitions_def=parts.daily,
         backfill_policy=ONE_RUN,
@@ -53,6 +53,5 @@ def warehouse_assets(parts: PipelinePartitions, manifest: Path) -> AssetsDefinit
         target = settings.home / "dbt" / "runs" / context.run.run_id[:8]
         args = ["build", "--vars", json.dumps(refresh_vars(partition_days(context)))]
         yield from dbt.cli(args, context=context, target_path=target).stream()
-        mark_refresh_done(context, lake)  # reached only when dbt succeeded
 
     return warehouse_models

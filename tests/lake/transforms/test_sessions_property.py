@@ -10,13 +10,13 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lake.loads import sessions_by_day
 from lake.storage import EVENT_SCHEMA
 from lake.transforms import (
     SESSION_INPUT_COLUMNS,
     assign_sessions,
     build_sessions,
     only_new_events,
-    sessions_by_day,
 )
 from tests.reference import SESSION_SUMMARY
 

@@ -16,21 +16,18 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from lake.schemas import CONSUMED_SCHEMA, EVENT_SCHEMA
 from lake.settings import Settings
 from lake.storage.changes import ChangedDays
 from lake.storage.io import Lake
 from lake.storage.known_ids import KnownIds, index_fingerprint
 from lake.storage.paths import LakePaths
-from lake.storage.schemas import EVENT_SCHEMA
 from lake.transforms.bronze import allowed_lateness, split_quarantine
 
-__all__ = ["CONSUMED_SCHEMA", "BronzeChunk", "ingest_landing", "unconsumed_landing_files"]
+__all__ = ["BRONZE_CHUNK_ROWS", "BronzeChunk", "ingest_landing", "unconsumed_landing_files"]
 
 #: Landed rows one bronze step holds in memory at a time.
 BRONZE_CHUNK_ROWS = 500_000
-
-#: ``bronze/landing_consumed``: the landing files bronze has merged (its cursor).
-CONSUMED_SCHEMA = {"path": pl.String(), "consumed_at": pl.Datetime("us", "UTC")}
 
 
 @dataclass(frozen=True)

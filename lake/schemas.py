@@ -10,6 +10,7 @@ from __future__ import annotations
 import polars as pl
 
 __all__ = [
+    "CONSUMED_SCHEMA",
     "ENGAGEMENT_EVENT_TYPES",
     "EVENT_SCHEMA",
     "EVENT_TYPES",
@@ -129,3 +130,7 @@ SESSION_SCHEMA: dict[str, pl.DataType] = {
     "revenue": pl.Float64(),
     "is_bot": pl.Boolean(),
 }
+
+
+#: ``bronze/landing_consumed``: the landing files bronze has merged (its cursor).
+CONSUMED_SCHEMA = {"path": pl.String(), "consumed_at": pl.Datetime("us", "UTC")}

@@ -1,0 +1,91 @@
+"""Silver → gold rollups and cubes: a day partition at a time.
+
+:func:`load_rollup` rebuilds ``gold/rollup_hourly`` (UTC days) or ``gold/rollup_daily``
+(site-local days) from bronze and silver (:func:`lake.transforms.rollup_day`);
+:func:`load_cubes` rebuilds every cube's days from its rollup
+(:func:`lake.transforms.cube_of`).  Each yields what it wrote, for the asset's metadata.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping
+
+import polars as pl
+
+from lake.loads.sessions import client_buckets
+from lake.schemas import EVENT_SCHEMA, SESSION_SCHEMA
+from lake.storage import Lake, LakePaths, RetentionPolicy
+from lake.transforms import CUBES, complete_measures, cube_of, long_sessions, rollup_day
+
+__all__ = ["keep_expired_sites", "load_cubes", "load_rollup"]
+
+
+def keep_expired_sites(
+    lake: Lake, uri: str, column: str, day: dt.date, out: pl.DataFrame, policy: RetentionPolicy
+) -> pl.DataFrame:
+    """``out`` for ``day`` with the rows of sites whose raw data of ``day`` has expired
+    taken from the partition as it is: a refresh reaching into such a day (a late event
+    next to it) rebuilds it from what bronze still holds, and an expired site's
+    aggregates, kept longer than its raw rows, must not be lost to that."""
+    if day >= policy.latest_cutoff("raw"):
+        return out
+    expired = policy.expired("raw", "_day")
+    table = lake.delta_table(uri)
+    before = pl.DataFrame()
+    if table is not None:
+        found = pl.from_arrow(table.to_pyarrow_table(partitions=[(column, "=", str(day))]))
+        assert isinstance(found, pl.DataFrame)
+        before = found.with_columns(pl.lit(day).alias(column))
+    fresh = out.with_columns(_day=pl.lit(day)).filter(~expired).drop("_day")
+    if not before.height:
+        return fresh
+    kept = before.with_columns(_day=pl.lit(day)).filter(expired).drop("_day")
+    return pl.concat([fresh, kept.select(fresh.columns).cast(fresh.schema)])
+
+
+def load_rollup(
+    lake: Lake,
+    paths: LakePaths,
+    name: str,
+    days: list[dt.date],
+    timezones: Mapping[str, str],
+    policy: RetentionPolicy,
+) -> Iterator[tuple[dt.date, pl.DataFrame]]:
+    """Rebuild rollup ``name`` (``rollup_hourly`` or ``rollup_daily``) for ``days``,
+    replacing one day partition at a time (rows of sites whose raw data expired are
+    kept as they were); yields each day's rows once written."""
+    daily = name == "rollup_daily"
+    events = lake.scan_delta(paths.bronze_events, EVENT_SCHEMA)
+    sessions = lake.scan_delta(paths.silver_sessions, SESSION_SCHEMA)
+    long = long_sessions(sessions)
+    buckets = client_buckets(lake, paths, days)  # very large days: a group of clients at a time
+    column = "date" if daily else "utc_date"
+    for day in days:
+        out = rollup_day(events, sessions, long, day, dict(timezones), daily, buckets)
+        out = keep_expired_sites(lake, paths.gold(name), column, day, out, policy)
+        lake.replace_partition(out, paths.gold(name), column, day)
+        yield day, out
+
+
+def load_cubes(lake: Lake, paths: LakePaths, days: list[dt.date]) -> Iterator[tuple[str, int, int]]:
+    """Rebuild every cube's ``days`` from its rollup, replacing a day at a time (a day
+    the rollup no longer holds is emptied); a cube not built before is made for every
+    day its rollup holds.  Yields ``(cube, rows written, days written)`` per cube."""
+    rollups = {}  # each table's log read once, not per day; None: not built yet
+    for rollup in ("rollup_daily", "rollup_hourly"):
+        scan = lake.scan_delta(paths.gold(rollup), {})
+        rollups[rollup] = complete_measures(scan) if scan.collect_schema().names() else None
+    for name, cube in CUBES.items():
+        rollup, part_col = rollups[cube.rollup], cube.partition_column
+        todo = days
+        if rollup is not None and lake.delta_table(paths.gold(name)) is None:
+            # a new cube (a Strata upgrade): made once for every day its rollup holds
+            held = lake.partition_rows(paths.gold(cube.rollup), part_col)
+            todo = sorted({*days, *(dt.date.fromisoformat(d) for d in held)})
+        rows = 0
+        for day in todo if rollup is not None else []:
+            out = cube_of(rollup.filter(pl.col(part_col) == day), cube).collect()
+            lake.replace_partition(out, paths.gold(name), part_col, day)
+            rows += out.height
+        yield name, rows, len(todo)
