@@ -2,26 +2,20 @@
 
 FastAPI's per-request machinery (dependency solving, ``Request`` objects, header
 mappings) costs more than validating and logging a single event; these two
-routes are served straight from the ASGI scope instead, with the same
-:class:`ingest_gateway.intake.Intake` the FastAPI routes use.  Everything else
-passes through to FastAPI.
+routes are served straight from the ASGI scope instead, through the same edge
+(:mod:`ingest_gateway.edge`) the FastAPI routes use.  Everything else passes
+through to FastAPI.
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import FastAPI
 
-from ingest_gateway.intake import (
-    MAX_BODY_BYTES,
-    MAX_HEADER_BYTES,
-    Answer,
-    Intake,
-    Sender,
-    error_answer,
-    plain_json,
-)
+from ingest_gateway.edge import accept_post, scope_sender
+from ingest_gateway.intake import MAX_HEADER_BYTES, Answer, error_answer
 
 __all__ = ["GatewayApp", "send_answer"]
 
@@ -65,35 +59,23 @@ class GatewayApp:
         if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] not in _PATHS:
             await self.api(scope, receive, send)
             return
-        intake: Intake = self.state.intake
-        ctype = ua = origin = ""
-        for name, value in scope["headers"]:
-            if name == b"content-type":
-                ctype = value.decode("latin-1")
-            elif name == b"user-agent":
-                ua = value.decode("latin-1")
-            elif name == b"origin":
-                origin = value.decode("latin-1")
-        client = scope.get("client")
-        sender = Sender(ua or None, client[0] if client else None, origin or None)
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size <= MAX_BODY_BYTES:
-                chunks.append(chunk)  # past the limit, read on but keep nothing
-            if not message.get("more_body"):
-                break
-        if size > MAX_BODY_BYTES:
-            await send_answer(send, intake.too_large(size, sender))
+        ctype, sender = scope_sender(scope["headers"], scope.get("client"))
+
+        async def chunks() -> AsyncIterator[bytes]:
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    raise _ClientGone
+                yield message.get("body", b"")
+                if not message.get("more_body"):
+                    return
+
+        try:
+            answer = await accept_post(self.state.intake, ctype, chunks(), sender)
+        except _ClientGone:  # left mid-body: nothing accepted, nobody to answer
             return
-        body = b"".join(chunks)
-        parsed = intake.parse(ctype, body, sender)
-        if isinstance(parsed, Answer):
-            await send_answer(send, parsed)
-            return
-        await send_answer(send, await intake.accept(parsed, sender, plain_json(body)))
+        await send_answer(send, answer)
+
+
+class _ClientGone(Exception):
+    """The client disconnected before its body was whole."""

@@ -13,15 +13,17 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Sequence
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 import polars as pl
+from msgspec.structs import astuple
 
 from ingest_gateway.enrich.rows import WAL_COLUMNS
 from ingest_gateway.wal import WriteAheadLog, read_segment, sealed_segments
 from lake.settings import Settings
-from lake.storage import EVENT_SCHEMA, Lake, LakePaths
+from lake.storage import EVENT_SCHEMA, Lake, LakePaths, WalRow
 
 __all__ = ["Flusher", "land_all", "land_segment", "rows_frame", "run_lander", "segment_frame"]
 
@@ -37,9 +39,11 @@ def segment_frame(path: Path) -> pl.DataFrame:
     return rows_frame(list(read_segment(path)))
 
 
-def rows_frame(rows: list[list]) -> pl.DataFrame:
-    """WAL rows (what :func:`ingest_gateway.enrich.rows.enrich` makes) as a frame of
+def rows_frame(rows: Sequence[list | WalRow]) -> pl.DataFrame:
+    """WAL rows (as read back from a segment, or :class:`WalRow` as
+    :func:`ingest_gateway.enrich.rows.enrich` makes them) as a frame of
     :data:`lake.storage.EVENT_SCHEMA`, as landing writes them."""
+    rows = [astuple(r) if isinstance(r, WalRow) else r for r in rows]
     width = len(_WAL_SCHEMA)
     if rows and len(rows[0]) < width:  # written before the last columns existed
         rows = [[*r, *([None] * (width - len(r)))] for r in rows]

@@ -31,6 +31,7 @@ from ingest_gateway.sites import SiteCache
 from ingest_gateway.validation import InvalidEvent, check_event
 from ingest_gateway.wal import WriteAheadLog
 from lake.settings import Settings
+from lake.storage import WalRow
 
 __all__ = [
     "MAX_BODY_BYTES",
@@ -176,7 +177,7 @@ class Intake:
             return _answer(503, msg, {**cors, "Retry-After": "5"})
         received_us = time.time_ns() // 1000
         browser_host = sender.origin_host
-        rows: list[list] = []
+        rows: list[WalRow] = []
         per_site: Counter[str] = Counter()
         rejected: list[dict] = []
         for index, raw in enumerate(items):

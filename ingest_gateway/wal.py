@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import BinaryIO
 
-from lake.storage import encode_frame, read_segment, sealed_segments
+from lake.storage import WalRow, encode_frame, read_segment, sealed_segments
 
 __all__ = ["WriteAheadLog", "read_segment", "sealed_segments"]
 
@@ -48,7 +48,7 @@ class WriteAheadLog:
         self.refresh_disk_bytes()
         self.pending_events = 0  # events in the open segment
 
-    def write(self, rows: list[list]) -> tuple[int, int]:
+    def write(self, rows: list[WalRow]) -> tuple[int, int]:
         """Append one frame to the OS (not yet fsynced): (frame number, events in segment).
 
         Cheap enough for the event loop; pair it with :meth:`sync` (directly, or through
@@ -69,7 +69,7 @@ class WriteAheadLog:
             self.pending_events += len(rows)
             return self._written, self.pending_events
 
-    def append(self, rows: list[list]) -> int:
+    def append(self, rows: list[WalRow]) -> int:
         """Durably append rows (write, then fsync unless a concurrent one covered it)."""
         frame_no, pending = self.write(rows)
         if self.fsync and self.synced < frame_no:

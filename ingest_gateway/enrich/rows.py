@@ -12,7 +12,7 @@ from ingest_gateway.enrich.channels import channel_for
 from ingest_gateway.enrich.geo import GeoLocator, anonymize_ip, normalize_ip
 from ingest_gateway.enrich.ua import parse_user_agent
 from ingest_gateway.enrich.urls import parse_page, referrer_host
-from lake.storage import WAL_COLUMNS
+from lake.storage import WAL_COLUMNS, WalRow
 
 __all__ = ["WAL_COLUMNS", "enrich"]
 
@@ -67,8 +67,8 @@ def enrich(
     geo: GeoLocator = _COUNTRY_ONLY,
     keep_raw_ip: bool = False,
     index: int = 0,
-) -> list:
-    """Enrich a decoded, validated event into a WAL row (values of WAL_COLUMNS).
+) -> WalRow:
+    """Enrich a decoded, validated event into a :class:`WalRow` (what the WAL stores).
 
     The IP is stored anonymized (/24, /48) unless the site opted in (``keep_raw_ip``);
     anything that is not an address is stored as null.  ``index`` is the event's
@@ -91,46 +91,49 @@ def enrich(
     rev = e.revenue
     exp = e.experiment
     eng = e.engagement if e.event_type == "engagement" else None
-    return [
-        e.event_id or _event_id(e, event_us, url, None if stamped else index),
-        e.tracking_id,
-        e.client_id,
-        e.session_id,
-        e.user_id,
-        e.event_type,
-        e.event_name,
-        event_us,
-        received_us,
-        url,
-        page.title if page else None,
-        ref,
-        info.host,
-        info.path,
-        ref_host,
-        utm.get("utm_source"),
-        utm.get("utm_medium"),
-        utm.get("utm_campaign"),
-        utm.get("utm_term"),
-        utm.get("utm_content"),
-        channel_for(utm.get("utm_source"), utm.get("utm_medium"), ref_host),
-        orjson.dumps(e.properties).decode() if e.properties else None,
-        rev.amount if rev else None,
-        rev.currency if rev else None,
-        rev.transaction_id if rev else None,
-        exp.id if exp else None,
-        exp.variant if exp else None,
-        ctx.screen if ctx else None,
-        ctx.language if ctx else None,
-        ctx.timezone if ctx else None,
-        normalize_ip(ip) if keep_raw_ip else anonymize_ip(ip),
-        *geo.locate(ip),
-        ua.device,
-        ua.browser,
-        ua.browser_version,
-        ua.os,
-        ua.os_version,
-        ua.is_bot,
-        eng.engaged_ms if eng else None,
-        eng.scroll_depth if eng else None,
-        None if e.interactive else False,
-    ]
+    country, region, city = geo.locate(ip)
+    return WalRow(
+        event_id=e.event_id or _event_id(e, event_us, url, None if stamped else index),
+        tracking_id=e.tracking_id,
+        client_id=e.client_id,
+        session_hint=e.session_id,
+        user_id=e.user_id,
+        event_type=e.event_type,
+        event_name=e.event_name,
+        event_at=event_us,
+        received_at=received_us,
+        page_url=url,
+        page_title=page.title if page else None,
+        page_referrer=ref,
+        page_host=info.host,
+        page_path=info.path,
+        referrer_host=ref_host,
+        utm_source=utm.get("utm_source"),
+        utm_medium=utm.get("utm_medium"),
+        utm_campaign=utm.get("utm_campaign"),
+        utm_term=utm.get("utm_term"),
+        utm_content=utm.get("utm_content"),
+        channel=channel_for(utm.get("utm_source"), utm.get("utm_medium"), ref_host),
+        properties=orjson.dumps(e.properties).decode() if e.properties else None,
+        revenue_amount=rev.amount if rev else None,
+        revenue_currency=rev.currency if rev else None,
+        transaction_id=rev.transaction_id if rev else None,
+        experiment_id=exp.id if exp else None,
+        experiment_variant=exp.variant if exp else None,
+        screen=ctx.screen if ctx else None,
+        language=ctx.language if ctx else None,
+        client_timezone=ctx.timezone if ctx else None,
+        ip=normalize_ip(ip) if keep_raw_ip else anonymize_ip(ip),
+        country=country,
+        region=region,
+        city=city,
+        device=ua.device,
+        browser=ua.browser,
+        browser_version=ua.browser_version,
+        os=ua.os,
+        os_version=ua.os_version,
+        is_bot=ua.is_bot,
+        engaged_ms=eng.engaged_ms if eng else None,
+        scroll_depth=eng.scroll_depth if eng else None,
+        is_interactive=None if e.interactive else False,
+    )

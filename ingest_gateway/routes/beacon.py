@@ -9,7 +9,7 @@ import re
 import orjson
 from fastapi import APIRouter, Request, Response
 
-from ingest_gateway.routes.events import read_and_accept, respond, sender_of
+from ingest_gateway.edge import accept_post, request_sender, respond, scope_sender
 
 __all__ = ["router"]
 
@@ -44,7 +44,7 @@ async def beacon_pixel(request: Request) -> Response:
     outcome is in the status code and the ``X-Strata-Result`` header.
     """
     raw = orjson.dumps(_event_from_query(dict(request.query_params)))
-    answer = await request.app.state.intake.accept([raw], sender_of(request))
+    answer = await request.app.state.intake.accept([raw], request_sender(request))
     # Header values are Latin-1 on the wire: the result is re-encoded as ASCII JSON.
     result = json.dumps(json.loads(answer.body), separators=(",", ":"))
     headers = {"Cache-Control": "no-store", "X-Strata-Result": result}
@@ -60,4 +60,5 @@ async def beacon_post(request: Request) -> Response:
     The running gateway serves this path on its fast path
     (:mod:`ingest_gateway.fastpath`); this route documents it and serves it without.
     """
-    return respond(await read_and_accept(request))
+    ctype, sender = scope_sender(request.scope["headers"], request.scope.get("client"))
+    return respond(await accept_post(request.app.state.intake, ctype, request.stream(), sender))

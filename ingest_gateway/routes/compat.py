@@ -19,8 +19,8 @@ from ingest_gateway.compat.plausible import domains_of, plausible_event
 from ingest_gateway.compat.segment import segment_events, write_key_from_auth
 from ingest_gateway.compat.umami import umami_event
 from ingest_gateway.contract import MAX_BATCH
+from ingest_gateway.edge import read_body, request_sender, respond
 from ingest_gateway.intake import MAX_BODY_BYTES, Answer, Intake, error_answer
-from ingest_gateway.routes.events import read_body, respond, sender_of
 from ingest_gateway.validation import InvalidEvent
 
 __all__ = ["router"]
@@ -45,7 +45,7 @@ def _gunzip(body: bytes, limit: int) -> bytes | Answer:
 async def _json_body(request: Request) -> Any | Response:
     """The request's JSON, after the same size limits as ``/api/v1/events`` on the
     decoded payload (gzip included)."""
-    body = await read_body(request)
+    body = await read_body(request.app.state.intake, request.stream(), request_sender(request))
     if isinstance(body, Answer):
         return respond(body)
     encoding = request.headers.get("content-encoding", "").strip().lower()
@@ -79,7 +79,7 @@ def _encode(event: Mapped) -> bytes | InvalidEvent:
 
 async def _accept(request: Request, events: list[Mapped]) -> Answer:
     intake: Intake = request.app.state.intake
-    return await intake.accept([_encode(e) for e in events], sender_of(request))
+    return await intake.accept([_encode(e) for e in events], request_sender(request))
 
 
 async def _segment(request: Request, kind: str | None) -> Response:
@@ -134,7 +134,7 @@ async def plausible(request: Request) -> Response:
     if isinstance(body, Response):
         return body
     intake: Intake = request.app.state.intake
-    sender = sender_of(request)
+    sender = request_sender(request)
     site = next((s for d in domains_of(body) if (s := intake.sites.by_domain(d)) is not None), None)
     if site is None:
         return respond(Answer(400, b'{"error":"no site with that domain"}'))
@@ -166,7 +166,7 @@ async def umami_send(request: Request) -> Response:
     body = await _json_body(request)
     if isinstance(body, Response):
         return body
-    sender = sender_of(request)
+    sender = request_sender(request)
     event = map_safely(umami_event, body, sender.ip, sender.user_agent)
     answer = await _accept(request, [event])
     return respond(Answer(200, answer.body, answer.headers) if answer.status == 202 else answer)

@@ -36,6 +36,7 @@ from lake.storage.retention import (
 from lake.storage.version import DataVersion
 from lake.storage.wal_segments import (
     WAL_COLUMNS,
+    WalRow,
     encode_frame,
     read_segment,
     rewrite_segment,
@@ -64,6 +65,7 @@ __all__ = [
     "LakePaths",
     "Person",
     "RetentionPolicy",
+    "WalRow",
     "apply_lake_retention",
     "clients_of_user",
     "encode_frame",

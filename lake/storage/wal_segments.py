@@ -2,10 +2,10 @@
 segments) and erasure (which must reach events not landed yet).
 
 A segment is a file of frames ``[len:u32][crc32:u32][msgpack rows]``; each row is a
-list of the values of :data:`WAL_COLUMNS`, in order (rows written before the last
-columns existed are shorter).  ``<id>.open`` takes appends; ``<id>.wal`` is sealed and
-waits to be landed.  A torn frame at a segment's tail (a crash mid-write, never
-acknowledged) ends the segment.
+:class:`WalRow`, stored as the array of its field values in order (rows written before
+the last columns existed are shorter); they are read back as plain lists.
+``<id>.open`` takes appends; ``<id>.wal`` is sealed and waits to be landed.  A torn
+frame at a segment's tail (a crash mid-write, never acknowledged) ends the segment.
 """
 
 from __future__ import annotations
@@ -18,10 +18,9 @@ from pathlib import Path
 
 import msgspec
 
-from lake.schemas import EVENT_SCHEMA
-
 __all__ = [
     "WAL_COLUMNS",
+    "WalRow",
     "encode_frame",
     "read_segment",
     "rewrite_segment",
@@ -29,15 +28,66 @@ __all__ = [
     "segments",
 ]
 
-#: Columns of a WAL row: the event schema without ``event_date`` (landing derives it).
-WAL_COLUMNS: tuple[str, ...] = tuple(c for c in EVENT_SCHEMA if c != "event_date")
+
+class WalRow(msgspec.Struct, array_like=True):
+    """One enriched event as the WAL keeps it: the landing schema (:data:`EVENT_SCHEMA`)
+    without ``event_date`` (landing derives it), times as epoch microseconds.  Encoded
+    as an array of the values in field order (new fields go last, with defaults)."""
+
+    event_id: str
+    tracking_id: str
+    client_id: str
+    session_hint: str | None
+    user_id: str | None
+    event_type: str
+    event_name: str | None
+    event_at: int
+    received_at: int
+    page_url: str | None
+    page_title: str | None
+    page_referrer: str | None
+    page_host: str | None
+    page_path: str | None
+    referrer_host: str | None
+    utm_source: str | None
+    utm_medium: str | None
+    utm_campaign: str | None
+    utm_term: str | None
+    utm_content: str | None
+    channel: str | None
+    properties: str | None
+    revenue_amount: float | None
+    revenue_currency: str | None
+    transaction_id: str | None
+    experiment_id: str | None
+    experiment_variant: str | None
+    screen: str | None
+    language: str | None
+    client_timezone: str | None
+    ip: str | None
+    country: str | None
+    region: str | None
+    city: str | None
+    device: str | None
+    browser: str | None
+    browser_version: str | None
+    os: str | None
+    os_version: str | None
+    is_bot: bool | None
+    engaged_ms: int | None = None
+    scroll_depth: int | None = None
+    is_interactive: bool | None = None
+
+
+#: Columns of a WAL row, in order.
+WAL_COLUMNS: tuple[str, ...] = WalRow.__struct_fields__
 
 HEADER = struct.Struct("<II")
 _encoder = msgspec.msgpack.Encoder()
 _decoder = msgspec.msgpack.Decoder(list[list])
 
 
-def encode_frame(rows: list[list]) -> bytes:
+def encode_frame(rows: list[WalRow] | list[list]) -> bytes:
     """One frame holding ``rows``: header (length, CRC-32) then the msgpack payload."""
     payload = _encoder.encode(rows)
     return HEADER.pack(len(payload), zlib.crc32(payload)) + payload

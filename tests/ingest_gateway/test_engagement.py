@@ -111,12 +111,14 @@ def test_other_senders_telemetry_maps_to_its_own_kinds(env: Env) -> None:
 
 
 def test_wal_rows_written_before_the_engagement_columns_still_land() -> None:
+    from msgspec.structs import astuple
+
     from ingest_gateway.contract import event_decoder
     from ingest_gateway.enrich.rows import enrich
     from ingest_gateway.flusher import rows_frame
 
     row = enrich(event_decoder.decode(b'{"tracking_id":"S","client_id":"c"}'), 10**15, None, None)
-    old = row[:-3]  # a row of the schema before engaged_ms, scroll_depth and is_interactive
+    old = list(astuple(row))[:-3]  # the schema before engaged_ms, scroll_depth, is_interactive
     frame = rows_frame([old])
     assert frame.height == 1 and frame["engaged_ms"].to_list() == [None]
     assert frame.schema == pl.Schema(EVENT_SCHEMA)

@@ -112,3 +112,11 @@ def test_flushing_while_appends_race_loses_nothing(env: Env) -> None:
     assert landed.height == 600
     assert landed["client_id"].n_unique() == 600
     assert len(files) > 10  # the flusher really ran concurrently with the writers
+
+
+def test_a_wal_row_holds_the_landing_schema_but_its_date() -> None:
+    """The WAL row names its fields: exactly the landing files' columns, in their
+    order, without ``event_date`` (landing derives it from ``event_at``)."""
+    from lake.storage import WalRow
+
+    assert WalRow.__struct_fields__ == tuple(c for c in EVENT_SCHEMA if c != "event_date")
