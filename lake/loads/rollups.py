@@ -72,20 +72,20 @@ def load_cubes(lake: Lake, paths: LakePaths, days: list[dt.date]) -> Iterator[tu
     """Rebuild every cube's ``days`` from its rollup, replacing a day at a time (a day
     the rollup no longer holds is emptied); a cube not built before is made for every
     day its rollup holds.  Yields ``(cube, rows written, days written)`` per cube."""
-    rollups = {}  # each table's log read once, not per day; None: not built yet
-    for rollup in ("rollup_daily", "rollup_hourly"):
-        scan = lake.scan_delta(paths.gold(rollup), {})
-        rollups[rollup] = complete_measures(scan) if scan.collect_schema().names() else None
+    rollups: dict[str, pl.LazyFrame | None] = {}  # each log read once; None: not built yet
+    for table in ("rollup_daily", "rollup_hourly"):
+        scan = lake.scan_delta(paths.gold(table), {})
+        rollups[table] = complete_measures(scan) if scan.collect_schema().names() else None
     for name, cube in CUBES.items():
-        rollup, part_col = rollups[cube.rollup], cube.partition_column
+        source, part_col = rollups[cube.rollup], cube.partition_column
         todo = days
-        if rollup is not None and lake.delta_table(paths.gold(name)) is None:
+        if source is not None and lake.delta_table(paths.gold(name)) is None:
             # a new cube (a Strata upgrade): made once for every day its rollup holds
             held = lake.partition_rows(paths.gold(cube.rollup), part_col)
             todo = sorted({*days, *(dt.date.fromisoformat(d) for d in held)})
         rows = 0
-        for day in todo if rollup is not None else []:
-            out = cube_of(rollup.filter(pl.col(part_col) == day), cube).collect()
+        for day in todo if source is not None else []:
+            out = cube_of(source.filter(pl.col(part_col) == day), cube).collect()
             lake.replace_partition(out, paths.gold(name), part_col, day)
             rows += out.height
         yield name, rows, len(todo)
