@@ -84,7 +84,10 @@ def load_cubes(lake: Lake, paths: LakePaths, days: list[dt.date]) -> Iterator[tu
             held = lake.partition_rows(paths.gold(cube.rollup), part_col)
             todo = sorted({*days, *(dt.date.fromisoformat(d) for d in held)})
         rows = 0
-        for day in todo if source is not None else []:
+        if source is None:  # its rollup was never built: nothing to make it from
+            todo = []
+        for day in todo:
+            assert source is not None
             out = cube_of(source.filter(pl.col(part_col) == day), cube).collect()
             lake.replace_partition(out, paths.gold(name), part_col, day)
             rows += out.height
