@@ -386,7 +386,7 @@ def test_hot_tier_failure(env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
     """A hot-tier load fails half way (a fault injected before its second day's
     partition swap); the failed refresh stays pending and the next run leaves no
     duplicate or missing partition: every day's counts equal the lake's."""
-    import orchestration.defs.hot_tier.assets as load
+    import lake.loads.hot_tier as load
 
     days = 6 if FULL else 3
     events = _load_days(env, days, per_day=40)
