@@ -11,7 +11,6 @@ from typing import Any
 
 import polars as pl
 from dagster import AssetKey, DagsterInstance, Definitions, materialize
-from dagster._core.definitions.dependency import NodeHandle
 
 from lake.catalog import Erasure
 from lake.settings import Settings
@@ -48,11 +47,11 @@ def refresh_steps(definitions: Definitions) -> tuple[tuple[str, tuple[AssetKey, 
     dependency order, each with its name (the asset's key, or the node's ``STEP_TAG``
     when it makes several assets) and the keys of it the job selects."""
     job = definitions.resolve_job_def(REFRESH_JOB)
-    layer = job.asset_layer
+    selected = job.asset_layer.selected_asset_keys
+    by_node = {a.node_def.name: a for a in definitions.assets or [] if hasattr(a, "node_def")}
     steps = []
     for node in job.graph.nodes_in_topological_order:
-        made = layer.get_assets_def_for_node(NodeHandle(node.name, None)).keys
-        keys = tuple(sorted(made & layer.selected_asset_keys))
+        keys = tuple(sorted(by_node[node.definition.name].keys & selected))
         name = keys[0].to_user_string() if len(keys) == 1 else node.definition.tags[STEP_TAG]
         steps.append((name, keys))
     return tuple(steps)
