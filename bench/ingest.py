@@ -6,8 +6,12 @@ the same server; drives load from a separate process (bench/loadgen.py).
 
     .venv/bin/python bench/ingest.py [--seconds 10] [--conns 32]
 
+Then a sustained phase (``--sustained-seconds``, default 60): 100-event batches at full
+speed while the gateway lands its WAL, counting the events that reached landing files
+during the phase.
 Ends with: ``BENCH ingest batch100_events_per_s=… batch100_p99_ms=… single_req_per_s=…
-bare_req_per_s=… single_vs_bare_ratio=…`` (p99 measured at half the sustained load).
+bare_req_per_s=… single_vs_bare_ratio=… sustained_events_per_s=… sustained_vs_burst=…
+sustained_backlog_events=… sustained_wal_mb=…`` (p99 measured at half the burst load).
 """
 
 from __future__ import annotations
@@ -98,11 +102,47 @@ def _load(port: int, path: str, body: Path, conns: int, seconds: float, rate: fl
     return json.loads(out.stdout)
 
 
+def _landed_rows(settings: object) -> int:
+    """Events in landing files now (from the Parquet footers: no data read)."""
+    from lake.storage import Lake, LakePaths
+
+    lake = Lake(settings)  # type: ignore[arg-type]
+    files = lake.list_files(LakePaths(settings.lake_uri).landing_events)  # type: ignore[attr-defined]
+    return sum(lake.parquet_rows(f) for f in files)
+
+
+def _sustained(settings: object, port: int, batch: Path, conns: int, seconds: float) -> dict:
+    """100-event batches at full speed for ``seconds`` while the gateway lands its WAL:
+    events acknowledged, events that reached landing files during the phase, the WAL's
+    size at its end and the backlog (acknowledged, not landed)."""
+    wal = settings.wal_dir  # type: ignore[attr-defined]
+
+    def wal_mb() -> float:
+        return sum(p.stat().st_size for p in wal.glob("*.*") if p.is_file()) / 2**20
+
+    deadline = time.monotonic() + 120  # the earlier phases' backlog lands first
+    while wal_mb() > 1 and time.monotonic() < deadline:
+        time.sleep(0.5)
+    before = _landed_rows(settings)
+    run = _load(port, "/api/v1/events", batch, conns, seconds)
+    landed = _landed_rows(settings) - before
+    acked = (run["requests"] - run["non_2xx"]) * 100
+    backlog = max(0, acked - landed)
+    return {"acked": acked, "landed": landed, "wal_mb": wal_mb(), "backlog": backlog}
+
+
 def main() -> None:
     """Run every scenario, print a table and the BENCH line."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--conns", type=int, default=32)
+    parser.add_argument(
+        "--sustained-seconds",
+        type=float,
+        default=60,
+        help="length of the sustained phase (100-event batches at full speed while the "
+        "gateway lands its WAL); 0: skip it",
+    )
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="strata-ingest-"))
     env = {**os.environ, "STRATA_HOME": str(home)}
@@ -156,6 +196,8 @@ def main() -> None:
             rounds["bare"].append(_load(bare_port, "/", single, args.conns, args.seconds / 3))
         for name, runs in rounds.items():
             results[name] = sorted(runs, key=lambda r: r["req_per_s"])[1]
+        if args.sustained_seconds:
+            sustained = _sustained(settings, gw_port, batch, args.conns, args.sustained_seconds)
     finally:
         for proc in (gw, bare):
             proc.send_signal(signal.SIGTERM)
@@ -172,12 +214,26 @@ def main() -> None:
         )
     b = results["batch100"]
     ratio = results["single"]["req_per_s"] / results["bare"]["req_per_s"]
+    extra = ""
+    if args.sustained_seconds:
+        landed_per_s = sustained["landed"] / args.sustained_seconds
+        print(
+            f"sustained {args.sustained_seconds:g} s: acked {sustained['acked']:,} events, "
+            f"landed {sustained['landed']:,} ({landed_per_s:,.0f} events/s), WAL at the end "
+            f"{sustained['wal_mb']:.1f} MB, acked but not landed {sustained['backlog']:,}"
+        )
+        extra = (
+            f" sustained_events_per_s={round(landed_per_s)} "
+            f"sustained_vs_burst={landed_per_s / (b['req_per_s'] * 100):.2f} "
+            f"sustained_backlog_events={sustained['backlog']} "
+            f"sustained_wal_mb={sustained['wal_mb']:.1f}"
+        )
     print(
         f"BENCH ingest batch100_events_per_s={round(b['req_per_s'] * 100)} "
         f"batch100_p99_ms={results['batch100_half_load']['p99_ms']} "
         f"single_req_per_s={round(results['single']['req_per_s'])} "
         f"bare_req_per_s={round(results['bare']['req_per_s'])} "
-        f"single_vs_bare_ratio={ratio:.2f}"
+        f"single_vs_bare_ratio={ratio:.2f}" + extra
     )
 
 
