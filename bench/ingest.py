@@ -111,10 +111,26 @@ def _landed_rows(settings: object) -> int:
     return sum(lake.parquet_rows(f) for f in files)
 
 
-def _sustained(settings: object, port: int, batch: Path, conns: int, seconds: float) -> dict:
+def _cpu_s(pid: int) -> dict[str, float]:
+    """CPU seconds (user + system) so far of the gateway process and of its children
+    (the lander process)."""
+    import psutil
+
+    gateway = psutil.Process(pid)
+    times = gateway.cpu_times()
+    children = sum(
+        sum(c.cpu_times()[:2]) for c in gateway.children(recursive=True) if c.is_running()
+    )
+    return {"gateway": times.user + times.system, "lander": children}
+
+
+def _sustained(
+    settings: object, port: int, pid: int, batch: Path, conns: int, seconds: float
+) -> dict:
     """100-event batches at full speed for ``seconds`` while the gateway lands its WAL:
     events acknowledged, events that reached landing files during the phase, the WAL's
-    size at its end and the backlog (acknowledged, not landed)."""
+    size at its end, the backlog (acknowledged, not landed) and the CPU seconds the
+    gateway and its lander spent per million events landed."""
     wal = settings.wal_dir  # type: ignore[attr-defined]
 
     def wal_mb() -> float:
@@ -123,12 +139,21 @@ def _sustained(settings: object, port: int, batch: Path, conns: int, seconds: fl
     deadline = time.monotonic() + 120  # the earlier phases' backlog lands first
     while wal_mb() > 1 and time.monotonic() < deadline:
         time.sleep(0.5)
-    before = _landed_rows(settings)
+    before, cpu_before = _landed_rows(settings), _cpu_s(pid)
     run = _load(port, "/api/v1/events", batch, conns, seconds)
-    landed = _landed_rows(settings) - before
+    landed, cpu_after = _landed_rows(settings) - before, _cpu_s(pid)
+    per_million = {
+        k: round((cpu_after[k] - cpu_before[k]) / max(landed, 1) * 1e6, 1) for k in cpu_after
+    }
     acked = (run["requests"] - run["non_2xx"]) * 100
     backlog = max(0, acked - landed)
-    return {"acked": acked, "landed": landed, "wal_mb": wal_mb(), "backlog": backlog}
+    return {
+        "acked": acked,
+        "landed": landed,
+        "wal_mb": wal_mb(),
+        "backlog": backlog,
+        "cpu_s_per_million": per_million,
+    }
 
 
 def main() -> None:
@@ -197,7 +222,9 @@ def main() -> None:
         for name, runs in rounds.items():
             results[name] = sorted(runs, key=lambda r: r["req_per_s"])[1]
         if args.sustained_seconds:
-            sustained = _sustained(settings, gw_port, batch, args.conns, args.sustained_seconds)
+            sustained = _sustained(
+                settings, gw_port, gw.pid, batch, args.conns, args.sustained_seconds
+            )
     finally:
         for proc in (gw, bare):
             proc.send_signal(signal.SIGTERM)
@@ -217,16 +244,19 @@ def main() -> None:
     extra = ""
     if args.sustained_seconds:
         landed_per_s = sustained["landed"] / args.sustained_seconds
+        cpu = sustained["cpu_s_per_million"]
         print(
             f"sustained {args.sustained_seconds:g} s: acked {sustained['acked']:,} events, "
             f"landed {sustained['landed']:,} ({landed_per_s:,.0f} events/s), WAL at the end "
-            f"{sustained['wal_mb']:.1f} MB, acked but not landed {sustained['backlog']:,}"
+            f"{sustained['wal_mb']:.1f} MB, acked but not landed {sustained['backlog']:,}; "
+            f"CPU s per million events landed: gateway {cpu['gateway']}, lander {cpu['lander']}"
         )
         extra = (
             f" sustained_events_per_s={round(landed_per_s)} "
             f"sustained_vs_burst={landed_per_s / (b['req_per_s'] * 100):.2f} "
             f"sustained_backlog_events={sustained['backlog']} "
-            f"sustained_wal_mb={sustained['wal_mb']:.1f}"
+            f"sustained_wal_mb={sustained['wal_mb']:.1f} "
+            f"gateway_cpu_s_per_million={cpu['gateway']} lander_cpu_s_per_million={cpu['lander']}"
         )
     print(
         f"BENCH ingest batch100_events_per_s={round(b['req_per_s'] * 100)} "
