@@ -58,11 +58,11 @@ async def read_body(
     return intake.too_large(size, sender) if size > limit else body
 
 
-async def accept_post(
-    intake: Intake, content_type: str, chunks: AsyncIterator[bytes], sender: Sender
-) -> Answer:
-    """The whole ingest POST (``/api/v1/events``, ``/api/v1/beacon``): the body read
-    under the limit, parsed, and its events accepted into the WAL."""
+async def accept_post(intake: Intake, scope: dict, chunks: AsyncIterator[bytes]) -> Answer:
+    """The whole ingest POST (``/api/v1/events``, ``/api/v1/beacon``) of an ASGI
+    request (``scope``, its body as ``chunks``): the body read under the limit, parsed,
+    and its events accepted into the WAL."""
+    content_type, sender = scope_sender(scope["headers"], scope.get("client"))
     body = await read_body(intake, chunks, sender)
     if isinstance(body, Answer):
         return body

@@ -14,7 +14,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from ingest_gateway.edge import accept_post, scope_sender
+from ingest_gateway.edge import accept_post
 from ingest_gateway.intake import MAX_HEADER_BYTES, Answer, error_answer
 
 __all__ = ["GatewayApp", "send_answer"]
@@ -59,7 +59,6 @@ class GatewayApp:
         if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] not in _PATHS:
             await self.api(scope, receive, send)
             return
-        ctype, sender = scope_sender(scope["headers"], scope.get("client"))
 
         async def chunks() -> AsyncIterator[bytes]:
             while True:
@@ -71,7 +70,7 @@ class GatewayApp:
                     return
 
         try:
-            answer = await accept_post(self.state.intake, ctype, chunks(), sender)
+            answer = await accept_post(self.state.intake, scope, chunks())
         except _ClientGone:  # left mid-body: nothing accepted, nobody to answer
             return
         await send_answer(send, answer)

@@ -20,10 +20,9 @@ from pathlib import Path
 import polars as pl
 from msgspec.structs import astuple
 
-from ingest_gateway.enrich.rows import WAL_COLUMNS
 from ingest_gateway.wal import WriteAheadLog, read_segment, sealed_segments
 from lake.settings import Settings
-from lake.storage import EVENT_SCHEMA, Lake, LakePaths, WalRow
+from lake.storage import EVENT_SCHEMA, WAL_COLUMNS, Lake, LakePaths, WalRow
 
 __all__ = ["Flusher", "land_all", "land_segment", "rows_frame", "run_lander", "segment_frame"]
 

@@ -178,9 +178,11 @@ RAW_COLUMNS: dict[str, dict[str, str]] = {
     },
 }
 
-#: Rows of a raw table that reports count: people, and no engagement records.
+#: Rows of a raw table that reports count: people, and no engagement records (written
+#: as the hot tier's ``exposures`` projection of ``events`` is keyed, so that ClickHouse
+#: can answer from it).
 RAW_ROWS: dict[str, str] = {
-    "events": "NOT is_bot AND event_type != 'engagement'",
+    "events": "NOT is_bot AND NOT (event_type = 'engagement')",
     "sessions": "NOT is_bot",
 }
 

@@ -12,9 +12,9 @@ from ingest_gateway.enrich.channels import channel_for
 from ingest_gateway.enrich.geo import GeoLocator, anonymize_ip, normalize_ip
 from ingest_gateway.enrich.ua import parse_user_agent
 from ingest_gateway.enrich.urls import parse_page, referrer_host
-from lake.storage import WAL_COLUMNS, WalRow
+from lake.storage import WalRow
 
-__all__ = ["WAL_COLUMNS", "enrich"]
+__all__ = ["enrich"]
 
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)

@@ -9,7 +9,7 @@ import re
 import orjson
 from fastapi import APIRouter, Request, Response
 
-from ingest_gateway.edge import accept_post, request_sender, respond, scope_sender
+from ingest_gateway.edge import accept_post, request_sender, respond
 
 __all__ = ["router"]
 
@@ -60,5 +60,4 @@ async def beacon_post(request: Request) -> Response:
     The running gateway serves this path on its fast path
     (:mod:`ingest_gateway.fastpath`); this route documents it and serves it without.
     """
-    ctype, sender = scope_sender(request.scope["headers"], request.scope.get("client"))
-    return respond(await accept_post(request.app.state.intake, ctype, request.stream(), sender))
+    return respond(await accept_post(request.app.state.intake, request.scope, request.stream()))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from ingest_gateway.edge import accept_post, request_sender, respond, scope_sender
+from ingest_gateway.edge import accept_post, request_sender, respond
 
 __all__ = ["router"]
 
@@ -25,8 +25,7 @@ async def ingest_events(request: Request) -> Response:
     a content type other than JSON (or ``text/plain``), ``429`` over the site's rate,
     ``503`` when the WAL is over its disk budget.
     """
-    ctype, sender = scope_sender(request.scope["headers"], request.scope.get("client"))
-    return respond(await accept_post(request.app.state.intake, ctype, request.stream(), sender))
+    return respond(await accept_post(request.app.state.intake, request.scope, request.stream()))
 
 
 @router.options("/api/v1/events")

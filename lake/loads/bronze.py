@@ -17,7 +17,6 @@ from dataclasses import dataclass
 import polars as pl
 
 from lake.schemas import CONSUMED_SCHEMA, EVENT_SCHEMA
-from lake.settings import Settings
 from lake.storage.changes import ChangedDays
 from lake.storage.io import Lake
 from lake.storage.known_ids import KnownIds, index_fingerprint
@@ -71,7 +70,6 @@ def ingest_landing(
     lake: Lake,
     paths: LakePaths,
     files: list[str],
-    settings: Settings,
     lateness_by_site: Mapping[str, float],
     max_clock_ahead_s: int,
     chunk_rows: int = BRONZE_CHUNK_ROWS,
@@ -80,7 +78,9 @@ def ingest_landing(
     """Merge ``files`` into bronze, yielding what each chunk did (for checks and metadata).
 
     Quarantined events are written to ``quarantine/bronze_events/`` as they are found.
+    Settings (lateness, the first partition) are the lake's.
     """
+    settings = lake.settings
     changes = ChangedDays(lake, paths)
     known = KnownIds(lake, paths.bronze_events, paths.event_id_index(index_fingerprint()))
     lateness = allowed_lateness(settings.allowed_lateness_hours, lateness_by_site)

@@ -29,7 +29,6 @@ from lake.hot_tier import (
     table_dimensions,
 )
 from lake.schemas import EVENT_SCHEMA, SESSION_SCHEMA
-from lake.settings import Settings
 from lake.storage import DataVersion, Lake, LakePaths
 from lake.transforms import CUBES, ROLLUP_METRIC_COLUMNS, complete_measures, local_date
 
@@ -56,7 +55,6 @@ Connect = Callable[[], AbstractContextManager[Any]]
 def load_hot_tier(
     lake: Lake,
     paths: LakePaths,
-    settings: Settings,
     connect: Connect,
     days: list[dt.date],
     timezones: Mapping[str, str],
@@ -65,14 +63,15 @@ def load_hot_tier(
     """Load ``days`` of every hot-tier table from the lake, yielding each table's
     ``(name, metadata)``.  A day the lake no longer holds is dropped, so the hot tier
     equals the lake for every day loaded; cached query answers are stale afterwards
-    (the data version is renewed)."""
+    (the data version is renewed).  Settings are the lake's."""
+    settings = lake.settings
     with connect() as client:
         for version in migrate_hot_tier(client, settings, log):
             log(f"hot tier schema migrated to version {version}")
         ensure_schema(client, settings.aggregate_retention_days, settings.clickhouse_cluster)
         ensure_raw_tables(client, settings.hot_window_days, settings.clickhouse_cluster)
         to_build = cubes_to_build(client, settings.clickhouse_cluster)
-    yield from _load_raw(lake, paths, settings, connect, days, timezones, log)
+    yield from _load_raw(lake, paths, connect, days, timezones, log)
     for name, (time_col, part_col) in HOT_TABLES.items():
         columns = ["tracking_id", time_col, *table_dimensions(name), *ROLLUP_METRIC_COLUMNS]
         gold = lake.scan_delta(paths.gold(name), {})  # the table's log read once, not per day
@@ -140,7 +139,6 @@ def _build_cube(
 def _load_raw(
     lake: Lake,
     paths: LakePaths,
-    settings: Settings,
     connect: Connect,
     days: list[dt.date],
     timezones: Mapping[str, str],
@@ -149,6 +147,7 @@ def _load_raw(
     """Bronze's and silver's rows of ``days`` into ``events`` and ``sessions``, with
     ``site_date`` (the day in the site's time zone); days older than the hot window are
     dropped (their TTL would remove them anyway)."""
+    settings = lake.settings
     oldest = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=settings.hot_window_days)
     tables = {
         "events": lake.scan_delta(paths.bronze_events, EVENT_SCHEMA),

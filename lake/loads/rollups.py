@@ -78,16 +78,16 @@ def load_cubes(lake: Lake, paths: LakePaths, days: list[dt.date]) -> Iterator[tu
         rollups[table] = complete_measures(scan) if scan.collect_schema().names() else None
     for name, cube in CUBES.items():
         source, part_col = rollups[cube.rollup], cube.partition_column
+        if source is None:  # its rollup was never built: nothing to make it from
+            yield name, 0, 0
+            continue
         todo = days
-        if source is not None and lake.delta_table(paths.gold(name)) is None:
+        if lake.delta_table(paths.gold(name)) is None:
             # a new cube (a Strata upgrade): made once for every day its rollup holds
             held = lake.partition_rows(paths.gold(cube.rollup), part_col)
             todo = sorted({*days, *(dt.date.fromisoformat(d) for d in held)})
         rows = 0
-        if source is None:  # its rollup was never built: nothing to make it from
-            todo = []
         for day in todo:
-            assert source is not None
             out = cube_of(source.filter(pl.col(part_col) == day), cube).collect()
             lake.replace_partition(out, paths.gold(name), part_col, day)
             rows += out.height

@@ -21,13 +21,13 @@ from serving.analyses.tiers import analysis_backend
 from serving.backends import Backend, Tiers
 from serving.conditions import EventCondition, Segment
 from serving.sql.conditions import (
-    ORDER_TYPES,
     Binder,
     event_sql,
     events_in_range,
+    order_sql,
     revenue_sql,
     segment_sql,
-    whole_utc_days,
+    split_at_utc_days,
 )
 from serving.sql.dialect import Dialect, RenderedQuery, utc_bounds
 
@@ -56,20 +56,18 @@ def render_experiment(
     params: dict[str, Any] = {}
     bind = Binder(dialect, params)
     lo, hi = utc_bounds(start, end, timezone)
-    where = events_in_range(tracking_id, lo, hi, bind)
-    if segment is not None:  # a condition on the visitor: narrows who is exposed
-        where += " AND " + segment_sql(segment, tracking_id, timezone, lo, hi, bind)
+    who = ""  # a segment: a condition on the visitor, narrows who is exposed
+    if segment is not None:
+        who = " AND " + segment_sql(segment, tracking_id, timezone, lo, hi, bind)
+    where = events_in_range(tracking_id, lo, hi, bind) + who
     key = dialect.visitor_key()
     goal_sql = event_sql(goal, bind)
     cents = f"CAST(round({revenue_sql()} * 100) AS BIGINT)"
-    types = ", ".join(f"'{t}'" for t in ORDER_TYPES)  # an order: revenue_sql() != 0
-    order = f"(event_type IN ({types}) AND revenue_amount != 0)"
+    order = order_sql()
     exposed = (
         f"SELECT v, {dialect.arg_min('seen', 'm')} AS variant, min(m) AS first_at, "
         f"min(seen) != max(seen) AS mixed FROM ("
-        + " UNION ALL ".join(
-            _exposure_parts(experiment_id, tracking_id, lo, hi, bind, key, segment, timezone)
-        )
+        + " UNION ALL ".join(_exposure_parts(experiment_id, tracking_id, lo, hi, bind, key, who))
         + ") AS p GROUP BY v"
     )
     outcomes = (
@@ -98,35 +96,18 @@ def _exposure_parts(
     hi: dt.datetime,
     bind: Binder,
     key: str,
-    segment: Segment | None,
-    timezone: str,
+    who: str,
 ) -> list[str]:
     """Each visitor's first moment per variant, in parts: the UTC days wholly inside
     ``lo``..``hi`` by their date alone (the shape of the hot tier's ``exposures``
     projection of ``events``, which answers it from one row per visitor and day), the
-    partial days at either end by the moment."""
+    cut days at either end by the moment.  ``who``: more ``WHERE`` terms (a segment)."""
     exposure = f"experiment_id = {bind(experiment_id, 'String')} AND experiment_variant IS NOT NULL"
-    site = f"tracking_id = {bind(tracking_id, 'String')} AND NOT is_bot"
-    who = ""
-    if segment is not None:
-        who = " AND " + segment_sql(segment, tracking_id, timezone, lo, hi, bind)
-    first, last = whole_utc_days(lo, hi)
-    parts, edges = [], [(lo, hi)]
-    if first <= last:
-        parts.append(
-            f"{site} AND NOT (event_type = 'engagement') AND event_date BETWEEN "
-            f"{bind(first, 'Date')} AND {bind(last, 'Date')} AND {exposure}{who}"
-        )
-        start_of = dt.datetime.combine(first, dt.time(), dt.UTC)
-        end_of = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), dt.UTC)
-        edges = [(lo, start_of), (end_of, hi)]
-    for a, b in edges:
-        if a < b:
-            parts.append(f"{events_in_range(tracking_id, a, b, bind)} AND {exposure}{who}")
     return [
         f"SELECT {key} AS v, experiment_variant AS seen, min(event_at) AS m FROM events "
-        f"WHERE {where} GROUP BY {key}, experiment_variant"
-        for where in parts
+        f"WHERE {events_in_range(tracking_id, a, b, bind)} AND {exposure}{who} "
+        f"GROUP BY {key}, experiment_variant"
+        for a, b in split_at_utc_days(lo, hi)
     ]
 
 

@@ -22,9 +22,10 @@ __all__ = [
     "event_sql",
     "events_in_range",
     "filter_sql",
+    "order_sql",
     "revenue_sql",
     "segment_sql",
-    "whole_utc_days",
+    "split_at_utc_days",
 ]
 
 #: Event types that are orders: their ``revenue_amount`` is revenue.
@@ -86,6 +87,13 @@ def event_sql(condition: EventCondition, bind: Binder) -> str:
     return "(" + " AND ".join(parts or ["1 = 1"]) + ")"
 
 
+def order_sql() -> str:
+    """A raw event that is an order with revenue (the rows :func:`revenue_sql` is not
+    0 on), on the columns alone."""
+    types = ", ".join(f"'{t}'" for t in ORDER_TYPES)
+    return f"(event_type IN ({types}) AND revenue_amount != 0)"
+
+
 def revenue_sql() -> str:
     """A raw event's revenue: its amount when it is an order, else 0."""
     types = ", ".join(f"'{t}'" for t in ORDER_TYPES)
@@ -109,11 +117,12 @@ def events_in_range(
     if people:
         terms.append(RAW_ROWS[table])
     one = dt.timedelta(days=1)
-    first, last = whole_utc_days(lo, hi)
-    if (first, last + one) == (lo.date(), hi.date()) and hi.time() == dt.time():
+    if lo.time() == hi.time() == dt.time():
         # whole UTC days (a UTC site's ranges): the date partition column alone, exact
         # (it is the UTC date of the time column) and far cheaper than reading times
-        terms.append(f"{date_col} BETWEEN {bind(first, 'Date')} AND {bind(last, 'Date')}")
+        terms.append(
+            f"{date_col} BETWEEN {bind(lo.date(), 'Date')} AND {bind(hi.date() - one, 'Date')}"
+        )
         return " AND ".join(terms)
     terms.append(
         f"{date_col} BETWEEN {bind(lo.date() - one, 'Date')} AND {bind(hi.date() + one, 'Date')}"
@@ -122,11 +131,19 @@ def events_in_range(
     return " AND ".join(terms)
 
 
-def whole_utc_days(lo: dt.datetime, hi: dt.datetime) -> tuple[dt.date, dt.date]:
-    """The first and last UTC day lying wholly inside ``lo``..``hi`` (``hi`` exclusive);
-    the first is after the last when there is none."""
-    first = lo.date() if lo.time() == dt.time() else lo.date() + dt.timedelta(days=1)
-    return first, hi.date() - dt.timedelta(days=1)
+def split_at_utc_days(lo: dt.datetime, hi: dt.datetime) -> list[tuple[dt.datetime, dt.datetime]]:
+    """``lo``..``hi`` (``hi`` exclusive) as the cut day at its start, the whole UTC days
+    inside it and the cut day at its end (the empty parts left out): each part is one
+    :func:`events_in_range`, the whole days by their date partition alone."""
+
+    def midnight(moment: dt.datetime, after: bool) -> dt.datetime:
+        day = moment.date() + dt.timedelta(days=int(after and moment.time() != dt.time()))
+        return dt.datetime.combine(day, dt.time(), dt.UTC)
+
+    start, end = midnight(lo, after=True), midnight(hi, after=False)
+    if start >= end:
+        return [(lo, hi)]
+    return [(a, b) for a, b in ((lo, start), (start, end), (end, hi)) if a < b]
 
 
 def _condition_sql(

@@ -69,7 +69,6 @@ def hot_tier_assets(parts: PipelinePartitions) -> AssetsDefinition:
         loads = load_hot_tier(
             lake.lake,
             lake.paths,
-            lake.settings,
             hot_tier.client,
             partition_days(context),
             catalog.timezones(),

@@ -85,7 +85,6 @@ def _ingest(
         lake,
         paths,
         files,
-        lake_res.settings,
         catalog.allowed_lateness(),
         MAX_CLOCK_AHEAD_S,
         log=context.log.info,
