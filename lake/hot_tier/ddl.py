@@ -7,6 +7,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from lake.hot_tier.inserts import insert_rows
 from lake.hot_tier.visitor_numbers import (
     bitmap_insert_sql,
     number_visitors_sql,
@@ -342,7 +343,7 @@ def _load_raw_rows(
     time_col = _time_name(name)
     raw = f"{name}__raw"
     client.command(f"TRUNCATE TABLE {raw}")
-    client.insert_arrow(raw, rows)
+    insert_rows(client, raw, rows)
     after = ["count_sessions", "count_bounces", "sum_session_duration_s", *ADDED_MEASURES]
     if name in CUBES:
         client.command(number_visitors_sql(raw, time_col), settings=settings)

@@ -13,6 +13,7 @@ from typing import Any
 import polars as pl
 
 from lake.hot_tier.ddl import ROLLUP_TABLES
+from lake.hot_tier.inserts import insert_rows
 from lake.hot_tier.migrations import table_names
 from lake.hot_tier.mutations import delete_where
 from lake.hot_tier.raw_tables import RAW_TABLES
@@ -97,7 +98,7 @@ def prune_visitor_numbers(
         client.command(
             f"CREATE TABLE {REGISTRY}__prune (tracking_id String, client_id String) ENGINE = Memory"
         )
-        client.insert_arrow(f"{REGISTRY}__prune", stale.to_arrow())
+        insert_rows(client, f"{REGISTRY}__prune", stale)
         stale_pairs = f"(SELECT tracking_id, client_id FROM {REGISTRY}__prune)"
         delete_where(
             client, REGISTRY, f"(tracking_id, client_id) GLOBAL IN {stale_pairs}", None, cluster

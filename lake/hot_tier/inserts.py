@@ -1,0 +1,89 @@
+"""How a load's rows reach ClickHouse.
+
+On the in-process engine (``chdb://``), clickhouse-connect's ``insert_arrow`` serializes
+the whole table to Arrow bytes in Python, copies them to a temporary file and inserts
+from it: for one day of 1.4 million events that took ~7 s and added ~3.5 GB to the
+process.  There the rows are written once as a Parquet file (Polars or pyarrow, ~0.7 s)
+and ClickHouse reads the file itself (``INSERT … FROM INFILE``, or ``file()`` inside a
+query), streaming it in blocks.  A ClickHouse server gets ``insert_arrow`` over HTTP.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+__all__ = ["in_process", "insert_rows", "rows_source"]
+
+#: An insert makes a part per block of ~1 million rows; blocks of up to 2 million keep a
+#: usual day in one part (a day read as one part groups ~30% faster, and needs no
+#: ``OPTIMIZE``) for ~0.5 GB of the engine's memory while the block fills.
+ONE_PART = {"min_insert_block_size_rows": 2_000_000, "min_insert_block_size_bytes": 1 << 32}
+
+
+def in_process(client: Any) -> bool:
+    """True for a client of the in-process engine (chdb), which reads local files."""
+    return type(client).__name__ == "ChdbClient"
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+@contextmanager
+def _parquet_file(rows: pl.DataFrame | pa.Table) -> Iterator[str]:
+    """``rows`` as a temporary Parquet file (LZ4: written fast, read fast), removed after."""
+    handle, path = tempfile.mkstemp(prefix="strata-load-", suffix=".parquet")
+    os.close(handle)
+    try:
+        if isinstance(rows, pl.DataFrame):
+            rows.write_parquet(path, compression="lz4", statistics=False)
+        else:
+            pq.write_table(rows, path, compression="lz4", write_statistics=False)
+        yield path
+    finally:
+        os.unlink(path)
+
+
+def insert_rows(
+    client: Any,
+    table: str,
+    rows: pl.DataFrame | pa.Table,
+    settings: dict[str, Any] | None = None,
+) -> None:
+    """Append ``rows`` (columns named as ``table``'s) to ``table``: from a Parquet file
+    the in-process engine reads, else ``insert_arrow``."""
+    if not in_process(client):
+        arrow = rows.to_arrow() if isinstance(rows, pl.DataFrame) else rows
+        client.insert_arrow(table, arrow, settings=settings)
+        return
+    columns = ", ".join(rows.columns if isinstance(rows, pl.DataFrame) else rows.column_names)
+    with _parquet_file(rows) as path:
+        client.command(
+            f"INSERT INTO {table} ({columns}) FROM INFILE {_quote(path)} FORMAT Parquet",
+            settings={**ONE_PART, **(settings or {})},
+        )
+
+
+@contextmanager
+def rows_source(client: Any, rows: pl.DataFrame, structure: str, table: str) -> Iterator[str]:
+    """What a query reads ``rows`` from, typed by ``structure`` (``"name Type, …"``):
+    on the in-process engine ``file()`` of a Parquet file (no copy into a table), else
+    ``table`` (an input table of that structure, filled here and emptied after)."""
+    if in_process(client):
+        with _parquet_file(rows) as path:
+            yield f"file({_quote(path)}, Parquet, {_quote(structure)})"
+        return
+    client.command(f"TRUNCATE TABLE {table}")
+    try:
+        client.insert_arrow(table, rows.to_arrow())
+        yield table
+    finally:
+        client.command(f"TRUNCATE TABLE {table}")
