@@ -39,11 +39,9 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 
-from dataset import land_events
+from dataset import END, land_events
 
 from cli.generate import PURCHASE_FUNNEL
-
-END = dt.date(2026, 3, 1)
 
 #: The dashboard's reports; all but the property breakdown are answered by the cubes.
 DASHBOARD: dict[str, dict] = {

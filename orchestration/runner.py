@@ -7,6 +7,7 @@ import os
 import resource
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -129,6 +130,25 @@ def _merge(report: dict[str, dict], name: str, meta: dict, seconds: float) -> No
     into["_checks"] = (seen_ran + ran, seen_failed + failed)
     into["seconds"] = round(into["seconds"] + seconds, 3)
     into["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    into["step_peak_rss_mb"] = max(into.get("step_peak_rss_mb", 0), _step_peak_mb())
+
+
+def _reset_step_peak() -> None:
+    """Start measuring a step's own peak memory: Linux resets the process's high-water
+    mark (``VmHWM``) when 5 is written to ``/proc/self/clear_refs``; elsewhere the
+    step's peak is the process's so far."""
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
+
+
+def _step_peak_mb() -> int:
+    """The resident memory high-water mark since :func:`_reset_step_peak` (MB), the
+    embedded engine's included (it lives in the process)."""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) // 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 
 
 def _finish(report: dict[str, dict]) -> None:
@@ -158,6 +178,7 @@ class _Runner:
         """One step: its keys materialized for the partitions ``tags`` name."""
         if self.echo:
             print(f"{label} {name} ...", flush=True)
+        _reset_step_peak()
         started = time.perf_counter()
         meta = _step(
             self.instance,
@@ -175,7 +196,8 @@ class _Runner:
             if ran:
                 shown.append(f"checks={ran - len(failed)}/{ran} passed")
                 shown += [f"FAILED {check}" for check in failed]
-            print(f"      done in {seconds:.1f}s  {', '.join(shown)}", flush=True)
+            peak = f"peak {_step_peak_mb():,} MB"
+            print(f"      done in {seconds:.1f}s ({peak})  {', '.join(shown)}", flush=True)
         _merge(self.report, name, meta, seconds)
 
 
@@ -183,7 +205,8 @@ def run_pipeline(echo: bool = True) -> dict[str, dict]:
     """Bronze over the hours with new landing files, then every day range it changed.
 
     Returns metadata per asset, with ``seconds``, ``checks`` and the process's
-    ``peak_rss_mb`` so far; counts add up over the ranges, distinct counts do not.
+    ``peak_rss_mb`` so far and ``step_peak_rss_mb`` (the step's own peak); counts
+    add up over the ranges, distinct counts do not.
     Uses the Dagster instance of ``DAGSTER_HOME`` when set (runs then show in the
     UI), else an ephemeral one.
     Raises if any step fails; the changes a failed refresh did not finish stay

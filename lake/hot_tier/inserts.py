@@ -14,7 +14,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeAlias
 
 import polars as pl
 import pyarrow as pa
@@ -37,13 +37,19 @@ def _quote(text: str) -> str:
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
+Rows: TypeAlias = pl.DataFrame | pl.LazyFrame | pa.Table
+
+
 @contextmanager
-def _parquet_file(rows: pl.DataFrame | pa.Table) -> Iterator[str]:
-    """``rows`` as a temporary Parquet file (LZ4: written fast, read fast), removed after."""
+def _parquet_file(rows: Rows) -> Iterator[str]:
+    """``rows`` as a temporary Parquet file (LZ4: written fast, read fast), removed after;
+    a lazy frame is streamed to it, never held whole in memory."""
     handle, path = tempfile.mkstemp(prefix="strata-load-", suffix=".parquet")
     os.close(handle)
     try:
-        if isinstance(rows, pl.DataFrame):
+        if isinstance(rows, pl.LazyFrame):
+            rows.sink_parquet(path, compression="lz4", statistics=False)
+        elif isinstance(rows, pl.DataFrame):
             rows.write_parquet(path, compression="lz4", statistics=False)
         else:
             pq.write_table(rows, path, compression="lz4", write_statistics=False)
@@ -52,19 +58,30 @@ def _parquet_file(rows: pl.DataFrame | pa.Table) -> Iterator[str]:
         os.unlink(path)
 
 
+def _arrow(rows: Rows) -> pa.Table:
+    if isinstance(rows, pl.LazyFrame):
+        rows = rows.collect()
+    return rows.to_arrow() if isinstance(rows, pl.DataFrame) else rows
+
+
+def _columns(rows: Rows) -> list[str]:
+    if isinstance(rows, pl.LazyFrame):
+        return rows.collect_schema().names()
+    return rows.columns if isinstance(rows, pl.DataFrame) else rows.column_names
+
+
 def insert_rows(
     client: Any,
     table: str,
-    rows: pl.DataFrame | pa.Table,
+    rows: Rows,
     settings: dict[str, Any] | None = None,
 ) -> None:
     """Append ``rows`` (columns named as ``table``'s) to ``table``: from a Parquet file
     the in-process engine reads, else ``insert_arrow``."""
     if not in_process(client):
-        arrow = rows.to_arrow() if isinstance(rows, pl.DataFrame) else rows
-        client.insert_arrow(table, arrow, settings=settings)
+        client.insert_arrow(table, _arrow(rows), settings=settings)
         return
-    columns = ", ".join(rows.columns if isinstance(rows, pl.DataFrame) else rows.column_names)
+    columns = ", ".join(_columns(rows))
     with _parquet_file(rows) as path:
         client.command(
             f"INSERT INTO {table} ({columns}) FROM INFILE {_quote(path)} FORMAT Parquet",
@@ -73,7 +90,7 @@ def insert_rows(
 
 
 @contextmanager
-def rows_source(client: Any, rows: pl.DataFrame, structure: str, table: str) -> Iterator[str]:
+def rows_source(client: Any, rows: Rows, structure: str, table: str) -> Iterator[str]:
     """What a query reads ``rows`` from, typed by ``structure`` (``"name Type, …"``):
     on the in-process engine ``file()`` of a Parquet file (no copy into a table), else
     ``table`` (an input table of that structure, filled here and emptied after)."""
@@ -83,7 +100,7 @@ def rows_source(client: Any, rows: pl.DataFrame, structure: str, table: str) -> 
         return
     client.command(f"TRUNCATE TABLE {table}")
     try:
-        client.insert_arrow(table, rows.to_arrow())
+        client.insert_arrow(table, _arrow(rows))
         yield table
     finally:
         client.command(f"TRUNCATE TABLE {table}")

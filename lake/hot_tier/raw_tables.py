@@ -428,14 +428,23 @@ def _has_projection(client: Any, table: str) -> bool:
 
 
 def replace_raw_day(
-    client: Any, name: str, rows: pl.DataFrame, day: dt.date, cluster: str | None = None
-) -> None:
+    client: Any,
+    name: str,
+    rows: pl.DataFrame | pl.LazyFrame,
+    day: dt.date,
+    cluster: str | None = None,
+) -> int:
     """Make day ``day`` of raw table ``name`` hold exactly ``rows`` (none: the day is
-    dropped); on a cluster every shard swaps its own part of the day."""
+    dropped); on a cluster every shard swaps its own part of the day.  A lazy frame is
+    streamed to the engine on the embedded default, not collected.  Returns the number
+    of rows loaded."""
     table = RAW_TABLES[name]
     target, staging, source_table = staged_names(name, cluster)
     client.command(f"TRUNCATE TABLE {staging}")
-    if rows.height:
+    count = (
+        rows.height if isinstance(rows, pl.DataFrame) else rows.select(pl.len()).collect().item()
+    )
+    if count:
         if name == "events":
             rows = rows.rename({"properties": "properties_json"})
         rows = rows.select(list(table.schema))
@@ -460,6 +469,7 @@ def replace_raw_day(
     # a date object's text: ON CLUSTER DDL travels as text, without parameters
     client.command(f"ALTER TABLE {target} {verb} PARTITION '{day.isoformat()}'{source}")
     client.command(f"TRUNCATE TABLE {staging}")
+    return int(count)
 
 
 def _parts(client: Any, table: str) -> int:
@@ -483,7 +493,7 @@ def _properties_map(json_col: str) -> str:
     )
 
 
-def _insert_numbered_events(client: Any, rows: pl.DataFrame) -> None:
+def _insert_numbered_events(client: Any, rows: pl.DataFrame | pl.LazyFrame) -> None:
     """A day's events into ``events__staging``: the clients the registry lacks numbered,
     then each row copied with its properties map and its visitor number (one pass over
     the rows, read from a file on the in-process engine, else from ``events__input``)."""

@@ -159,18 +159,11 @@ def _load_raw(
         loaded = 0
         for day in days:
             rows = (
-                scan.filter(pl.col(part_col) == day).with_columns(site_date).collect()
+                scan.filter(pl.col(part_col) == day).with_columns(site_date)
                 if day >= oldest
-                else None
+                else pl.DataFrame()
             )
             with connect() as client:
-                replace_raw_day(
-                    client,
-                    name,
-                    rows if rows is not None else pl.DataFrame(),
-                    day,
-                    settings.clickhouse_cluster,
-                )
-            loaded += rows.height if rows is not None else 0
+                loaded += replace_raw_day(client, name, rows, day, settings.clickhouse_cluster)
         log(f"{name}: {loaded} rows over {len(days)} days")
         yield name, {"days": len(days), "rows": loaded}
