@@ -42,6 +42,8 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from record import emit  # noqa: E402
+
 from cli.processes import free_port, stop, wait_healthy  # noqa: E402
 from lake.catalog import MetadataStore  # noqa: E402
 from lake.settings import Settings  # noqa: E402
@@ -220,7 +222,7 @@ def main() -> None:
     print(f"answered from: {', '.join(sorted(run.sources))}")
     # aggregates only (a cube, or its rollup before the first load built the cube)
     assert all(".cube_" in s or ".rollup_" in s for s in run.sources if s), run.sources
-    print(
+    emit(
         f"BENCH freshness rate={args.rate} minutes={args.minutes:g} warehouse="
         f"{str(args.warehouse).lower()} marks={len(run.marks)} counted={len(lags)} "
         f"lag_p50_s={_pct(lags, 0.5)} lag_p95_s={_pct(lags, 0.95)} "

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import httpx
 import orjson
+from record import emit
 
 HERE = Path(__file__).resolve().parent
 UA = "Mozilla/5.0 (X11; Linux x86_64; rv:127.0) Gecko/20100101 Firefox/127.0"
@@ -258,7 +259,7 @@ def main() -> None:
             f"sustained_wal_mb={sustained['wal_mb']:.1f} "
             f"gateway_cpu_s_per_million={cpu['gateway']} lander_cpu_s_per_million={cpu['lander']}"
         )
-    print(
+    emit(
         f"BENCH ingest batch100_events_per_s={round(b['req_per_s'] * 100)} "
         f"batch100_p99_ms={results['batch100_half_load']['p99_ms']} "
         f"single_req_per_s={round(results['single']['req_per_s'])} "

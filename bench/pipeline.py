@@ -32,8 +32,10 @@ import tempfile
 import time
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from dataset import END, land_events
+from record import emit
 
 SESSIONIZE_SQL = """
 WITH ordered AS (
@@ -54,8 +56,40 @@ FROM numbered GROUP BY ALL
 """
 
 
+#: Short names of the refresh's steps in the BENCH line.
+_STAGE_KEYS = {
+    "bronze/events": "bronze",
+    "silver/sessions": "sessions",
+    "gold/rollup_daily": "rollup_daily",
+    "gold/rollup_hourly": "rollup_hourly",
+    "gold/cubes": "cubes",
+    "clickhouse/tables": "clickhouse",
+    "warehouse/dbt build": "dbt",
+}
+
+
 def _rss_mb() -> int:
+    """The process's resident high-water mark (MB), reset by ``/proc/self/clear_refs``."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) // 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+
+
+def _stored_bytes(settings: Any) -> tuple[int, int]:
+    """Bytes on disk of the lake's ``bronze/events`` table (a fresh table: its files and
+    Delta log) and of every ClickHouse table (active parts): storage per event."""
+    from lake.hot_tier.client import hot_tier
+    from lake.storage import LakePaths
+
+    table = Path(LakePaths(settings.lake_uri).bronze_events)
+    bronze = sum(f.stat().st_size for f in table.rglob("*") if f.is_file())
+    with hot_tier(settings) as client:
+        hot = client.query(
+            "SELECT sum(bytes_on_disk) FROM system.parts WHERE active "
+            "AND database = currentDatabase()"
+        ).result_rows[0][0]
+    return bronze, int(hot or 0)
 
 
 def main() -> None:
@@ -99,8 +133,13 @@ def main() -> None:
                 f"{meta['step_peak_rss_mb']:>13,}"
             )
         stages = " ".join(
-            f"{stage.split('/')[-1].split()[0]}_s={meta['seconds']:.1f}"
+            f"{_STAGE_KEYS.get(stage, stage.replace('/', '_'))}_s={meta['seconds']:.1f}"
             for stage, meta in report.items()
+        )
+        lake_bytes, hot_bytes = _stored_bytes(settings)
+        print(
+            f"stored: lake bronze {lake_bytes / args.events:.1f} bytes/event, "
+            f"ClickHouse (every table) {hot_bytes / args.events:.1f} bytes/event"
         )
 
         import duckdb
@@ -109,16 +148,19 @@ def main() -> None:
         duckdb_extensions.import_extension("delta")
         con = duckdb.connect()
         con.execute("LOAD delta")
+        Path("/proc/self/clear_refs").write_text("5")  # the baseline's own peak from here
         t = time.perf_counter()
         con.execute(SESSIONIZE_SQL, [LakePaths(settings.lake_uri).bronze_events]).fetchall()
         duck_s = time.perf_counter() - t
         polars_s = report["silver/sessions"]["seconds"]
         print(f"sessionize: polars {polars_s:.2f}s, duckdb {duck_s:.2f}s")
-        print(
+        emit(
             f"BENCH pipeline events={args.events} days={args.days} "
             f"raw_tables={str(not args.no_raw).lower()} "
             f"total_events_per_s={round(args.events / total_s)} peak_rss_mb={peak} {stages} "
-            f"peak_rss_with_duckdb_mb={_rss_mb()} "
+            f"lake_bytes_per_event={lake_bytes / args.events:.1f} "
+            f"clickhouse_bytes_per_event={hot_bytes / args.events:.1f} "
+            f"duckdb_baseline_peak_rss_mb={_rss_mb()} "
             f"sessionize_polars_s={polars_s:.2f} sessionize_duckdb_s={duck_s:.2f}"
         )
     finally:

@@ -40,6 +40,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from dataset import END, land_events
+from record import emit
 
 from cli.generate import PURCHASE_FUNNEL
 
@@ -276,7 +277,7 @@ def _run(args: argparse.Namespace, home: Path) -> None:
 
     cubes = pooled("hot", lambda shape: shape != "property")
     rollup_p95, raw_p95 = _pct(cubes, 0.95), _pct(pooled("raw"), 0.95)
-    print(
+    emit(
         f"BENCH query events={args.events} rollup_p50_ms={_pct(cubes, 0.5)} "
         f"rollup_p95_ms={rollup_p95} property_p95_ms={_pct(sets['hot']['property'], 0.95)} "
         f"raw_p95_ms={raw_p95} raw_vs_rollup_ratio={round(raw_p95 / rollup_p95, 1)} "

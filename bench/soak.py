@@ -41,6 +41,8 @@ import polars as pl
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from record import emit  # noqa: E402
+
 from cli.processes import free_port, wait_healthy  # noqa: E402
 from lake.catalog import MetadataStore  # noqa: E402
 from lake.settings import Settings  # noqa: E402
@@ -272,7 +274,7 @@ def main() -> None:
             f"duplicates {duplicates}, 5xx {errors}, statuses {dict(soak.statuses)}"
         )
         first, last = samples[0], samples[-1]
-        print(
+        emit(
             f"BENCH soak minutes={args.minutes:g} rate={args.rate} acked={len(soak.acked)} "
             f"found={len(soak.acked) - missing} duplicates={duplicates} errors_5xx={errors} "
             f"ack_p99_ms={max(s['ack_p99'] for s in samples):.1f} "

@@ -27,8 +27,10 @@ from lake.transforms.sessionize import (
 
 __all__ = ["SESSION_BUCKET_ROWS", "client_buckets", "load_sessions", "sessions_by_day"]
 
-#: Most bronze rows of one day processed at once (about 1.5 GB at this size).
-SESSION_BUCKET_ROWS = 2_000_000
+#: Most bronze rows of one day processed at once: a million rows peak at ~1.1 GB above
+#: the process's base (at 1.4 million rows a day, two buckets peaked 0.7 GB lower than
+#: one and ran 15% faster, the smaller sorts fitting the caches).
+SESSION_BUCKET_ROWS = 1_000_000
 
 
 def client_buckets(lake: Lake, paths: LakePaths, days: list[dt.date]) -> int:

@@ -1,0 +1,49 @@
+"""Where the benchmarks' ``BENCH`` lines are kept, so figures derived from them (the
+capacity model, ``bench/capacity.py``) are computed, never typed by hand.
+
+Each run prints its ``BENCH`` line and appends it to ``bench/results.txt`` with the
+time and the machine it ran on: ``<UTC time> <machine> BENCH <name> key=value …``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+from pathlib import Path
+
+RESULTS = Path(__file__).with_name("results.txt")
+
+
+def machine() -> str:
+    """This machine in one word: architecture and cores (``x86_64-2cores``)."""
+    return f"{platform.machine()}-{os.cpu_count()}cores"
+
+
+def emit(line: str, results: Path = RESULTS) -> None:
+    """Print ``line`` (``BENCH name key=value …``) and keep it in ``results``."""
+    assert line.startswith("BENCH "), line
+    print(line, flush=True)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    with results.open("a") as out:
+        out.write(f"{stamp} {machine()} {line}\n")
+
+
+def latest(results: Path = RESULTS) -> dict[str, dict[str, str]]:
+    """The newest line of each benchmark (the query and pipeline benches: of each
+    ``events`` size too, as ``query@<events>``), as its key=value pairs plus ``_at`` and
+    ``_machine``."""
+    found: dict[str, dict[str, str]] = {}
+    if not results.exists():
+        return found
+    for raw in results.read_text().splitlines():
+        parts = raw.split()
+        if len(parts) < 4 or parts[2] != "BENCH":
+            continue
+        fields = dict(p.split("=", 1) for p in parts[4:] if "=" in p)
+        name = parts[3]
+        entry = {"_at": parts[0], "_machine": parts[1], **fields}
+        found[name] = entry
+        if name in ("query", "pipeline") and "events" in fields:
+            found[f"{name}@{fields['events']}"] = entry
+    return found
