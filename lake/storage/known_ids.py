@@ -11,7 +11,11 @@ stored event with a 64-bit hash of its key and its ``event_date``, 12 bytes an e
 memory.  A run loads the index rows of the sites it sees once and adds what it
 appends; only a new event whose hash is already known is checked exactly against
 bronze, on the dates the index gives for that hash, so a hash collision can never
-drop an event.  The index is written before bronze: a crash in between leaves an index
+drop an event.  In memory the hashes are sorted runs merged like a binary counter
+(:class:`SortedHashes`): a chunk is checked by binary search in a few runs, so a run's
+cost grows as n log n in the events it appends, not with every chunk times all of
+bronze (as one hash set built anew per chunk did: 30 million events took 4.7× the time
+of 10 million).  The index is written before bronze: a crash in between leaves an index
 row without an event, which the exact check treats as unseen.
 
 Polars hashes are stable within a Polars version, not across versions; the index
@@ -22,13 +26,14 @@ hashes.
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
 from lake.schemas import EVENT_SCHEMA
 from lake.storage.io import Lake
 from lake.transforms.bronze import EVENT_KEY, first_copies, only_new_events
 
-__all__ = ["ID_INDEX_SCHEMA", "KnownIds", "event_key_hash", "index_fingerprint"]
+__all__ = ["ID_INDEX_SCHEMA", "KnownIds", "SortedHashes", "event_key_hash", "index_fingerprint"]
 
 _SEED = 0x5EED
 
@@ -51,6 +56,41 @@ def index_fingerprint() -> str:
     return f"{probe.select(event_key_hash()).item():016x}"
 
 
+class SortedHashes:
+    """A growing set of 64-bit hashes with each one's ``event_date``, as sorted runs
+    whose lengths fall by at least half from one to the next (a binary counter: adding
+    a run merges it with every run not longer than it), so there are at most log2(n)
+    runs and every hash is merged about log2(n) times over the set's life."""
+
+    def __init__(self) -> None:
+        self.runs: list[tuple[np.ndarray, np.ndarray]] = []  # (sorted hashes, their dates)
+
+    def add(self, hashes: np.ndarray, dates: np.ndarray) -> None:
+        """Add ``hashes`` with their ``dates`` (same length)."""
+        if not len(hashes):
+            return
+        h, d = hashes, dates
+        while self.runs and len(self.runs[-1][0]) <= 2 * len(h):
+            ph, pd = self.runs.pop()
+            h, d = np.concatenate([ph, h]), np.concatenate([pd, d])
+        order = np.argsort(h, kind="stable")
+        self.runs.append((h[order], d[order]))
+
+    def contains(self, hashes: np.ndarray) -> np.ndarray:
+        """For each of ``hashes``: is it in the set."""
+        found = np.zeros(len(hashes), dtype=bool)
+        for run, _ in self.runs:
+            at = np.minimum(np.searchsorted(run, hashes), len(run) - 1)
+            found |= run[at] == hashes
+        return found
+
+    def dates_of(self, hashes: np.ndarray) -> np.ndarray:
+        """The dates of every entry whose hash is one of ``hashes`` (the few suspects)."""
+        wanted = np.unique(hashes)
+        parts = [d[np.isin(h, wanted, assume_unique=False)] for h, d in self.runs]
+        return np.concatenate(parts) if parts else np.array([], dtype="datetime64[D]")
+
+
 class KnownIds:
     """The id index of one bronze table, loaded a site at a time.
 
@@ -62,7 +102,7 @@ class KnownIds:
         self.lake = lake
         self.bronze_uri = bronze_uri
         self.index_uri = index_uri
-        self.by_site: dict[str, pl.DataFrame] = {}  # tracking_id -> (h, event_date)
+        self.by_site: dict[str, SortedHashes] = {}
         self._checked = False
 
     def _bronze(self) -> pl.LazyFrame:
@@ -85,7 +125,7 @@ class KnownIds:
         )
         self.lake.append_delta(built, self.index_uri)
 
-    def _load(self, sites: list[str]) -> pl.DataFrame:
+    def _load(self, sites: list[str]) -> list[SortedHashes]:
         self._ensure_index()
         missing = [s for s in sites if s not in self.by_site]
         if missing:
@@ -95,10 +135,13 @@ class KnownIds:
                 .collect()
             )
             parts = loaded.partition_by("tracking_id", as_dict=True, include_key=False)
-            empty = pl.DataFrame(schema={"h": pl.Int64(), "event_date": pl.Date()})
             for site in missing:
-                self.by_site[site] = parts.get((site,), empty)
-        return pl.concat([self.by_site[s] for s in sites])
+                self.by_site[site] = known = SortedHashes()
+                if (site,) in parts:
+                    part = parts[(site,)]
+                    known.add(part["h"].to_numpy(), part["event_date"].to_numpy())
+            del loaded, parts
+        return [self.by_site[s] for s in sites]
 
     def only_new(self, new: pl.DataFrame) -> pl.DataFrame:
         """The events of ``new`` bronze does not hold (first copy of each), as
@@ -113,13 +156,17 @@ class KnownIds:
             hashes = new.select(event_key_hash())["h"]
         sites = new["tracking_id"].unique().to_list()
         known = self._load(sites)
-        suspect = hashes.is_in(known["h"].implode())
-        if not suspect.any():
+        values = hashes.to_numpy()
+        seen = np.zeros(len(values), dtype=bool)
+        for site in known:  # a hash seen on any of the chunk's sites: checked exactly
+            seen |= site.contains(values)
+        if not seen.any():
             return new
+        suspect = pl.Series(seen)
         suspects = new.filter(suspect)  # seen hash: decide by the exact keys
-        days = known.filter(pl.col("h").is_in(hashes.filter(suspect).implode()))["event_date"]
+        days = pl.Series(np.concatenate([site.dates_of(values[seen]) for site in known]))
         exact = self._bronze().filter(
-            pl.col("event_date").is_in(days.unique().implode())
+            pl.col("event_date").is_in(days.unique().cast(pl.Date).implode())
             & pl.col("tracking_id").is_in(sites)
             & pl.col("event_id").is_in(suspects["event_id"].unique().implode())
         )
@@ -133,4 +180,4 @@ class KnownIds:
         self.lake.append_delta(rows, self.index_uri)
         for (site,), part in rows.partition_by("tracking_id", as_dict=True).items():
             if site in self.by_site:
-                self.by_site[site] = pl.concat([self.by_site[site], part.drop("tracking_id")])
+                self.by_site[site].add(part["h"].to_numpy(), part["event_date"].to_numpy())

@@ -107,3 +107,25 @@ def test_an_index_row_without_its_event_does_not_drop_the_event(tmp_path: Path) 
     known = KnownIds(lake, f"{tmp_path}/bronze", f"{tmp_path}/index")
     known.record(_events(["e1"], 1))
     assert _run(tmp_path, [_events(["e1"], 2)]) == [("ST-1", "e1", "c2")]
+
+
+def test_sorted_hashes_agree_with_a_plain_set() -> None:
+    import random
+
+    import numpy as np
+
+    rng = random.Random(5)
+    kept = known_ids.SortedHashes()
+    reference: dict[int, set[int]] = {}  # hash -> its days (as day numbers)
+    for size in [1, 3, 8, 8, 2, 40, 1, 17, 5, 100, 3]:  # runs of every relative size
+        hashes = [rng.randrange(-200, 200) for _ in range(size)]
+        days = [rng.randrange(0, 30) for _ in range(size)]
+        kept.add(np.array(hashes, dtype=np.int64), np.array(days, dtype="datetime64[D]"))
+        for h, d in zip(hashes, days, strict=True):
+            reference.setdefault(h, set()).add(d)
+        probe = np.arange(-210, 210, dtype=np.int64)
+        assert kept.contains(probe).tolist() == [int(h) in reference for h in probe]
+        assert len(kept.runs) <= 1 + int(np.log2(sum(len(h) for h, _ in kept.runs)))
+    some = np.array([-5, 0, 17, 199], dtype=np.int64)
+    found = sorted(int(d) for d in kept.dates_of(some).astype(np.int64))
+    assert sorted(set(found)) == sorted(set().union(*(reference.get(int(h), set()) for h in some)))
