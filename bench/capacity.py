@@ -203,9 +203,42 @@ def render(found: dict[str, dict[str, str]]) -> str:
         "load measured here (batched day partitions from the lake, not per-event inserts) "
         "carries the figure above per box, so storage, not inserts, sizes that cluster.",
         *_slopes(found),
+        *_stage_costs(found),
         "",
     ]
     return "\n".join(lines)
+
+
+#: The pipeline bench's stages, in the order they run.
+STAGES = ("bronze", "sessions", "rollup_daily", "rollup_hourly", "cubes", "clickhouse", "dbt")
+
+
+def _stage_costs(found: dict[str, dict[str, str]]) -> list[str]:
+    """Seconds per million events of each pipeline stage at every measured size: a
+    stage that grows faster than its input shows as a rising figure."""
+    sizes = sorted(int(k.split("@")[1]) for k in found if k.startswith("pipeline@"))
+    runs = [
+        found[f"pipeline@{n}"]
+        for n in sizes
+        if any(f"{stage}_s" in found[f"pipeline@{n}"] for stage in STAGES)
+    ]
+    if not runs:
+        return []
+    rows = [
+        "",
+        "Pipeline stages, seconds per million events at each measured size (a rising "
+        "figure is a stage growing faster than its input):",
+        "",
+        "| stage | " + " | ".join(f"{float(r['events']) / 1e6:g}M events" for r in runs) + " |",
+        "| --- |" + " --- |" * len(runs),
+    ]
+    for stage in STAGES:
+        cells = []
+        for r in runs:
+            seconds = _f(r, f"{stage}_s")
+            cells.append("—" if seconds is None else f"{seconds / float(r['events']) * 1e6:.2f}")
+        rows.append(f"| {stage} | " + " | ".join(cells) + " |")
+    return rows
 
 
 def _slopes(found: dict[str, dict[str, str]]) -> list[str]:

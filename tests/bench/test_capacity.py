@@ -71,3 +71,10 @@ def test_a_benchmark_not_run_says_so(tmp_path: Path) -> None:
 def test_docs_capacity_is_generated_from_the_kept_results() -> None:
     # regenerate with: .venv/bin/python bench/capacity.py
     assert capacity.DOC.read_text() == capacity.render(latest())
+
+
+def test_seconds_per_million_per_stage(tmp_path: Path) -> None:
+    text = capacity.render(latest(_results(tmp_path)))
+    # only the 10M line has stage times: clickhouse 40 s / 10M events = 4.00 s per million
+    assert "| clickhouse | 4.00 |" in text
+    assert "| bronze | — |" in text
