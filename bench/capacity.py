@@ -253,8 +253,10 @@ def _slopes(found: dict[str, dict[str, str]]) -> list[str]:
     small, large = found[f"query@{sizes[-2]}"], found[f"query@{sizes[-1]}"]
     rows = [
         "",
-        f"Query p95 (ms) measured at {sizes[-2]:,} and {sizes[-1]:,} events, extrapolated "
-        "along the line through them:",
+        f"Query p95 (ms) of one site's whole range, measured at {sizes[-2]:,} and "
+        f"{sizes[-1]:,} events, extrapolated along the line through them (a report over "
+        "more events reads more of them: the raw and cold figures are why reports of "
+        "long ranges come from aggregates):",
         "",
         "| reports | "
         + " | ".join(f"{n / 1e6:,.0f}M" for n in (sizes[-2], sizes[-1], 100e6, 1e9))

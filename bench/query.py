@@ -278,7 +278,7 @@ def _run(args: argparse.Namespace, home: Path) -> None:
     cubes = pooled("hot", lambda shape: shape != "property")
     rollup_p95, raw_p95 = _pct(cubes, 0.95), _pct(pooled("raw"), 0.95)
     emit(
-        f"BENCH query events={args.events} rollup_p50_ms={_pct(cubes, 0.5)} "
+        f"BENCH query events={args.events} days={args.days} rollup_p50_ms={_pct(cubes, 0.5)} "
         f"rollup_p95_ms={rollup_p95} property_p95_ms={_pct(sets['hot']['property'], 0.95)} "
         f"raw_p95_ms={raw_p95} raw_vs_rollup_ratio={round(raw_p95 / rollup_p95, 1)} "
         f"cold_p95_ms={_pct(pooled('cold'), 0.95)} realtime_p95_ms={_pct(realtime, 0.95)} "
