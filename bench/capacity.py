@@ -42,8 +42,15 @@ def _f(entry: dict[str, str], key: str) -> float | None:
     return float(value) if value not in (None, "") else None
 
 
+def _sizes(found: dict[str, dict[str, str]], name: str) -> list[int]:
+    """The measured sizes (events) of benchmark ``name``, ascending (one-day cases apart)."""
+    return sorted(
+        int(k.split("@")[1]) for k in found if k.count("@") == 1 and k.startswith(f"{name}@")
+    )
+
+
 def _largest(found: dict[str, dict[str, str]], name: str) -> dict[str, str]:
-    sizes = [int(k.split("@")[1]) for k in found if k.startswith(f"{name}@")]
+    sizes = _sizes(found, name)
     return found[f"{name}@{max(sizes)}"] if sizes else {}
 
 
@@ -65,6 +72,10 @@ def model(found: dict[str, dict[str, str]]) -> dict[str, float | None]:
     out["pipeline_box_events_s"] = total
     out["pipeline_events_per_core_s"] = total / CORES if total else None
     out["pipeline_peak_rss_mb"] = _f(pipe, "peak_rss_mb")
+    one_day = next((v for k, v in found.items() if k.endswith("@1day")), {})
+    out["one_day_events"] = _f(one_day, "events")
+    out["one_day_events_s"] = _f(one_day, "total_events_per_s")
+    out["one_day_peak_rss_mb"] = _f(one_day, "peak_rss_mb")
     ch_s = _f(pipe, "clickhouse_s")
     events = _f(pipe, "events")
     out["clickhouse_load_box_events_s"] = events / ch_s if events and ch_s else None
@@ -152,6 +163,9 @@ def render(found: dict[str, dict[str, str]]) -> str:
         f"| pipeline: events/s per core | {s(m['pipeline_events_per_core_s'])} | "
         f"per box / {CORES} |",
         f"| pipeline: peak memory, MB | {s(m['pipeline_peak_rss_mb'])} | `peak_rss_mb` |",
+        f"| pipeline, every event on one day: events/s / peak MB | "
+        f"{s(m['one_day_events_s'])} / {s(m['one_day_peak_rss_mb'])} | at "
+        f"{s(m['one_day_events'])} events |",
         f"| ClickHouse load alone: events/s per box | {s(m['clickhouse_load_box_events_s'])} "
         "| events / `clickhouse_s` |",
         f"| freshness: lag p50 / p95, s | {s(m['freshness_lag_p50_s'], 1)} / "
@@ -216,7 +230,7 @@ STAGES = ("bronze", "sessions", "rollup_daily", "rollup_hourly", "cubes", "click
 def _stage_costs(found: dict[str, dict[str, str]]) -> list[str]:
     """Seconds per million events of each pipeline stage at every measured size: a
     stage that grows faster than its input shows as a rising figure."""
-    sizes = sorted(int(k.split("@")[1]) for k in found if k.startswith("pipeline@"))
+    sizes = _sizes(found, "pipeline")
     runs = [
         found[f"pipeline@{n}"]
         for n in sizes
@@ -244,7 +258,7 @@ def _stage_costs(found: dict[str, dict[str, str]]) -> list[str]:
 def _slopes(found: dict[str, dict[str, str]]) -> list[str]:
     """Query p95 per table extrapolated linearly from the two largest measured sizes
     of the query bench to 100 million and 1 billion events (in one site's range)."""
-    sizes = sorted(int(k.split("@")[1]) for k in found if k.startswith("query@"))
+    sizes = _sizes(found, "query")
     if len(sizes) < 2:
         return [
             "- Only one size of the query bench is measured, so query time is not "

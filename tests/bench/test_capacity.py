@@ -78,3 +78,11 @@ def test_seconds_per_million_per_stage(tmp_path: Path) -> None:
     # only the 10M line has stage times: clickhouse 40 s / 10M events = 4.00 s per million
     assert "| clickhouse | 4.00 |" in text
     assert "| bronze | — |" in text
+
+
+def test_the_one_day_case_is_kept_apart(tmp_path: Path) -> None:
+    results = _results(tmp_path)
+    emit("BENCH pipeline events=10000000 days=1 total_events_per_s=40000 peak_rss_mb=3900", results)
+    m = capacity.model(latest(results))
+    assert m["pipeline_box_events_s"] == 50_000  # the 7-day run still sizes the boxes
+    assert (m["one_day_events_s"], m["one_day_peak_rss_mb"]) == (40_000, 3_900)
