@@ -17,7 +17,7 @@ ClickHouse lives in the process, so its memory is counted).  Left out: the gatew
     .venv/bin/python bench/pipeline.py [--events 10000000] [--days 7] [--no-raw]
 
 Ends with: ``BENCH pipeline events=… days=… raw_tables=… total_events_per_s=…
-peak_rss_mb=… (the highest stage's) <stage>_s=… … peak_rss_with_duckdb_mb=…
+peak_rss_mb=… (the highest stage's) <stage>_s=… … duckdb_baseline_peak_rss_mb=…
 sessionize_polars_s=… sessionize_duckdb_s=…``.
 """
 
@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import shutil
 import sys
 import tempfile
@@ -68,14 +67,6 @@ _STAGE_KEYS = {
 }
 
 
-def _rss_mb() -> int:
-    """The process's resident high-water mark (MB), reset by ``/proc/self/clear_refs``."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) // 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
-
-
 def _stored_bytes(settings: Any) -> tuple[int, int]:
     """Bytes on disk of the lake's ``bronze/events`` table (a fresh table: its files and
     Delta log) and of every ClickHouse table (active parts): storage per event."""
@@ -107,17 +98,19 @@ def main() -> None:
         os.environ["STRATA_HOT_WINDOW_DAYS"] = str((date.today() - END).days + args.days + 30)
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     try:
+        from orchestration.runner import step_peak_mb
+
         started = time.perf_counter()
         land_events(args.events, args.days)
         print(
             f"landed {args.events:,} events in {time.perf_counter() - started:.1f}s "
-            f"(rss {_rss_mb()} MB)",
+            f"(rss {step_peak_mb()} MB)",
             flush=True,
         )
         from lake.catalog import MetadataStore
         from lake.settings import Settings
         from lake.storage import LakePaths
-        from orchestration.runner import run_pipeline
+        from orchestration.runner import reset_step_peak, run_pipeline
 
         settings = Settings.from_env()
         MetadataStore(settings.metadata_url).add_site(
@@ -148,7 +141,7 @@ def main() -> None:
         duckdb_extensions.import_extension("delta")
         con = duckdb.connect()
         con.execute("LOAD delta")
-        Path("/proc/self/clear_refs").write_text("5")  # the baseline's own peak from here
+        reset_step_peak()  # the baseline's own peak from here
         t = time.perf_counter()
         con.execute(SESSIONIZE_SQL, [LakePaths(settings.lake_uri).bronze_events]).fetchall()
         duck_s = time.perf_counter() - t
@@ -160,7 +153,7 @@ def main() -> None:
             f"total_events_per_s={round(args.events / total_s)} peak_rss_mb={peak} {stages} "
             f"lake_bytes_per_event={lake_bytes / args.events:.1f} "
             f"clickhouse_bytes_per_event={hot_bytes / args.events:.1f} "
-            f"duckdb_baseline_peak_rss_mb={_rss_mb()} "
+            f"duckdb_baseline_peak_rss_mb={step_peak_mb()} "
             f"sessionize_polars_s={polars_s:.2f} sessionize_duckdb_s={duck_s:.2f}"
         )
     finally:

@@ -130,10 +130,10 @@ def _merge(report: dict[str, dict], name: str, meta: dict, seconds: float) -> No
     into["_checks"] = (seen_ran + ran, seen_failed + failed)
     into["seconds"] = round(into["seconds"] + seconds, 3)
     into["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
-    into["step_peak_rss_mb"] = max(into.get("step_peak_rss_mb", 0), _step_peak_mb())
+    into["step_peak_rss_mb"] = max(into.get("step_peak_rss_mb", 0), step_peak_mb())
 
 
-def _reset_step_peak() -> None:
+def reset_step_peak() -> None:
     """Start measuring a step's own peak memory: Linux resets the process's high-water
     mark (``VmHWM``) when 5 is written to ``/proc/self/clear_refs``; elsewhere the
     step's peak is the process's so far."""
@@ -141,8 +141,8 @@ def _reset_step_peak() -> None:
         Path("/proc/self/clear_refs").write_text("5")
 
 
-def _step_peak_mb() -> int:
-    """The resident memory high-water mark since :func:`_reset_step_peak` (MB), the
+def step_peak_mb() -> int:
+    """The resident memory high-water mark since :func:`reset_step_peak` (MB), the
     embedded engine's included (it lives in the process)."""
     with contextlib.suppress(OSError):
         for line in Path("/proc/self/status").read_text().splitlines():
@@ -178,7 +178,7 @@ class _Runner:
         """One step: its keys materialized for the partitions ``tags`` name."""
         if self.echo:
             print(f"{label} {name} ...", flush=True)
-        _reset_step_peak()
+        reset_step_peak()
         started = time.perf_counter()
         meta = _step(
             self.instance,
@@ -196,7 +196,7 @@ class _Runner:
             if ran:
                 shown.append(f"checks={ran - len(failed)}/{ran} passed")
                 shown += [f"FAILED {check}" for check in failed]
-            peak = f"peak {_step_peak_mb():,} MB"
+            peak = f"peak {step_peak_mb():,} MB"
             print(f"      done in {seconds:.1f}s ({peak})  {', '.join(shown)}", flush=True)
         _merge(self.report, name, meta, seconds)
 
