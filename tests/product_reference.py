@@ -64,6 +64,8 @@ def funnel_levels(
     found = {}
     for client, mine in _by_visitor(events).items():
         mine = [e for e in mine if lo <= e["event_at"] <= hi + window]
+        # events of one moment in step order (one matching step 1 first, then step 2 …)
+        mine.sort(key=lambda e: (e["event_at"], [not step(e) for step in steps]))
         best, open_ = 0, False
         for i, entry in enumerate(mine):
             if not (lo <= entry["event_at"] < hi and steps[0](entry)):

@@ -61,6 +61,26 @@ def _next(flags: np.ndarray, units: np.ndarray, after: bool) -> np.ndarray:
     return np.where(same, found, -1)
 
 
+def _outdone(
+    rows: pl.DataFrame, entry: np.ndarray, units: np.ndarray, later: list[np.ndarray]
+) -> np.ndarray:
+    """Entries an ``ordered`` funnel without exclusions can skip: those whose next row
+    is an entry of the same unit (and breakdown value) matching no later step.  From
+    both, every later step finds the same events (the next row matches none of them),
+    and the next one's window ends no earlier, so it reaches at least the same level
+    and, being later, is the entry a tie reports: the skipped one never decides an
+    answer.  (An exclusion could drop the longer chain and keep the shorter one, so
+    with exclusions every entry counts.)  Runs of product views shrink to their last."""
+    plain = entry & ~np.logical_or.reduce(later) if later else entry.copy()
+    outdone = np.zeros(len(entry), dtype=bool)
+    follows = plain[1:] & (units[1:] == units[:-1])
+    if "b" in rows.columns:
+        b = rows["b"]
+        follows &= b[1:].eq_missing(b[:-1]).to_numpy()
+    outdone[:-1] = follows
+    return outdone
+
+
 def entry_levels(rows: pl.DataFrame, rules: FunnelRules, lo: int, hi: int) -> pl.DataFrame:
     """One row per entry, in unit order: ``u``, ``b`` (if given), ``e_seq`` (its
     position: later entries have larger ones), ``e_t``, ``level`` (steps reached),
@@ -70,13 +90,20 @@ def entry_levels(rows: pl.DataFrame, rules: FunnelRules, lo: int, hi: int) -> pl
     units = (u != u.shift(1)).fill_null(True).cum_sum().to_numpy()
     t = rows["t"].cast(pl.Int64).to_numpy()
 
+    cached: dict[str, np.ndarray] = {}
+
     def flags(column: str) -> np.ndarray:
-        return rows[column].cast(pl.Boolean).fill_null(False).to_numpy()
+        if column not in cached:
+            cached[column] = rows[column].cast(pl.Boolean).fill_null(False).to_numpy()
+        return cached[column]
 
     steps = [f"s{i}" for i in range(rules.steps)]
     entering = steps if rules.order == "any" else steps[:1]
     first = np.logical_or.reduce([flags(c) for c in entering])
-    at = np.flatnonzero(first & (t >= lo) & (t < hi))
+    entry = first & (t >= lo) & (t < hi)
+    if rules.order == "ordered" and not rules.exclusions:
+        entry &= ~_outdone(rows, entry, units, [flags(c) for c in steps[1:]])
+    at = np.flatnonzero(entry)
     deadline = t[at] + rules.window_us
     found = np.full((len(at), rules.steps), -1, dtype=np.int64)  # matched positions
     if rules.order == "any":

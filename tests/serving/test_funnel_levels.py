@@ -62,3 +62,87 @@ def test_no_candidate_rows_give_no_entries_in_every_order() -> None:
         entries = entry_levels(empty, rules, lo=0, hi=50)
         assert entries.height == 0
         assert unit_levels(entries, [], rules, hi=50).height == 0
+
+
+#: One visitor's product views at 0 (list "a"), 10 and 20 (list "b"), then the add to
+#: cart at 30; a 25-unit window.  The entry at 0 times out (30 > 0 + 25); those at 10
+#: and 20 reach step 2, and 20 is the later.
+RUN = pl.DataFrame(
+    {
+        "u": [1, 1, 1, 1],
+        "t": [0, 10, 20, 30],
+        "s0": [True, True, True, False],
+        "s1": [False, False, False, True],
+        "b": ["a", "b", "b", None],
+    }
+)
+
+
+def test_an_entry_followed_by_another_of_its_value_is_skipped_with_the_same_answer() -> None:
+    """The entry at 10 is outdone by the one at 20 (same value, matching no later step)
+    and skipped; the one at 0 is kept: the next one has another value, so ``a``'s row
+    still counts visitor 1 (at level 1)."""
+    rules = FunnelRules(2, 25)
+    entries = entry_levels(RUN, rules, lo=0, hi=100)
+    assert entries.select("e_seq", "level", "t0", "t1").rows() == [(0, 1, 0, -1), (2, 2, 20, 30)]
+    assert unit_levels(entries, [], rules, hi=100).rows() == [(1, 2, 20, 30, False)]
+    by_value = unit_levels(entries, ["b"], rules, hi=100)
+    assert by_value.sort("b").rows() == [("a", 1, 1, 0, -1, False), ("b", 1, 2, 20, 30, False)]
+
+
+def _brute_force(rows: pl.DataFrame, steps: int, window: int, lo: int, hi: int) -> list:
+    """The ordered definition, entry by entry with loops: per unit its best level, the
+    times of the latest entry reaching it, and whether an entry's window is open."""
+    found = []
+    for (unit,), mine in rows.group_by(["u"], maintain_order=True):
+        events = mine.rows(named=True)
+        best: tuple = (0, -1, [])
+        open_ = False
+        for i, e in enumerate(events):
+            if not (e["s0"] and lo <= e["t"] < hi):
+                continue
+            open_ = open_ or e["t"] + window > hi
+            chain, last = [e["t"]], i
+            for k in range(1, steps):
+                nxt = next(
+                    (
+                        j
+                        for j in range(last + 1, len(events))
+                        if events[j][f"s{k}"] and events[j]["t"] <= e["t"] + window
+                    ),
+                    None,
+                )
+                if nxt is None:
+                    break
+                chain.append(events[nxt]["t"])
+                last = nxt
+            if (len(chain), i) >= best[:2]:
+                best = (len(chain), i, chain)
+        times = best[2] + [-1] * (steps - len(best[2]))
+        found.append((unit, best[0], *times, open_))
+    return found
+
+
+def test_skipping_entries_agrees_with_following_every_entry_on_random_visitors() -> None:
+    """Many random visitors (runs of step-1 events, repeats, steps sharing events) against
+    a loop over every entry: the same level, times and open window for each."""
+    import random
+
+    rng = random.Random(7)
+    for steps in (2, 3, 4):
+        rows = []
+        for unit in range(300):
+            t = 0
+            for _ in range(rng.randint(1, 12)):
+                t += rng.choice([0, 1, 3, 10, 40])
+                flags = [rng.random() < 0.45 for _ in range(steps)]
+                if not any(flags):
+                    flags[rng.randrange(steps)] = True
+                rows.append({"u": unit, "t": t, **{f"s{k}": f for k, f in enumerate(flags)}})
+        frame = pl.DataFrame(rows).sort(
+            "u", "t", *[f"s{k}" for k in range(steps)], descending=[False, False, *[True] * steps]
+        )
+        rules = FunnelRules(steps, 30)
+        units = unit_levels(entry_levels(frame, rules, lo=5, hi=120), [], rules, hi=120)
+        expected = [r for r in _brute_force(frame, steps, 30, 5, 120) if r[1] > 0]
+        assert units.sort("u").rows() == expected
