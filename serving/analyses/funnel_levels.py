@@ -45,19 +45,16 @@ class FunnelRules:
     exclusions: tuple[Exclusion, ...] = ()
 
 
-def _next(flags: np.ndarray, units: np.ndarray, after: bool) -> np.ndarray:
-    """For each row, the position of its unit's first row with ``flags`` after it
-    (``after``) or at or after it; -1 when there is none.  Rows are sorted by unit and
-    sequence, so this is a running minimum from the end, then a same-unit check."""
-    n = len(flags)
-    if n == 0:
-        return np.full(0, -1, dtype=np.int64)
-    candidates = np.where(flags, np.arange(n), n)
-    found = np.minimum.accumulate(candidates[::-1])[::-1]
-    if after:
-        found = np.append(found[1:], n)
-    inside = found < n
-    same = inside & (units[np.minimum(found, n - 1)] == units)
+def _next(marked: np.ndarray, units: np.ndarray, at: np.ndarray, after: bool) -> np.ndarray:
+    """For each position in ``at``, the position of its unit's first row among
+    ``marked`` (sorted positions of the rows with a flag) after it (``after``) or at or
+    after it; -1 when there is none.  Rows are sorted by unit and sequence, so this is
+    a binary search, then a same-unit check: the cost follows the entries, not the rows."""
+    if not len(marked) or not len(at):
+        return np.full(len(at), -1, dtype=np.int64)
+    i = np.searchsorted(marked, at, side="right" if after else "left")
+    found = marked[np.minimum(i, len(marked) - 1)]
+    same = (i < len(marked)) & (units[found] == units[at])
     return np.where(same, found, -1)
 
 
@@ -86,8 +83,7 @@ def entry_levels(rows: pl.DataFrame, rules: FunnelRules, lo: int, hi: int) -> pl
     position: later entries have larger ones), ``e_t``, ``level`` (steps reached),
     ``t0…`` (the time of the k-th step reached; -1 past the level) and ``excluded``.
     ``rows`` come in unit order (see the module's docstring)."""
-    u = rows["u"]
-    units = (u != u.shift(1)).fill_null(True).cum_sum().to_numpy()
+    units = rows["u"].to_numpy()  # a number per unit, its rows together
     t = rows["t"].cast(pl.Int64).to_numpy()
 
     cached: dict[str, np.ndarray] = {}
@@ -96,6 +92,11 @@ def entry_levels(rows: pl.DataFrame, rules: FunnelRules, lo: int, hi: int) -> pl
         if column not in cached:
             cached[column] = rows[column].cast(pl.Boolean).fill_null(False).to_numpy()
         return cached[column]
+
+    def marked(column: str) -> np.ndarray:
+        if f"@{column}" not in cached:
+            cached[f"@{column}"] = np.flatnonzero(flags(column))
+        return cached[f"@{column}"]
 
     steps = [f"s{i}" for i in range(rules.steps)]
     entering = steps if rules.order == "any" else steps[:1]
@@ -108,7 +109,7 @@ def entry_levels(rows: pl.DataFrame, rules: FunnelRules, lo: int, hi: int) -> pl
     found = np.full((len(at), rules.steps), -1, dtype=np.int64)  # matched positions
     if rules.order == "any":
         for k in range(rules.steps):
-            q = _next(flags(steps[k]), units, after=False)[at]
+            q = _next(marked(steps[k]), units, at, after=False)
             found[:, k] = np.where((q >= 0) & (t[np.maximum(q, 0)] <= deadline), q, -1)
     else:
         found[:, 0] = at
@@ -123,14 +124,12 @@ def entry_levels(rows: pl.DataFrame, rules: FunnelRules, lo: int, hi: int) -> pl
                 same = inside & (units[qi] == units[np.maximum(cur, 0)]) & matches[qi]
                 q = np.where(same, q, -1)
             else:
-                following = _next(flags(steps[k]), units, after=True)
-                q = np.where(alive, following[np.maximum(cur, 0)], -1)
+                q = np.where(alive, _next(marked(steps[k]), units, np.maximum(cur, 0), True), -1)
             found[:, k] = np.where(alive & (q >= 0) & (t[np.maximum(q, 0)] <= deadline), q, -1)
     excluded = np.zeros(len(at), dtype=bool)
     for ex in rules.exclusions:
-        nxt = _next(flags(f"x{ex.index}"), units, after=True)
         start, stop = found[:, ex.from_step], found[:, ex.to_step]
-        hit = nxt[np.maximum(start, 0)]
+        hit = _next(marked(f"x{ex.index}"), units, np.maximum(start, 0), after=True)
         excluded |= (stop >= 0) & (hit >= 0) & (hit < stop)
     reached = found >= 0
     moments = np.where(reached, t[np.maximum(found, 0)], np.iinfo(np.int64).max)

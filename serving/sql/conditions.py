@@ -63,10 +63,23 @@ def event_field_sql(field: str, bind: Binder, timezone: str | None = None) -> st
     return f"coalesce({RAW_COLUMNS['events'].get(field, field)}, '(not set)')"
 
 
+#: Ops true only for the values given: with none of ``_ANY_ABSENT`` among them, an
+#: absent property may read as any text an engine finds cheapest.
+_MATCHING = frozenset({"eq", "in"})
+_ANY_ABSENT = frozenset({"", "(not set)"})
+
+
 def filter_sql(f: Filter, bind: Binder, column: str | None = None) -> str:
     """``f`` over a raw event (or over ``column`` of another raw table), values bound."""
     takes = FILTER_OPS[f.op]
     expr = f"coalesce({column}, '(not set)')" if column else event_field_sql(f.field, bind)
+    if (
+        column is None
+        and is_property(f.field)
+        and f.op in _MATCHING
+        and _ANY_ABSENT.isdisjoint(f.values)
+    ):
+        expr = bind.dialect.matched_property(bind(f.field[len(PROPERTY_PREFIX) :], "String"))
     if takes == "number":
         return bind.dialect.filter(
             f.op, bind.dialect.number(expr), bind(float(f.values[0]), "Number")

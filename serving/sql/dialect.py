@@ -35,6 +35,12 @@ class Dialect(Protocol):
         """The text of custom property ``key_param`` of a raw event (``(not set)`` if absent)."""
         ...
 
+    def matched_property(self, key_param: str) -> str:
+        """Custom property ``key_param`` for an ``eq``/``in`` against values that are
+        neither empty nor ``(not set)``: an absent property may read as any text that is
+        none of those (so the engine can skip its presence check)."""
+        ...
+
     def number(self, expr: str) -> str:
         """``expr`` (text) as a float, NULL when it is not a number."""
         ...

@@ -70,6 +70,10 @@ class DuckDBDialect:
         path = "'$.\"' || " + key_param + " || '\"'"  # keys never hold quotes
         return f"coalesce(json_extract_string(properties, {path}), '(not set)')"
 
+    def matched_property(self, key_param: str) -> str:
+        """As :meth:`property` (its ``coalesce`` costs nothing here)."""
+        return self.property(key_param)
+
     def number(self, expr: str) -> str:
         """``TRY_CAST``: text that is no number compares false."""
         return f"TRY_CAST({expr} AS DOUBLE)"

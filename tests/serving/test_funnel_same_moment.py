@@ -55,3 +55,22 @@ def test_steps_at_one_moment_count_in_step_order(
     steps = answer.json()["steps"]
     assert [s["users"] for s in steps] == [2, 2, 1]
     assert [s["time_to_convert"]["avg_seconds"] for s in steps] == [None, 0.0, 0.0]
+
+
+@pytest.mark.parametrize("engine", [0, 1], ids=["clickhouse", "duckdb"])
+@pytest.mark.parametrize(("value", "users"), [("(not set)", [2, 2]), ("", [0, 0])])
+def test_a_property_step_on_absent_values(
+    apis: tuple[TestClient, TestClient], engine: int, value: str, users: list[int]
+) -> None:
+    """Page views have no ``element_id``: ``(not set)`` matches them (m1's and m2's
+    product pages), the empty text matches none; the click step (``add-to-cart``, a
+    value an absent property can never equal) follows at the same moment."""
+    body = {
+        "tracking_id": "ST-TEST",
+        "date_range": {"start": "2026-03-02", "end": "2026-03-02"},
+        "steps": [{"event_type": "pageview", "filters": {"element_id": value}}, STEPS[1]],
+        "window": "1h",
+    }
+    answer = apis[engine].post("/api/v1/funnels/analysis", json=body)
+    assert answer.status_code == 200, answer.text
+    assert [s["users"] for s in answer.json()["steps"]] == users
