@@ -121,3 +121,4 @@ def test_instance_settings_limit_refresh_runs_and_retry_failures(tmp_path: Path)
             ("strata/changed_days", 1)
         ]
         assert instance.run_retries_enabled and instance.run_retries_max_retries == 2
+        assert instance.run_coordinator.dequeue_interval_seconds == 1

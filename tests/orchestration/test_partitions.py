@@ -7,17 +7,20 @@ import os
 import shutil
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import polars as pl
 import pytest
 from dagster import (
     DagsterInstance,
+    DagsterRun,
     SensorResult,
     SkipReason,
     build_run_status_sensor_context,
     build_sensor_context,
 )
+from dagster._core.storage.dagster_run import DagsterRunStatus
 from deltalake import DeltaTable
 from fastapi.testclient import TestClient
 
@@ -198,6 +201,13 @@ def test_refresh_sensor_runs_bring_every_partition_up_to_date(env: Env) -> None:
     hours = sorted(f"{d}-{h}:00" for d, h in folders)
     assert landed.tags["dagster/asset_partition_range_start"] == hours[0]
     assert landed.tags["dagster/asset_partition_range_end"] == hours[-1]
+    started = DagsterRun(
+        job_name="strata_ingest", run_id=str(uuid.uuid4()), status=DagsterRunStatus.STARTED
+    )
+    instance.add_run(started)  # a bronze run under way: the next waits for it to end
+    with build_sensor_context(resources=RESOURCES, instance=instance) as ctx:
+        assert "under way" in str(defs().resolve_sensor_def("landing_sensor")(ctx))
+    instance.delete_run(started.run_id)
     ingest = (
         defs()
         .resolve_job_def("strata_ingest")
@@ -212,6 +222,18 @@ def test_refresh_sensor_runs_bring_every_partition_up_to_date(env: Env) -> None:
     result = evaluate()
     assert isinstance(result, SensorResult)
     (request,) = result.run_requests
+    # while a planned refresh is running (or queued) the sensor asks for nothing more;
+    # a backfill or nightly run (no changed-days tag) does not hold it back
+    for tags, held in (({"strata/changed_days": "x"}, True), ({}, False)):
+        running = DagsterRun(
+            job_name="strata_refresh",
+            run_id=str(uuid.uuid4()),
+            status=DagsterRunStatus.STARTED,
+            tags=tags,
+        )
+        instance.add_run(running)
+        assert isinstance(evaluate(), SkipReason) is held
+        instance.delete_run(running.run_id)
     days = sorted({D(e["timestamp"][:10]) for e in traffic.events})  # consecutive days
     two = dt.timedelta(days=2)  # no silver yet: each day's neighbours, padded by one
     assert request.tags["dagster/asset_partition_range_start"] == str(days[0] - two)

@@ -8,10 +8,12 @@ from typing import Any
 
 from dagster import (
     AssetSelection,
+    DagsterInvariantViolationError,
     DagsterRunStatus,
     DefaultScheduleStatus,
     DefaultSensorStatus,
     RunRequest,
+    RunsFilter,
     RunStatusSensorContext,
     ScheduleDefinition,
     ScheduleEvaluationContext,
@@ -28,13 +30,45 @@ from dagster import (
 
 from orchestration.defs.lake.bronze import BRONZE, new_landing_hours, unconsumed_landing_files
 from orchestration.defs.lake.refresh import mark_refresh_done, pending_refreshes
-from orchestration.defs.partitions import PipelinePartitions, range_tags, span_tags
+from orchestration.defs.partitions import (
+    CHANGED_DAYS_TAG,
+    PipelinePartitions,
+    range_tags,
+    span_tags,
+)
 from orchestration.lib.resources import LakeResource
 
 __all__ = ["REFRESH_JOB", "LakeAutomation", "lake_automation"]
 
 #: The job that rebuilds the days downstream of bronze (sessions … hot tier, dbt marts).
 REFRESH_JOB = "strata_refresh"
+INGEST_JOB = "strata_ingest"
+
+#: How often the sensors look (seconds).  Short, because a sensor asks for nothing while
+#: a run of its job is still queued or running (:func:`_busy`): new files and changes
+#: wait for that run to end and then go in one run, so a short interval adds no runs
+#: under load — it only takes the wait out of the lag between two runs.
+SENSOR_INTERVAL_S = 5
+
+_UNFINISHED = [
+    DagsterRunStatus.QUEUED,
+    DagsterRunStatus.NOT_STARTED,
+    DagsterRunStatus.STARTING,
+    DagsterRunStatus.STARTED,
+    DagsterRunStatus.CANCELING,
+]
+
+
+def _busy(context: SensorEvaluationContext, job: str, tag: str | None = None) -> bool:
+    """A run of ``job`` (with ``tag``, if given) is queued or running.  Asking for another
+    now would only queue it behind (runs of one job share the embedded engine and the
+    same partitions), and each run pays a process start and code load of ~5 s."""
+    try:
+        instance = context.instance
+    except DagsterInvariantViolationError:  # a context built without an instance (tests)
+        return False
+    runs = instance.get_runs(RunsFilter(job_name=job, statuses=_UNFINISHED), limit=50)
+    return any(tag is None or tag in run.tags for run in runs)
 
 
 @dataclass(frozen=True)
@@ -56,7 +90,7 @@ def lake_automation(parts: PipelinePartitions, warehouse: bool = True) -> LakeAu
     the refresh job."""
     #: Landing files into bronze, by the hours they landed in.
     ingest_job = define_asset_job(
-        "strata_ingest",
+        INGEST_JOB,
         selection=AssetSelection.assets(BRONZE),
         partitions_def=parts.hourly,
         executor_def=in_process_executor,
@@ -83,9 +117,16 @@ def lake_automation(parts: PipelinePartitions, warehouse: bool = True) -> LakeAu
         yesterday = (when.astimezone(dt.UTC) - dt.timedelta(days=1)).date().isoformat()
         return RunRequest(run_key=f"nightly-{yesterday}", partition_key=yesterday)
 
-    @sensor(job=ingest_job, minimum_interval_seconds=30, default_status=DefaultSensorStatus.RUNNING)
+    @sensor(
+        job=ingest_job,
+        minimum_interval_seconds=SENSOR_INTERVAL_S,
+        default_status=DefaultSensorStatus.RUNNING,
+    )
     def landing_sensor(context: SensorEvaluationContext, lake: LakeResource):
-        """Request a bronze run over the landing hours that hold files bronze has not consumed."""
+        """Request a bronze run over the landing hours that hold files bronze has not
+        consumed (none while one is queued or running: the next takes what it left)."""
+        if _busy(context, INGEST_JOB):
+            return SkipReason("a bronze run is under way")
         files = unconsumed_landing_files(lake)
         hours = new_landing_hours(files)
         if not hours:
@@ -96,14 +137,20 @@ def lake_automation(parts: PipelinePartitions, warehouse: bool = True) -> LakeAu
         )
 
     @sensor(
-        job=refresh_job, minimum_interval_seconds=30, default_status=DefaultSensorStatus.RUNNING
+        job=refresh_job,
+        minimum_interval_seconds=SENSOR_INTERVAL_S,
+        default_status=DefaultSensorStatus.RUNNING,
     )
     def refresh_sensor(context: SensorEvaluationContext, lake: LakeResource):
         """Request one refresh run per contiguous range of days bronze changed.
 
         The run key names the range and its newest change, so a range is requested once
-        per change; ``refresh_done`` marks the changes done when the run succeeds.
+        per change; ``refresh_done`` marks the changes done when the run succeeds.  While
+        a planned refresh is queued or running nothing more is asked: changes noted
+        meanwhile go in the next run, not in a queue of runs each redoing the day.
         """
+        if _busy(context, REFRESH_JOB, CHANGED_DAYS_TAG):
+            return SkipReason("a planned refresh is under way")
         refreshes = pending_refreshes(lake, parts)
         if not refreshes:
             return SkipReason("every partition is up to date with bronze")
