@@ -192,12 +192,37 @@ class Freshness:
             stop(proc)
 
 
+def _print_runs(dagster_home: Path) -> None:
+    """Where the lag goes: per job, its runs, their wait from being asked for to their
+    process starting (queue and launch) and their time running (code load included)."""
+    from dagster import DagsterInstance
+
+    with contextlib.suppress(Exception), DagsterInstance.from_config(str(dagster_home)) as dg:
+        by_job: dict[str, list[tuple[float, float]]] = {}
+        for record in dg.get_run_records():
+            start, end = record.start_time, record.end_time
+            if start is None or end is None:
+                continue
+            created = record.create_timestamp.timestamp()
+            by_job.setdefault(record.dagster_run.job_name, []).append(
+                (start - created, end - start)
+            )
+        for job, spans in sorted(by_job.items()):
+            waits, runs = zip(*spans, strict=True)
+            print(
+                f"{job}: {len(spans)} runs, waited {statistics.mean(waits):.1f} s "
+                f"(max {max(waits):.1f}), ran {statistics.mean(runs):.1f} s "
+                f"(max {max(runs):.1f}) on average"
+            )
+
+
 def main() -> None:
     """Run the load, print the lags and the BENCH line."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--rate", type=int, default=2000, help="events/s of the steady load")
     parser.add_argument("--minutes", type=float, default=5.0)
     parser.add_argument("--warehouse", action="store_true", help="refresh the dbt marts too")
+    parser.add_argument("--keep", action="store_true", help="keep the home (its path is printed)")
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="strata-freshness-"))
     run = Freshness(home, args.rate, args.warehouse)
@@ -217,7 +242,11 @@ def main() -> None:
         run.wait_for_marks(240)
     finally:
         run.close()
-        shutil.rmtree(home, ignore_errors=True)
+        _print_runs(home / "dagster")
+        if args.keep:
+            print(f"kept {home}")
+        else:
+            shutil.rmtree(home, ignore_errors=True)
     lags = list(run.lags.values())
     print(f"answered from: {', '.join(sorted(run.sources))}")
     # aggregates only (a cube, or its rollup before the first load built the cube)

@@ -3,7 +3,6 @@
 import datetime as dt
 
 from dagster import (
-    AllPartitionMapping,
     AssetDep,
     AssetExecutionContext,
     AssetsDefinition,
@@ -13,7 +12,7 @@ from dagster import (
 )
 
 from lake.loads import load_rollup
-from orchestration.defs.lake.bronze import BRONZE
+from orchestration.defs.lake.bronze import BRONZE, BRONZE_AS_IT_STANDS
 from orchestration.defs.lake.sessions import SESSIONS
 from orchestration.defs.partitions import ONE_RUN, PipelinePartitions, partition_days
 from orchestration.lib.resources import CatalogResource, LakeResource
@@ -51,7 +50,7 @@ def _rollup_asset(
     @asset(
         key=["gold", name],
         deps=[
-            AssetDep(BRONZE, partition_mapping=AllPartitionMapping()),
+            AssetDep(BRONZE, partition_mapping=BRONZE_AS_IT_STANDS),
             AssetDep(SESSIONS, partition_mapping=mapping),
         ],
         partitions_def=parts.daily,

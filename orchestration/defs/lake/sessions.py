@@ -4,7 +4,6 @@ from collections.abc import Iterator
 
 import polars as pl
 from dagster import (
-    AllPartitionMapping,
     AssetDep,
     AssetExecutionContext,
     AssetKey,
@@ -15,7 +14,7 @@ from dagster import (
 
 from lake.loads import client_buckets, load_sessions
 from lake.storage import SESSION_SCHEMA
-from orchestration.defs.lake.bronze import BRONZE
+from orchestration.defs.lake.bronze import BRONZE, BRONZE_AS_IT_STANDS
 from orchestration.defs.lake.checks import merge_outcomes, suite_results, suite_specs
 from orchestration.defs.partitions import ONE_RUN, PipelinePartitions, partition_days
 from orchestration.lib.preview import preview
@@ -32,7 +31,7 @@ def silver_sessions_asset(parts: PipelinePartitions) -> AssetsDefinition:
 
     @asset(
         key=SESSIONS,
-        deps=[AssetDep(BRONZE, partition_mapping=AllPartitionMapping())],
+        deps=[AssetDep(BRONZE, partition_mapping=BRONZE_AS_IT_STANDS)],
         partitions_def=parts.daily,
         backfill_policy=ONE_RUN,
         group_name="lake",
