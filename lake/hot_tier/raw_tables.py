@@ -20,7 +20,7 @@ from lake.hot_tier.ddl import (
     set_ttl,
     staged_names,
 )
-from lake.hot_tier.inserts import ONE_PART, insert_rows, rows_source
+from lake.hot_tier.inserts import block_settings, insert_rows, rows_source
 from lake.hot_tier.visitor_numbers import number_clients_sql, registry_ddl, with_numbers_sql
 from lake.schemas import EVENT_SCHEMA, SESSION_SCHEMA
 
@@ -448,11 +448,16 @@ def replace_raw_day(
         if name == "events":
             rows = rows.rename({"properties": "properties_json"})
         rows = rows.select(list(table.schema))
+        blocks = block_settings(count)
         if name == "events" and not cluster:
-            _insert_numbered_events(client, rows)
+            _insert_numbered_events(client, rows, blocks)
         else:
             insert_rows(
-                client, f"{name}__staging", rows, settings=DISTRIBUTED_SYNC if cluster else None
+                client,
+                f"{name}__staging",
+                rows,
+                settings=DISTRIBUTED_SYNC if cluster else None,
+                blocks=blocks,
             )
         if name == "events" and cluster:
             client.command(
@@ -493,7 +498,9 @@ def _properties_map(json_col: str) -> str:
     )
 
 
-def _insert_numbered_events(client: Any, rows: pl.DataFrame | pl.LazyFrame) -> None:
+def _insert_numbered_events(
+    client: Any, rows: pl.DataFrame | pl.LazyFrame, blocks: dict[str, int]
+) -> None:
     """A day's events into ``events__staging``: the clients the registry lacks numbered,
     then each row copied with its properties map and its visitor number (one pass over
     the rows, read from a file on the in-process engine, else from ``events__input``)."""
@@ -505,7 +512,7 @@ def _insert_numbered_events(client: Any, rows: pl.DataFrame | pl.LazyFrame) -> N
         client.command(
             f"INSERT INTO events__staging ({', '.join(columns)}, properties, visitor_number) "
             + with_numbers_sql(source, values),
-            settings=ONE_PART,
+            settings=blocks,
         )
 
 

@@ -349,3 +349,39 @@ def test_older_raw_tables_gain_low_cardinality_text_and_keep_their_rows(
     assert types == [(t, *c) for t in ("events", "events__staging") for c in expected]
     assert kept == [("/p0", 3), ("/p1", 2)]
     assert swapped == [("x", "/q")]
+
+
+def test_a_day_too_big_for_one_part_is_inserted_in_small_blocks_and_merged(
+    env: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The big-day path at toy size: one part holds 4 rows here, small blocks 2, so 9
+    events go in as several parts; the day still ends as one part, every event numbered."""
+    from lake.hot_tier import inserts
+
+    monkeypatch.setattr(inserts, "ONE_PART", {**inserts.ONE_PART, "min_insert_block_size_rows": 4})
+    small = {  # blocks of 2 rows read (the file's row group is one block), squashed to 2
+        "min_insert_block_size_rows": 2,
+        "min_insert_block_size_bytes": 1,
+        "max_insert_block_size": 2,
+        "input_format_parquet_max_block_size": 2,
+    }
+    monkeypatch.setattr(inserts, "SMALL_BLOCKS", small)
+    assert inserts.block_settings(4)["min_insert_block_size_rows"] == 4
+    assert inserts.block_settings(5) is small
+    day = dt.date.today() - dt.timedelta(days=1)
+    clients = ["c", "a", "b", "a", "d", "c", "e", "f", "a"]  # 6 visitors, a thrice
+    rows = [
+        ("S1", who, dt.datetime.combine(day, dt.time(8, i)), "/") for i, who in enumerate(clients)
+    ]
+    with hot_tier(env.settings) as client:
+        ensure_schema(client, 730)
+        ensure_raw_tables(client, 30)
+        assert replace_raw_day(client, "events", _events(rows), day) == 9
+        loaded = client.query(
+            "SELECT count(), uniqExact(client_id), uniqExact(visitor_number) FROM events"
+        ).result_rows
+        parts = client.query(
+            "SELECT count() FROM system.parts WHERE table = 'events' AND active"
+        ).result_rows
+    assert loaded == [(9, 6, 6)]
+    assert parts == [(1,)]
