@@ -17,6 +17,7 @@ then event id) — ``u`` (the unit: a visitor, or a session), ``t`` (microsecond
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -86,17 +87,13 @@ def entry_levels(rows: pl.DataFrame, rules: FunnelRules, lo: int, hi: int) -> pl
     units = rows["u"].to_numpy()  # a number per unit, its rows together
     t = rows["t"].cast(pl.Int64).to_numpy()
 
-    cached: dict[str, np.ndarray] = {}
-
+    @functools.cache
     def flags(column: str) -> np.ndarray:
-        if column not in cached:
-            cached[column] = rows[column].cast(pl.Boolean).fill_null(False).to_numpy()
-        return cached[column]
+        return rows[column].cast(pl.Boolean).fill_null(False).to_numpy()
 
-    def marked(column: str) -> np.ndarray:
-        if f"@{column}" not in cached:
-            cached[f"@{column}"] = np.flatnonzero(flags(column))
-        return cached[f"@{column}"]
+    @functools.cache
+    def marked(column: str) -> np.ndarray:  # the positions of the rows flagged
+        return np.flatnonzero(flags(column))
 
     steps = [f"s{i}" for i in range(rules.steps)]
     entering = steps if rules.order == "any" else steps[:1]

@@ -72,14 +72,12 @@ _ANY_ABSENT = frozenset({"", "(not set)"})
 def filter_sql(f: Filter, bind: Binder, column: str | None = None) -> str:
     """``f`` over a raw event (or over ``column`` of another raw table), values bound."""
     takes = FILTER_OPS[f.op]
-    expr = f"coalesce({column}, '(not set)')" if column else event_field_sql(f.field, bind)
-    if (
-        column is None
-        and is_property(f.field)
-        and f.op in _MATCHING
-        and _ANY_ABSENT.isdisjoint(f.values)
-    ):
+    if column is not None:
+        expr = f"coalesce({column}, '(not set)')"
+    elif is_property(f.field) and f.op in _MATCHING and _ANY_ABSENT.isdisjoint(f.values):
         expr = bind.dialect.matched_property(bind(f.field[len(PROPERTY_PREFIX) :], "String"))
+    else:
+        expr = event_field_sql(f.field, bind)
     if takes == "number":
         return bind.dialect.filter(
             f.op, bind.dialect.number(expr), bind(float(f.values[0]), "Number")
