@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from typing import Any
 
 import pyarrow as pa
 
 from lake.hot_tier.inserts import insert_rows
 from lake.hot_tier.visitor_numbers import (
+    REGISTRY,
     bitmap_insert_sql,
     number_visitors_sql,
     registry_cluster_ddl,
@@ -24,6 +26,7 @@ __all__ = [
     "DISTRIBUTED_SYNC",
     "ROLLUP_DOCS",
     "ROLLUP_TABLES",
+    "SCHEMA_STATE_TABLE",
     "add_cube_rows",
     "begin_cube_build",
     "distinct_users_merge",
@@ -243,15 +246,72 @@ def ensure_schema(
             for statement in rollup_cluster_ddl(name, aggregate_retention_days, cluster):
                 client.command(statement)
         return
-    client.command(registry_ddl())
     types = _users_types(client)
+    fingerprint = _schema_fingerprint(aggregate_retention_days)
+    if _schema_current(client, types, fingerprint):
+        return  # every statement below would change nothing (~1 s of DDL per load saved)
+    client.command(registry_ddl())
+    whole = True
     for name in ROLLUP_TABLES:
         if name in CUBES and types.get(name) != CUBE_USERS_TYPE:
+            whole = False
             continue  # missing or of an older Strata: a load builds it whole
         if name in types and types[name] != _users_type(name):
             for table in (name, f"{name}__staging"):
                 client.command(f"DROP TABLE IF EXISTS {table}")
         _ensure_table(client, name, aggregate_retention_days)
+    if whole:
+        _record_fingerprint(client, fingerprint)
+
+
+#: Where :func:`ensure_schema` notes the fingerprint of the schema it last made whole.
+SCHEMA_STATE_TABLE = "strata_schema_state"
+
+
+def _schema_fingerprint(aggregate_retention_days: int) -> str:
+    """A hash of everything :func:`ensure_schema` would state: any change to a table's
+    DDL, comments, added measures or the retention makes it differ."""
+    parts = [registry_ddl(), str(int(aggregate_retention_days))]
+    parts += [f"{column} {_ADDED_TYPES[column]}" for column in ADDED_MEASURES]
+    for name in ROLLUP_TABLES:
+        parts += [_rollup_ddl(name, raw=False), _rollup_ddl(name, raw=True)]
+        parts += [_rollup_comment(name), _users_type(name), *rollup_comments(name)]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _schema_current(client: Any, types: dict[str, str], fingerprint: str) -> bool:
+    """The schema is as :func:`ensure_schema` last made it whole with this
+    ``fingerprint``, and every table of it (staging twins and raw inputs too) exists:
+    nothing to state.  Their emptiness does not matter: a load truncates both first."""
+    if any(types.get(name) != _users_type(name) for name in ROLLUP_TABLES):
+        return False
+    wanted = [SCHEMA_STATE_TABLE, REGISTRY]
+    wanted += [f"{n}{suffix}" for n in ROLLUP_TABLES for suffix in ("__staging", "__raw")]
+    (found,) = client.query(
+        "SELECT count() FROM system.tables WHERE database = currentDatabase() "
+        "AND name IN {names:Array(String)}",
+        parameters={"names": wanted},
+    ).result_rows[0]
+    if found != len(wanted):
+        return False
+    stored = client.query(f"SELECT fingerprint FROM {SCHEMA_STATE_TABLE}").result_rows
+    return [r[0] for r in stored] == [fingerprint]
+
+
+def _record_fingerprint(client: Any, fingerprint: str) -> None:
+    """Note ``fingerprint`` as the schema's (one row; emptied first, so a load cut off
+    between the two statements only makes the next one state the schema again)."""
+    client.command(
+        f"CREATE TABLE IF NOT EXISTS {SCHEMA_STATE_TABLE} (fingerprint String, "
+        "stated_at DateTime64(3, 'UTC')) ENGINE = MergeTree ORDER BY tuple() "
+        "COMMENT 'Fingerprint of the hot tier schema as last stated (a load skips the "
+        "DDL while it matches)'"
+    )
+    client.command(f"TRUNCATE TABLE {SCHEMA_STATE_TABLE}")
+    client.command(
+        f"INSERT INTO {SCHEMA_STATE_TABLE} VALUES ({{f:String}}, now64(3))",
+        parameters={"f": fingerprint},
+    )
 
 
 def _ensure_table(

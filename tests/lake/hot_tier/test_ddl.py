@@ -385,3 +385,46 @@ def test_a_day_too_big_for_one_part_is_inserted_in_small_blocks_and_merged(
         ).result_rows
     assert loaded == [(9, 6, 6)]
     assert parts == [(1,)]
+
+
+class _Counting:
+    """A real client whose ``command`` statements are also noted (to see what was sent)."""
+
+    def __init__(self, client: object) -> None:
+        self.client, self.commands = client, []
+
+    def command(self, sql: str, *args: object, **kwargs: object) -> object:
+        self.commands.append(sql)
+        return self.client.command(sql, *args, **kwargs)  # type: ignore[attr-defined]
+
+    def query(self, *args: object, **kwargs: object) -> object:
+        return self.client.query(*args, **kwargs)  # type: ignore[attr-defined]
+
+
+def test_the_schema_is_stated_again_only_when_it_changed(env: Env) -> None:
+    with hot_tier(env.settings) as client:
+        ensure_schema(client, 730)
+        for name in cubes_to_build(client):  # every cube whole (as after a first load)
+            begin_cube_build(client, name, 730)
+            finish_cube_build(client, name)
+        counting = _Counting(client)
+        ensure_schema(counting, 730)  # the whole schema stated: its fingerprint noted
+        stated = [c for c in counting.commands if c.startswith("ALTER TABLE rollup_daily ")]
+        assert any("MODIFY COMMENT" in c for c in stated)
+        counting.commands.clear()
+        ensure_schema(counting, 730)
+        assert counting.commands == []  # as stated last time: nothing sent
+
+        ensure_schema(counting, 30)  # another retention: stated, TTLs changed
+        (engine,) = client.query(
+            "SELECT engine_full FROM system.tables WHERE name = 'cube_daily_pages'"
+        ).result_rows[0]
+        assert "TTL toDate(date) + toIntervalDay(30)" in engine
+
+        client.command("DROP TABLE rollup_hourly__raw")  # a working table gone: made again
+        counting.commands.clear()
+        ensure_schema(counting, 30)
+        assert any("CREATE TABLE IF NOT EXISTS rollup_hourly__raw" in c for c in counting.commands)
+        counting.commands.clear()
+        ensure_schema(counting, 30)
+        assert counting.commands == []
