@@ -52,6 +52,8 @@ def refresh_steps(definitions: Definitions) -> tuple[tuple[str, tuple[AssetKey, 
     by_node = {a.node_def.name: a for a in definitions.assets or [] if hasattr(a, "node_def")}
     steps = []
     for node in job.graph.nodes_in_topological_order:
+        if node.definition.name not in by_node:
+            continue  # a check of its own (its asset's step runs it: materialize selects it)
         keys = tuple(sorted(by_node[node.definition.name].keys & selected))
         name = keys[0].to_user_string() if len(keys) == 1 else node.definition.tags[STEP_TAG]
         steps.append((name, keys))
@@ -169,7 +171,7 @@ class _Runner:
         self.echo = echo
         self.report: dict[str, dict] = {}
         definitions = defs()
-        self.assets = list(definitions.assets or [])
+        self.assets = [*(definitions.assets or []), *(definitions.asset_checks or [])]
         self.resources = dict(definitions.resources or {})
         self.settings = Settings.from_env()
         self.steps = refresh_steps(definitions)

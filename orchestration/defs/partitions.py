@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from dagster import (
+    AssetCheckExecutionContext,
     AssetExecutionContext,
     BackfillPolicy,
     DailyPartitionsDefinition,
@@ -69,7 +70,9 @@ CHANGED_DAYS_TAG, NOTED_UNTIL_TAG = "strata/changed_days", "strata/noted_until"
 STEP_TAG = "strata/step"
 
 
-def partition_days(context: AssetExecutionContext) -> list[dt.date]:
+def partition_days(
+    context: AssetExecutionContext | AssetCheckExecutionContext,
+) -> list[dt.date]:
     """The days this run materializes, in order (one for a single partition, or a range)."""
     return [dt.date.fromisoformat(k) for k in context.partition_keys]
 

@@ -6,6 +6,7 @@ and rules.  Each suite is a list of ``(check name, expectation, derived columns)
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +14,7 @@ import polars as pl
 
 from lake.storage import EVENT_TYPES
 
-__all__ = ["MAX_CLOCK_AHEAD_S", "SUITES", "CheckOutcome", "validate"]
+__all__ = ["MAX_CLOCK_AHEAD_S", "SUITES", "CheckOutcome", "validate", "warm_up"]
 
 #: How far a client clock may run ahead of the server's before an event is refused.
 MAX_CLOCK_AHEAD_S = 300
@@ -106,14 +107,36 @@ def _prepare(suite: str, frame: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
     return lazy.collect()
 
 
+_warming: list[threading.Thread] = []
+
+
+def _import_library() -> None:
+    import great_expectations  # noqa: F401
+
+
+def warm_up() -> None:
+    """Start importing Great Expectations on a thread of its own (~3 s of Python), for a
+    process that will validate later and has other work first: the import then
+    overlaps that work instead of adding to it.  Once per process; :func:`validate`
+    waits for it (the process, too, before it exits: not a daemon thread)."""
+    if not _warming:
+        _warming.append(threading.Thread(target=_import_library, name="strata-quality-import"))
+        _warming[0].start()
+
+
 def validate(suite: str, frame: pl.DataFrame | pl.LazyFrame) -> list[CheckOutcome]:
-    """Run one suite over ``frame``; every expectation gives one :class:`CheckOutcome`."""
+    """Run one suite over ``frame``; every expectation gives one :class:`CheckOutcome`
+    (passing, over 0 rows, when the frame is empty)."""
+    df = _prepare(suite, frame)
+    if df.height == 0:
+        return [CheckOutcome(name, True, 0, 0) for name, _, _ in SUITES[suite]]
+    for thread in _warming:  # one import at a time: never two threads inside one module
+        thread.join()
     # imported here: Great Expectations takes seconds to import, and every Dagster
     # process loads the definitions (check names) while few run a suite
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
-    df = _prepare(suite, frame)
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     batch = (

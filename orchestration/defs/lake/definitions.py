@@ -7,7 +7,7 @@ from orchestration.defs.lake.bronze import bronze_events_asset
 from orchestration.defs.lake.cubes import cube_assets
 from orchestration.defs.lake.rollups import rollup_assets
 from orchestration.defs.lake.sensors import lake_automation
-from orchestration.defs.lake.sessions import silver_sessions_asset
+from orchestration.defs.lake.sessions import silver_sessions_asset, silver_sessions_checks
 from orchestration.defs.partitions import PipelinePartitions
 
 __all__ = ["lake_definitions"]
@@ -23,6 +23,7 @@ def lake_definitions(parts: PipelinePartitions) -> Definitions:
             *rollup_assets(parts),
             cube_assets(parts),
         ],
+        asset_checks=[silver_sessions_checks()],
         jobs=[auto.ingest_job, auto.refresh_job],
         sensors=[auto.landing_sensor, auto.refresh_sensor, auto.refresh_done_sensor],
         schedules=[auto.refresh_schedule],

@@ -1,29 +1,37 @@
-"""silver/sessions: one row per session, a daily partition per UTC start date."""
+"""silver/sessions: one row per session, a daily partition per UTC start date, and its
+Great Expectations suite as checks run at the end of a refresh."""
 
 from collections.abc import Iterator
 
 import polars as pl
 from dagster import (
+    AssetCheckExecutionContext,
+    AssetChecksDefinition,
+    AssetCheckSpec,
     AssetDep,
     AssetExecutionContext,
     AssetKey,
     AssetsDefinition,
     MaterializeResult,
     asset,
+    multi_asset_check,
 )
 
 from lake.loads import client_buckets, load_sessions
 from lake.storage import SESSION_SCHEMA
 from orchestration.defs.lake.bronze import BRONZE, BRONZE_AS_IT_STANDS
-from orchestration.defs.lake.checks import merge_outcomes, suite_results, suite_specs
+from orchestration.defs.lake.checks import merge_outcomes, suite_results
 from orchestration.defs.partitions import ONE_RUN, PipelinePartitions, partition_days
 from orchestration.lib.preview import preview
-from orchestration.lib.quality import CheckOutcome, validate
+from orchestration.lib.quality import SUITES, CheckOutcome, validate, warm_up
 from orchestration.lib.resources import CatalogResource, LakeResource
 
-__all__ = ["SESSIONS", "silver_sessions_asset"]
+__all__ = ["SESSIONS", "silver_sessions_asset", "silver_sessions_checks"]
 
 SESSIONS = AssetKey(["silver", "sessions"])
+#: What the sessions' checks wait for when it is in the same run: the hot tier's load
+#: (reports show the new sessions first; the suite reads them back from the lake).
+_CHECKED_AFTER = AssetKey(["clickhouse", "sessions"])
 
 
 def silver_sessions_asset(parts: PipelinePartitions) -> AssetsDefinition:
@@ -36,7 +44,6 @@ def silver_sessions_asset(parts: PipelinePartitions) -> AssetsDefinition:
         backfill_policy=ONE_RUN,
         group_name="lake",
         kinds={"delta", "polars"},
-        check_specs=suite_specs("silver_sessions", SESSIONS),
     )
     def silver_sessions(
         context: AssetExecutionContext, lake: LakeResource, catalog: CatalogResource
@@ -55,21 +62,16 @@ def silver_sessions_asset(parts: PipelinePartitions) -> AssetsDefinition:
 def _build_sessions(
     context: AssetExecutionContext, lake_res: LakeResource, catalog: CatalogResource
 ) -> Iterator:
-    """Rebuild the session partitions of this run's days from bronze, one day in memory.
-
-    Each partition is replaced atomically and validated by the silver_sessions suite
-    as it is written.
-    """
+    """Rebuild the session partitions of this run's days from bronze, one day in memory;
+    each partition is replaced atomically."""
+    warm_up()  # the checks' library loads meanwhile (they run at the end of the run)
     lake, paths, settings = lake_res.lake, lake_res.paths, lake_res.settings
     days = partition_days(context)
     buckets = client_buckets(lake, paths, days)
     total, last = 0, None
-    outcomes: dict[str, CheckOutcome] = {}
     for day, sessions in load_sessions(
         lake, paths, days, settings.session_timeout_minutes, catalog.session_timeouts(), buckets
     ):
-        if sessions.height:
-            merge_outcomes(outcomes, validate("silver_sessions", sessions))
         total += sessions.height
         last = sessions if sessions.height else last
         context.log.info(f"{day}: {sessions.height} sessions")
@@ -93,4 +95,30 @@ def _build_sessions(
             ["started_at", "duration_s", "count_pageviews", "entry_page", "channel"],
         )
     yield MaterializeResult(metadata=meta)
-    yield from suite_results("silver_sessions", SESSIONS, outcomes)
+
+
+def silver_sessions_checks() -> AssetChecksDefinition:
+    """The silver_sessions suite (:mod:`orchestration.lib.quality`) as checks of
+    ``silver/sessions``, over the partitions the run rebuilt.
+
+    A check step of its own, after the hot tier's load when that is in the run: a
+    refresh makes the new sessions reportable first (the suite's library alone takes
+    seconds to import; :func:`warm_up` starts that when the sessions are rebuilt).
+    """
+    specs = [
+        AssetCheckSpec(name, asset=SESSIONS, additional_deps=[_CHECKED_AFTER])
+        for name, _, _ in SUITES["silver_sessions"]
+    ]
+
+    @multi_asset_check(specs=specs, name="silver_sessions_suite")
+    def silver_sessions_suite(context: AssetCheckExecutionContext, lake: LakeResource) -> Iterator:
+        """Validate the run's session partitions, a day at a time."""
+        lake_, paths = lake.lake, lake.paths
+        written = lake_.scan_delta(paths.silver_sessions, SESSION_SCHEMA)
+        outcomes: dict[str, CheckOutcome] = {}
+        for day in partition_days(context):
+            day_rows = written.filter(pl.col("session_date") == day)
+            merge_outcomes(outcomes, validate("silver_sessions", day_rows))
+        yield from suite_results("silver_sessions", SESSIONS, outcomes)
+
+    return silver_sessions_suite
