@@ -14,7 +14,7 @@ from lake.loads.bronze import (
     unconsumed_landing_files,
 )
 from lake.loads.hot_tier import HOT_TABLES, RAW_SOURCES, load_hot_tier
-from lake.loads.rollups import keep_expired_sites, load_cubes, load_rollup
+from lake.loads.rollups import day_batches, keep_expired_sites, load_cubes, load_rollup
 from lake.loads.sessions import (
     SESSION_BUCKET_ROWS,
     client_buckets,
@@ -29,6 +29,7 @@ __all__ = [
     "SESSION_BUCKET_ROWS",
     "BronzeChunk",
     "client_buckets",
+    "day_batches",
     "ingest_landing",
     "keep_expired_sites",
     "load_cubes",

@@ -3,8 +3,9 @@ rollups and the cubes, a day partition at a time (each swapped in whole).
 
 :func:`load_hot_tier` applies the hot tier's migrations, then loads every table for
 the given days, yielding ``(table, metadata)`` as each is done; ``connect`` opens a
-client for one unit of work (embedded: the engine's lease, held per day, so reports
-answer between days).
+client for one unit of work (embedded: the engine's lease, held per raw day or per
+few days of an aggregate table, :func:`lake.loads.day_batches`, so reports answer in
+between).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from lake.hot_tier import (
     replace_raw_day,
     table_dimensions,
 )
+from lake.loads.rollups import day_batches
 from lake.schemas import EVENT_SCHEMA, SESSION_SCHEMA
 from lake.storage import DataVersion, Lake, LakePaths
 from lake.transforms import CUBES, ROLLUP_METRIC_COLUMNS, complete_measures, local_date
@@ -85,16 +87,18 @@ def load_hot_tier(
             yield name, {"days": len(days), "rows": loaded, "built_whole_days": built_days}
             continue
         loaded = 0
-        for day in days:
+        for some in day_batches(days, lake.partition_rows(paths.gold(name), part_col)):
             rows = (
-                gold.filter(pl.col(part_col) == day).select(columns).collect() if exists else None
+                gold.filter(pl.col(part_col).is_in(some)).select(columns).collect()
+                if exists
+                else None
             )
             with connect() as client:
                 replace_partitions(
                     client,
                     name,
                     rows.to_arrow() if rows is not None and rows.height else None,
-                    [day.isoformat()],
+                    [day.isoformat() for day in some],
                     settings.clickhouse_cluster,
                 )
             loaded += rows.height if rows is not None else 0

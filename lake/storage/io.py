@@ -184,13 +184,22 @@ class Lake:
         self, df: pl.DataFrame, uri: str, partition_col: str, value: dt.date
     ) -> None:
         """Replace the rows of one partition with ``df`` in one atomic commit (none: deleted)."""
+        self.replace_partitions(df, uri, partition_col, [value])
+
+    def replace_partitions(
+        self, df: pl.DataFrame, uri: str, partition_col: str, values: Sequence[dt.date]
+    ) -> None:
+        """Replace the rows of the partitions ``values`` with ``df`` (rows of those
+        partitions only) in one atomic commit: a partition ``df`` has no rows of is
+        emptied.  One commit for several days costs what one day's does."""
+        days = ", ".join(f"'{v.isoformat()}'" for v in values)  # dates: no text of a request
         write_deltalake(
             uri,
             _arrow(df),
             partition_by=[partition_col],
             mode="overwrite",
             schema_mode="merge",  # new measures join the table as they appear
-            predicate=f"{partition_col} = '{value.isoformat()}'",
+            predicate=f"{partition_col} IN ({days})",
             storage_options=self.storage_options,
         )
 

@@ -42,6 +42,22 @@ def test_append_replace_and_delete_touch_only_what_they_name(tmp_path: Path) -> 
     assert lake.scan_delta(uri, SCHEMA).select("n").collect()["n"].to_list() == [3]
 
 
+def test_several_partitions_are_replaced_in_one_commit(tmp_path: Path) -> None:
+    lake = Lake(Settings.from_env({"STRATA_HOME": str(tmp_path)}))
+    uri = f"{tmp_path}/t"
+    d1, d2, d3, d4 = (dt.date(2026, 3, d) for d in (1, 2, 3, 4))
+    for day, n in ((d1, 1), (d2, 2), (d3, 3), (d4, 4)):
+        lake.append_partitioned(_frame(day, [n]), uri, "day")
+    version = lake.delta_table(uri).version()
+    # d1 and d3 get new rows, d2 none (emptied), d4 is not named (kept)
+    lake.replace_partitions(
+        pl.concat([_frame(d1, [10]), _frame(d3, [30, 31])]), uri, "day", [d1, d2, d3]
+    )
+    rows = lake.scan_delta(uri, SCHEMA).select("day", "n").collect().sort("n").rows()
+    assert rows == [(d4, 4), (d1, 10), (d3, 30), (d3, 31)]
+    assert lake.delta_table(uri).version() == version + 1
+
+
 def test_parquet_files_round_trip_with_their_schema(tmp_path: Path) -> None:
     lake = Lake(Settings.from_env({"STRATA_HOME": str(tmp_path)}))
     uri = f"{tmp_path}/files/a.parquet"
