@@ -14,7 +14,16 @@ import polars as pl
 
 from lake.storage import EVENT_TYPES
 
-__all__ = ["MAX_CLOCK_AHEAD_S", "SUITES", "CheckOutcome", "validate", "warm_up"]
+__all__ = [
+    "MAX_CLOCK_AHEAD_S",
+    "SUITES",
+    "CheckOutcome",
+    "checks_ready",
+    "prepare",
+    "validate",
+    "validate_prepared",
+    "warm_up",
+]
 
 #: How far a client clock may run ahead of the server's before an event is refused.
 MAX_CLOCK_AHEAD_S = 300
@@ -90,8 +99,9 @@ _PRESENCE_ONLY = {"event_id", "client_id", "session_id"}
 _CATEGORICAL = {"tracking_id", "event_type"}
 
 
-def _prepare(suite: str, frame: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
-    """Only the columns the suite reads (a lazy scan reads no others), plus derived ones."""
+def prepare(suite: str, frame: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
+    """Only the columns the suite reads (a lazy scan reads no others), plus derived ones:
+    what :func:`validate_prepared` takes, a fraction of the rows' size."""
     lazy = frame.lazy().select(_COLUMNS[suite])
     ids = [c for c in _COLUMNS[suite] if c in _PRESENCE_ONLY]
     lazy = lazy.with_columns(
@@ -124,10 +134,20 @@ def warm_up() -> None:
         _warming[0].start()
 
 
+def checks_ready() -> bool:
+    """:func:`validate` would not wait for the library (no import started by
+    :func:`warm_up`, or that import is done)."""
+    return not _warming or not _warming[0].is_alive()
+
+
 def validate(suite: str, frame: pl.DataFrame | pl.LazyFrame) -> list[CheckOutcome]:
     """Run one suite over ``frame``; every expectation gives one :class:`CheckOutcome`
     (passing, over 0 rows, when the frame is empty)."""
-    df = _prepare(suite, frame)
+    return validate_prepared(suite, prepare(suite, frame))
+
+
+def validate_prepared(suite: str, df: pl.DataFrame) -> list[CheckOutcome]:
+    """:func:`validate` of a frame :func:`prepare` made (kept while the library loads)."""
     if df.height == 0:
         return [CheckOutcome(name, True, 0, 0) for name, _, _ in SUITES[suite]]
     for thread in _warming:  # one import at a time: never two threads inside one module

@@ -20,7 +20,14 @@ from lake.storage import CONSUMED_SCHEMA
 from orchestration.defs.lake.checks import merge_outcomes, suite_results, suite_specs
 from orchestration.defs.partitions import ONE_RUN, PipelinePartitions, landing_hour
 from orchestration.lib.preview import preview
-from orchestration.lib.quality import MAX_CLOCK_AHEAD_S, CheckOutcome, validate
+from orchestration.lib.quality import (
+    MAX_CLOCK_AHEAD_S,
+    CheckOutcome,
+    checks_ready,
+    prepare,
+    validate_prepared,
+    warm_up,
+)
 from orchestration.lib.resources import CatalogResource, LakeResource
 
 __all__ = [
@@ -81,7 +88,14 @@ def _ingest(
     context: AssetExecutionContext, lake_res: LakeResource, catalog: CatalogResource
 ) -> Iterator:
     """Merge this run's landing hours into bronze (:func:`lake.loads.ingest_landing`);
-    the bronze_events suite validates the new events of each chunk."""
+    the bronze_events suite validates the new events of each chunk.
+
+    The suite's library is imported on a thread meanwhile; chunks appended before it is
+    ready are kept in the suite's few columns and validated once it is, after the
+    materialization for a small run: the landing sensor plans the next run as soon as
+    this one has materialized (:func:`orchestration.defs.lake.sensors._busy`).
+    """
+    warm_up()
     lake, paths = lake_res.lake, lake_res.paths
     hours = set(context.partition_keys)
     files = [f for f in unconsumed_landing_files(lake_res) if landing_hour(f) in hours]
@@ -90,6 +104,7 @@ def _ingest(
     dates: set[dt.date] = set()
     last: pl.DataFrame | None = None
     outcomes: dict[str, CheckOutcome] = {}
+    waiting: list[pl.DataFrame] = []  # prepared chunks the suite has not seen yet
     chunks = ingest_landing(
         lake,
         paths,
@@ -101,7 +116,9 @@ def _ingest(
     for chunk in chunks:
         fresh = chunk.fresh
         if fresh.height:
-            merge_outcomes(outcomes, validate("bronze_events", fresh))
+            waiting.append(prepare("bronze_events", fresh))
+            if checks_ready():
+                _validate(outcomes, waiting)
             last = fresh.head(5)  # for the preview; holding the chunk would double memory
             dates.update(fresh["event_date"].unique().to_list())
         totals["new_events"] += fresh.height
@@ -116,4 +133,11 @@ def _ingest(
             last, ["event_at", "event_type", "page_path", "channel", "country", "device"]
         )
     yield MaterializeResult(metadata=meta)
+    _validate(outcomes, waiting)
     yield from suite_results("bronze_events", BRONZE, outcomes)
+
+
+def _validate(outcomes: dict[str, CheckOutcome], waiting: list[pl.DataFrame]) -> None:
+    """Run the bronze_events suite over the ``waiting`` chunks (emptied) into ``outcomes``."""
+    while waiting:
+        merge_outcomes(outcomes, validate_prepared("bronze_events", waiting.pop(0)))
