@@ -65,7 +65,12 @@ def load_hot_tier(
     """Load ``days`` of every hot-tier table from the lake, yielding each table's
     ``(name, metadata)``.  A day the lake no longer holds is dropped, so the hot tier
     equals the lake for every day loaded; cached query answers are stale afterwards
-    (the data version is renewed).  Settings are the lake's."""
+    (the data version is renewed).  Settings are the lake's.
+
+    The rollups and cubes go first (the dashboard's reports read them; the data
+    version is renewed once they are in), then the raw ``events`` and ``sessions``,
+    whose load grows with the day: a refresh during a busy day shows in the reports
+    without waiting for the whole day's raw events."""
     settings = lake.settings
     with connect() as client:
         for version in migrate_hot_tier(client, settings, log):
@@ -73,7 +78,6 @@ def load_hot_tier(
         ensure_schema(client, settings.aggregate_retention_days, settings.clickhouse_cluster)
         ensure_raw_tables(client, settings.hot_window_days, settings.clickhouse_cluster)
         to_build = cubes_to_build(client, settings.clickhouse_cluster)
-    yield from _load_raw(lake, paths, connect, days, timezones, log)
     for name, (time_col, part_col) in HOT_TABLES.items():
         columns = ["tracking_id", time_col, *table_dimensions(name), *ROLLUP_METRIC_COLUMNS]
         gold = lake.scan_delta(paths.gold(name), {})  # the table's log read once, not per day
@@ -105,6 +109,8 @@ def load_hot_tier(
         log(f"{name}: {loaded} rows over {len(days)} days")
         yield name, {"days": len(days), "rows": loaded}
     DataVersion(lake, paths).renew()  # cached query answers are stale from now on
+    yield from _load_raw(lake, paths, connect, days, timezones, log)
+    DataVersion(lake, paths).renew()  # and again with the raw tables in
 
 
 def _build_cube(
