@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from lake.loads.groups import grouped
 from lake.schemas import CONSUMED_SCHEMA, EVENT_SCHEMA
 from lake.storage.changes import ChangedDays
 from lake.storage.io import Lake
@@ -53,17 +54,7 @@ def _consumed(files: list[str]) -> pl.DataFrame:
 
 def _chunks(lake: Lake, files: list[str], max_rows: int) -> Iterator[list[str]]:
     """Files grouped so one group holds about ``max_rows`` rows (at least one file)."""
-    group: list[str] = []
-    rows = 0
-    for f in files:
-        n = lake.parquet_rows(f)
-        if group and rows + n > max_rows:
-            yield group
-            group, rows = [], 0
-        group.append(f)
-        rows += n
-    if group:
-        yield group
+    return grouped(files, lake.parquet_rows, max_rows)
 
 
 def ingest_landing(

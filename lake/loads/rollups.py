@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping, Sequence
 
 import polars as pl
 
+from lake.loads.groups import grouped
 from lake.loads.sessions import client_buckets
 from lake.schemas import EVENT_SCHEMA, SESSION_SCHEMA
 from lake.storage import Lake, LakePaths, RetentionPolicy
@@ -40,17 +41,7 @@ def day_batches(
     """``days`` in order, in consecutive groups of at most :data:`WRITE_DAYS` days and
     :data:`WRITE_ROWS` rows by ``rows_per_day`` (ISO date -> rows, from a table's log;
     a day it lacks counts 0)."""
-    batch: list[dt.date] = []
-    held = 0
-    for day in days:
-        rows = rows_per_day.get(day.isoformat(), 0)
-        if batch and (len(batch) == WRITE_DAYS or held + rows > WRITE_ROWS):
-            yield batch
-            batch, held = [], 0
-        batch.append(day)
-        held += rows
-    if batch:
-        yield batch
+    return grouped(days, lambda day: rows_per_day.get(day.isoformat(), 0), WRITE_ROWS, WRITE_DAYS)
 
 
 def keep_expired_sites(
