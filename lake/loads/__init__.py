@@ -13,6 +13,7 @@ from lake.loads.bronze import (
     ingest_landing,
     unconsumed_landing_files,
 )
+from lake.loads.groups import grouped
 from lake.loads.hot_tier import HOT_TABLES, RAW_SOURCES, load_hot_tier
 from lake.loads.rollups import day_batches, keep_expired_sites, load_cubes, load_rollup
 from lake.loads.sessions import (
@@ -30,6 +31,7 @@ __all__ = [
     "BronzeChunk",
     "client_buckets",
     "day_batches",
+    "grouped",
     "ingest_landing",
     "keep_expired_sites",
     "load_cubes",

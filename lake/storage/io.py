@@ -180,6 +180,22 @@ class Lake:
         missing = [pl.lit(None, dtype).alias(c) for c, dtype in schema.items() if c not in have]
         return scan.with_columns(missing) if missing else scan
 
+    def files_since(self, uri: str, version: int | None) -> tuple[list[str], int | None]:
+        """The data files Delta table ``uri`` references now that it did not at
+        ``version`` (every file for None, or when that version's log is gone), and its
+        version now (None: no table).  For an append-only table, its rows since then."""
+        table = self.delta_table(uri)
+        if table is None:
+            return [], None
+        files = set(table.file_uris())
+        if version is not None and version <= table.version():
+            try:
+                before = DeltaTable(uri, version=version, storage_options=self.storage_options)
+                files -= set(before.file_uris())
+            except Exception:
+                pass
+        return sorted(files), table.version()
+
     def replace_partition(
         self, df: pl.DataFrame, uri: str, partition_col: str, value: dt.date
     ) -> None:

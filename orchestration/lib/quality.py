@@ -18,10 +18,7 @@ __all__ = [
     "MAX_CLOCK_AHEAD_S",
     "SUITES",
     "CheckOutcome",
-    "checks_ready",
-    "prepare",
     "validate",
-    "validate_prepared",
     "warm_up",
 ]
 
@@ -99,9 +96,8 @@ _PRESENCE_ONLY = {"event_id", "client_id", "session_id"}
 _CATEGORICAL = {"tracking_id", "event_type"}
 
 
-def prepare(suite: str, frame: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
-    """Only the columns the suite reads (a lazy scan reads no others), plus derived ones:
-    what :func:`validate_prepared` takes, a fraction of the rows' size."""
+def _prepare(suite: str, frame: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
+    """Only the columns the suite reads (a lazy scan reads no others), plus derived ones."""
     lazy = frame.lazy().select(_COLUMNS[suite])
     ids = [c for c in _COLUMNS[suite] if c in _PRESENCE_ONLY]
     lazy = lazy.with_columns(
@@ -134,20 +130,10 @@ def warm_up() -> None:
         _warming[0].start()
 
 
-def checks_ready() -> bool:
-    """:func:`validate` would not wait for the library (no import started by
-    :func:`warm_up`, or that import is done)."""
-    return not _warming or not _warming[0].is_alive()
-
-
 def validate(suite: str, frame: pl.DataFrame | pl.LazyFrame) -> list[CheckOutcome]:
     """Run one suite over ``frame``; every expectation gives one :class:`CheckOutcome`
     (passing, over 0 rows, when the frame is empty)."""
-    return validate_prepared(suite, prepare(suite, frame))
-
-
-def validate_prepared(suite: str, df: pl.DataFrame) -> list[CheckOutcome]:
-    """:func:`validate` of a frame :func:`prepare` made (kept while the library loads)."""
+    df = _prepare(suite, frame)
     if df.height == 0:
         return [CheckOutcome(name, True, 0, 0) for name, _, _ in SUITES[suite]]
     for thread in _warming:  # one import at a time: never two threads inside one module

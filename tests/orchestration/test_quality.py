@@ -90,3 +90,45 @@ def test_events_later_than_the_site_allows_are_quarantined_with_the_reason(env: 
     assert row["client_id"] == "last-week"
     assert row["reason"] == "arrived 168.0 h after it happened; the site allows 72.0 h"
     assert report["bronze/events"]["quarantined_events"] == 1
+
+
+def test_bronze_checks_validate_what_bronze_took_since_they_last_ran(env: Env) -> None:
+    from dagster import AssetSelection, materialize
+
+    from ingest_gateway.app import create_app
+    from orchestration.definitions import defs
+    from orchestration.defs.lake.bronze import (
+        BRONZE,
+        new_landing_hours,
+        unconsumed_landing_files,
+    )
+    from orchestration.defs.partitions import span_tags
+    from orchestration.defs.resources import RESOURCES
+    from orchestration.lib.resources import LakeResource
+
+    definitions = defs()
+    everything = [*(definitions.assets or []), *(definitions.asset_checks or [])]
+
+    def bronze_with_checks(events: list[dict]) -> dict[str, tuple[bool, int]]:
+        with TestClient(create_app(env.settings)) as gw:
+            assert gw.post("/api/v1/events", json=events).json()["accepted"] == len(events)
+        hours = new_landing_hours(unconsumed_landing_files(LakeResource()))
+        result = materialize(
+            everything,
+            selection=AssetSelection.assets(BRONZE),  # the asset and its checks
+            resources=RESOURCES,
+            tags=span_tags(hours),
+        )
+        return {
+            e.check_name: (e.passed, e.metadata["rows"].value)
+            for e in result.get_asset_check_evaluations()
+        }
+
+    first = bronze_with_checks([{**GOOD, "event_id": f"a{i}"} for i in range(2)])
+    assert len(first) == 6 and set(first.values()) == {(True, 2)}
+    second = bronze_with_checks([{**GOOD, "event_id": f"b{i}"} for i in range(3)])
+    assert set(second.values()) == {(True, 3)}  # the 3 new events, not all 5
+    # bronze's own runs leave the checks to the refresh (they import the suite's library)
+    ingest_nodes = defs().resolve_job_def("strata_ingest").graph.node_dict
+    refresh_nodes = defs().resolve_job_def("strata_refresh").graph.node_dict
+    assert "bronze_events_suite" not in ingest_nodes and "bronze_events_suite" in refresh_nodes

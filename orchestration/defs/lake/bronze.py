@@ -5,6 +5,8 @@ from collections.abc import Iterator
 
 import polars as pl
 from dagster import (
+    AssetCheckExecutionContext,
+    AssetChecksDefinition,
     AssetExecutionContext,
     AssetKey,
     AssetsDefinition,
@@ -12,22 +14,17 @@ from dagster import (
     MaterializeResult,
     MetadataValue,
     asset,
+    multi_asset_check,
 )
 
-from lake.loads import ingest_landing
+from lake.loads import BRONZE_CHUNK_ROWS, grouped, ingest_landing
 from lake.loads import unconsumed_landing_files as landing_files_left
-from lake.storage import CONSUMED_SCHEMA
+from lake.storage import CONSUMED_SCHEMA, EVENT_SCHEMA
+from lake.transforms import allowed_lateness
 from orchestration.defs.lake.checks import merge_outcomes, suite_results, suite_specs
 from orchestration.defs.partitions import ONE_RUN, PipelinePartitions, landing_hour
 from orchestration.lib.preview import preview
-from orchestration.lib.quality import (
-    MAX_CLOCK_AHEAD_S,
-    CheckOutcome,
-    checks_ready,
-    prepare,
-    validate_prepared,
-    warm_up,
-)
+from orchestration.lib.quality import MAX_CLOCK_AHEAD_S, CheckOutcome, validate
 from orchestration.lib.resources import CatalogResource, LakeResource
 
 __all__ = [
@@ -35,6 +32,7 @@ __all__ = [
     "BRONZE_AS_IT_STANDS",
     "CONSUMED_SCHEMA",
     "bronze_events_asset",
+    "bronze_events_checks",
     "new_landing_hours",
     "unconsumed_landing_files",
 ]
@@ -68,7 +66,6 @@ def bronze_events_asset(parts: PipelinePartitions) -> AssetsDefinition:
         backfill_policy=ONE_RUN,
         group_name="lake",
         kinds={"delta", "polars"},
-        check_specs=suite_specs("bronze_events", BRONZE),
     )
     def bronze_events(
         context: AssetExecutionContext, lake: LakeResource, catalog: CatalogResource
@@ -87,15 +84,7 @@ def bronze_events_asset(parts: PipelinePartitions) -> AssetsDefinition:
 def _ingest(
     context: AssetExecutionContext, lake_res: LakeResource, catalog: CatalogResource
 ) -> Iterator:
-    """Merge this run's landing hours into bronze (:func:`lake.loads.ingest_landing`);
-    the bronze_events suite validates the new events of each chunk.
-
-    The suite's library is imported on a thread meanwhile; chunks appended before it is
-    ready are kept in the suite's few columns and validated once it is, after the
-    materialization for a small run: the landing sensor plans the next run as soon as
-    this one has materialized (:func:`orchestration.defs.lake.sensors._busy`).
-    """
-    warm_up()
+    """Merge this run's landing hours into bronze (:func:`lake.loads.ingest_landing`)."""
     lake, paths = lake_res.lake, lake_res.paths
     hours = set(context.partition_keys)
     files = [f for f in unconsumed_landing_files(lake_res) if landing_hour(f) in hours]
@@ -103,8 +92,6 @@ def _ingest(
     totals |= {"new_files": len(files), "bots_in_new_events": 0}
     dates: set[dt.date] = set()
     last: pl.DataFrame | None = None
-    outcomes: dict[str, CheckOutcome] = {}
-    waiting: list[pl.DataFrame] = []  # prepared chunks the suite has not seen yet
     chunks = ingest_landing(
         lake,
         paths,
@@ -116,9 +103,6 @@ def _ingest(
     for chunk in chunks:
         fresh = chunk.fresh
         if fresh.height:
-            waiting.append(prepare("bronze_events", fresh))
-            if checks_ready():
-                _validate(outcomes, waiting)
             last = fresh.head(5)  # for the preview; holding the chunk would double memory
             dates.update(fresh["event_date"].unique().to_list())
         totals["new_events"] += fresh.height
@@ -133,11 +117,44 @@ def _ingest(
             last, ["event_at", "event_type", "page_path", "channel", "country", "device"]
         )
     yield MaterializeResult(metadata=meta)
-    _validate(outcomes, waiting)
-    yield from suite_results("bronze_events", BRONZE, outcomes)
 
 
-def _validate(outcomes: dict[str, CheckOutcome], waiting: list[pl.DataFrame]) -> None:
-    """Run the bronze_events suite over the ``waiting`` chunks (emptied) into ``outcomes``."""
-    while waiting:
-        merge_outcomes(outcomes, validate_prepared("bronze_events", waiting.pop(0)))
+#: The bronze version the bronze_events suite has validated up to (a text file).
+_CHECKED_VERSION = "_state/bronze_checked_version"
+#: The columns of bronze the suite reads.
+_SUITE_COLUMNS = ["event_id", "tracking_id", "client_id", "event_type", "event_at", "received_at"]
+
+
+def bronze_events_checks() -> AssetChecksDefinition:
+    """The bronze_events suite (:mod:`orchestration.lib.quality`) as checks of
+    ``bronze/events``, over every event appended since the suite last ran.
+
+    A step of its own: ``strata pipeline`` runs it right after bronze, and Dagster's
+    daemon in each refresh, after the hot tier's load — not in the frequent bronze
+    runs, which would each spend ~3 s of CPU importing the suite's library (bronze's
+    run is then a fraction of that, and the sessions' suite has it loaded already).
+    """
+
+    @multi_asset_check(specs=suite_specs("bronze_events", BRONZE), name="bronze_events_suite")
+    def bronze_events_suite(
+        context: AssetCheckExecutionContext, lake: LakeResource, catalog: CatalogResource
+    ) -> Iterator:
+        """Validate the events bronze took since the last validation, a chunk at a time."""
+        lake_, paths = lake.lake, lake.paths
+        marker = f"{paths.root}/{_CHECKED_VERSION}"
+        seen = lake_.read_text(marker)
+        files, version = lake_.files_since(paths.bronze_events, int(seen) if seen else None)
+        lateness = allowed_lateness(
+            lake.settings.allowed_lateness_hours, catalog.allowed_lateness()
+        )
+        schema = {c: EVENT_SCHEMA[c] for c in _SUITE_COLUMNS}
+        outcomes: dict[str, CheckOutcome] = {}
+        for group in grouped(files, lake_.parquet_rows, BRONZE_CHUNK_ROWS):
+            rows = lake_.read_parquet(group, schema).with_columns(allowed_lateness_h=lateness)
+            merge_outcomes(outcomes, validate("bronze_events", rows))
+        if version is not None:
+            lake_.write_text(marker, str(version))
+        context.log.info(f"validated {len(files)} new bronze files")
+        yield from suite_results("bronze_events", BRONZE, outcomes)
+
+    return bronze_events_suite

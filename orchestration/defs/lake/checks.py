@@ -10,12 +10,21 @@ from dagster import AssetCheckResult, AssetCheckSpec, AssetKey
 
 from orchestration.lib.quality import SUITES, CheckOutcome
 
-__all__ = ["merge_outcomes", "suite_results", "suite_specs"]
+__all__ = ["CHECKED_AFTER", "merge_outcomes", "suite_results", "suite_specs"]
+
+#: What the suites' check steps wait for when it is in the same run: the hot tier's
+#: load (reports show a refresh first; the suites read what they check back from the
+#: lake, and their library takes seconds to import).
+CHECKED_AFTER = AssetKey(["clickhouse", "sessions"])
 
 
 def suite_specs(suite: str, key: AssetKey) -> list[AssetCheckSpec]:
-    """One Dagster check per property of ``suite``, on asset ``key``."""
-    return [AssetCheckSpec(name, asset=key) for name, _, _ in SUITES[suite]]
+    """One Dagster check per property of ``suite``, on asset ``key``, run after
+    :data:`CHECKED_AFTER` when that is in the run."""
+    return [
+        AssetCheckSpec(name, asset=key, additional_deps=[CHECKED_AFTER])
+        for name, _, _ in SUITES[suite]
+    ]
 
 
 def merge_outcomes(total: dict[str, CheckOutcome], more: Iterable[CheckOutcome]) -> None:

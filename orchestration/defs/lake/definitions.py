@@ -3,7 +3,7 @@
 from dagster import Definitions
 
 from lake.settings import Settings
-from orchestration.defs.lake.bronze import bronze_events_asset
+from orchestration.defs.lake.bronze import bronze_events_asset, bronze_events_checks
 from orchestration.defs.lake.cubes import cube_assets
 from orchestration.defs.lake.rollups import rollup_assets
 from orchestration.defs.lake.sensors import lake_automation
@@ -23,7 +23,7 @@ def lake_definitions(parts: PipelinePartitions) -> Definitions:
             *rollup_assets(parts),
             cube_assets(parts),
         ],
-        asset_checks=[silver_sessions_checks()],
+        asset_checks=[bronze_events_checks(), silver_sessions_checks()],
         jobs=[auto.ingest_job, auto.refresh_job],
         sensors=[auto.landing_sensor, auto.refresh_sensor, auto.refresh_done_sensor],
         schedules=[auto.refresh_schedule],

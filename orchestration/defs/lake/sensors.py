@@ -7,9 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dagster import (
-    AssetKey,
     AssetSelection,
-    DagsterEventType,
     DagsterInvariantViolationError,
     DagsterRunStatus,
     DefaultScheduleStatus,
@@ -64,34 +62,16 @@ _UNFINISHED = [
 ]
 
 
-def _busy(
-    context: SensorEvaluationContext,
-    job: str,
-    tag: str | None = None,
-    done: AssetKey | None = None,
-) -> bool:
-    """A run of ``job`` (with ``tag``, if given) is queued or running — and, with
-    ``done``, has not yet materialized that asset (what is left of it, checks, touches
-    nothing a next run does).  Asking for another now would only queue it behind (runs
-    of one job share the embedded engine and the same partitions), and each run pays a
-    process start and code load of ~3 s."""
+def _busy(context: SensorEvaluationContext, job: str, tag: str | None = None) -> bool:
+    """A run of ``job`` (with ``tag``, if given) is queued or running.  Asking for another
+    now would only queue it behind (runs of one job share the embedded engine and the
+    same partitions), and each run pays a process start and code load of ~3 s."""
     try:
         instance = context.instance
     except DagsterInvariantViolationError:  # a context built without an instance (tests)
         return False
     runs = instance.get_runs(RunsFilter(job_name=job, statuses=_UNFINISHED), limit=50)
-    for run in runs:
-        if tag is not None and tag not in run.tags:
-            continue
-        if done is not None and run.status == DagsterRunStatus.STARTED:
-            events = instance.get_records_for_run(
-                run.run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION
-            ).records
-            entries = [e.event_log_entry.dagster_event for e in events]
-            if done in {entry.asset_key for entry in entries if entry is not None}:
-                continue
-        return True
-    return False
+    return any(tag is None or tag in run.tags for run in runs)
 
 
 @dataclass(frozen=True)
@@ -112,21 +92,21 @@ def lake_automation(parts: PipelinePartitions, warehouse: bool = True) -> LakeAu
     ``warehouse=False`` (``STRATA_WAREHOUSE_MODELS=false``) leaves the dbt models out of
     the refresh job."""
     #: Landing files into bronze, by the hours they landed in.
-    #: Never retried by the instance: files a failed run left are the landing sensor's
-    #: to plan again, and a retry could run beside the next run it planned meanwhile.
     ingest_job = define_asset_job(
         INGEST_JOB,
-        selection=AssetSelection.assets(BRONZE),
+        selection=AssetSelection.assets(BRONZE).without_checks(),  # refreshes run them
         partitions_def=parts.hourly,
         executor_def=in_process_executor,
-        tags={"dagster/max_retries": "0"},  # Dagster's run-retry tag
     )
     #: Sessions, rollups, hot tier and dbt models for a range of days, in one process (the
     #: embedded chdb engine admits one process per data path; a server URL lifts that).
+    #: ... and bronze's checks, over what bronze took since they last ran.
     refreshed = AssetSelection.all() - AssetSelection.assets(BRONZE)
+    if not warehouse:
+        refreshed = refreshed - AssetSelection.groups("warehouse")
     refresh_job = define_asset_job(
         REFRESH_JOB,
-        selection=refreshed if warehouse else refreshed - AssetSelection.groups("warehouse"),
+        selection=refreshed | AssetSelection.checks_for_assets(BRONZE),
         partitions_def=parts.daily,
         executor_def=in_process_executor,
     )
@@ -151,7 +131,7 @@ def lake_automation(parts: PipelinePartitions, warehouse: bool = True) -> LakeAu
     def landing_sensor(context: SensorEvaluationContext, lake: LakeResource):
         """Request a bronze run over the landing hours that hold files bronze has not
         consumed (none while one is queued or running: the next takes what it left)."""
-        if _busy(context, INGEST_JOB, done=BRONZE):
+        if _busy(context, INGEST_JOB):
             return SkipReason("a bronze run is under way")
         files = unconsumed_landing_files(lake)
         hours = new_landing_hours(files)

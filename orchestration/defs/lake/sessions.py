@@ -7,7 +7,6 @@ import polars as pl
 from dagster import (
     AssetCheckExecutionContext,
     AssetChecksDefinition,
-    AssetCheckSpec,
     AssetDep,
     AssetExecutionContext,
     AssetKey,
@@ -20,18 +19,15 @@ from dagster import (
 from lake.loads import client_buckets, load_sessions
 from lake.storage import SESSION_SCHEMA
 from orchestration.defs.lake.bronze import BRONZE, BRONZE_AS_IT_STANDS
-from orchestration.defs.lake.checks import merge_outcomes, suite_results
+from orchestration.defs.lake.checks import merge_outcomes, suite_results, suite_specs
 from orchestration.defs.partitions import ONE_RUN, PipelinePartitions, partition_days
 from orchestration.lib.preview import preview
-from orchestration.lib.quality import SUITES, CheckOutcome, validate, warm_up
+from orchestration.lib.quality import CheckOutcome, validate, warm_up
 from orchestration.lib.resources import CatalogResource, LakeResource
 
 __all__ = ["SESSIONS", "silver_sessions_asset", "silver_sessions_checks"]
 
 SESSIONS = AssetKey(["silver", "sessions"])
-#: What the sessions' checks wait for when it is in the same run: the hot tier's load
-#: (reports show the new sessions first; the suite reads them back from the lake).
-_CHECKED_AFTER = AssetKey(["clickhouse", "sessions"])
 
 
 def silver_sessions_asset(parts: PipelinePartitions) -> AssetsDefinition:
@@ -105,12 +101,8 @@ def silver_sessions_checks() -> AssetChecksDefinition:
     refresh makes the new sessions reportable first (the suite's library alone takes
     seconds to import; :func:`warm_up` starts that when the sessions are rebuilt).
     """
-    specs = [
-        AssetCheckSpec(name, asset=SESSIONS, additional_deps=[_CHECKED_AFTER])
-        for name, _, _ in SUITES["silver_sessions"]
-    ]
 
-    @multi_asset_check(specs=specs, name="silver_sessions_suite")
+    @multi_asset_check(specs=suite_specs("silver_sessions", SESSIONS), name="silver_sessions_suite")
     def silver_sessions_suite(context: AssetCheckExecutionContext, lake: LakeResource) -> Iterator:
         """Validate the run's session partitions, a day at a time."""
         lake_, paths = lake.lake, lake.paths
