@@ -81,6 +81,9 @@ def model(found: dict[str, dict[str, str]]) -> dict[str, float | None]:
     out["clickhouse_load_box_events_s"] = events / ch_s if events and ch_s else None
     out["freshness_lag_p50_s"] = _f(fresh, "lag_p50_s")
     out["freshness_lag_p95_s"] = _f(fresh, "lag_p95_s")
+    marts = found.get("freshness@marts", {})
+    out["freshness_marts_lag_p50_s"] = _f(marts, "lag_p50_s")
+    out["freshness_marts_lag_p95_s"] = _f(marts, "lag_p95_s")
     out["query_events"] = _f(query, "events")
     for key in ("rollup_p50_ms", "rollup_p95_ms", "raw_p95_ms", "cold_p95_ms"):
         out[f"query_{key}"] = _f(query, key)
@@ -169,7 +172,11 @@ def render(found: dict[str, dict[str, str]]) -> str:
         f"| ClickHouse load alone: events/s per box | {s(m['clickhouse_load_box_events_s'])} "
         "| events / `clickhouse_s` |",
         f"| freshness: lag p50 / p95, s | {s(m['freshness_lag_p50_s'], 1)} / "
-        f"{s(m['freshness_lag_p95_s'], 1)} | `lag_p50_s`, `lag_p95_s` |",
+        f"{s(m['freshness_lag_p95_s'], 1)} | `lag_p50_s`, `lag_p95_s` (dbt marts not in "
+        "the refresh) |",
+        f"| freshness, dbt marts in every refresh: lag p50 / p95, s | "
+        f"{s(m['freshness_marts_lag_p50_s'], 1)} / {s(m['freshness_marts_lag_p95_s'], 1)} "
+        "| `--warehouse` |",
         f"| dashboard reports from cubes: p50 / p95, ms | {s(m['query_rollup_p50_ms'], 1)} / "
         f"{s(m['query_rollup_p95_ms'], 1)} | at {s(m['query_events'])} events |",
         f"| reports from raw events: p95, ms | {s(m['query_raw_p95_ms'], 1)} | |",

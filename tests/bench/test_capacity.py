@@ -86,3 +86,11 @@ def test_the_one_day_case_is_kept_apart(tmp_path: Path) -> None:
     m = capacity.model(latest(results))
     assert m["pipeline_box_events_s"] == 50_000  # the 7-day run still sizes the boxes
     assert (m["one_day_events_s"], m["one_day_peak_rss_mb"]) == (40_000, 3_900)
+
+
+def test_freshness_with_the_marts_in_each_refresh_is_kept_apart(tmp_path: Path) -> None:
+    results = _results(tmp_path)
+    emit("BENCH freshness warehouse=true lag_p50_s=31.0 lag_p95_s=49.0", results)
+    m = capacity.model(latest(results))
+    assert (m["freshness_lag_p50_s"], m["freshness_lag_p95_s"]) == (40.0, 80.0)
+    assert (m["freshness_marts_lag_p50_s"], m["freshness_marts_lag_p95_s"]) == (31.0, 49.0)
