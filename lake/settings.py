@@ -139,8 +139,9 @@ class Settings:
     )
     warehouse_models: bool = _setting(
         True,
-        "`true`: every refresh ends with `dbt build` of the warehouse models (the marts) for "
-        "its days; `false` leaves them out of Dagster (and to `strata dbt build`).",
+        "`true`: the warehouse models (the marts) are built for the days each refresh "
+        "rebuilt (`strata pipeline`: right after it; Dagster's daemon: within 5 minutes); "
+        "`false` leaves them out of Dagster (and to `strata dbt build`).",
     )
     query_timeout_seconds: float = _setting(
         10.0,

@@ -19,7 +19,7 @@ from lake.transforms import RefreshRange
 from orchestration.definitions import defs
 from orchestration.defs.lake.bronze import BRONZE, new_landing_hours, unconsumed_landing_files
 from orchestration.defs.lake.refresh import mark_refresh_done, pending_refreshes
-from orchestration.defs.lake.sensors import REFRESH_JOB
+from orchestration.defs.lake.sensors import MARTS_JOB, REFRESH_JOB
 from orchestration.defs.maintenance.erasure import begin_erasure, finish_erasure
 from orchestration.defs.partitions import (
     STEP_TAG,
@@ -45,18 +45,22 @@ WAREHOUSE_STEP = "warehouse/dbt build"
 
 def refresh_steps(definitions: Definitions) -> tuple[tuple[str, tuple[AssetKey, ...]], ...]:
     """What a refresh rebuilds, in order: the ``strata_refresh`` job's asset nodes in
-    dependency order, each with its name (the asset's key, or the node's ``STEP_TAG``
-    when it makes several assets) and the keys of it the job selects."""
-    job = definitions.resolve_job_def(REFRESH_JOB)
-    selected = job.asset_layer.selected_asset_keys
+    dependency order, then the ``strata_marts`` job's (the dbt models, when there are;
+    under Dagster's daemon they follow on their own cadence), each with its name (the
+    asset's key, or the node's ``STEP_TAG`` when it makes several assets) and the keys
+    of it the job selects."""
     by_node = {a.node_def.name: a for a in definitions.assets or [] if hasattr(a, "node_def")}
     steps = []
-    for node in job.graph.nodes_in_topological_order:
-        if node.definition.name not in by_node:
-            continue  # a check of its own (its asset's step runs it: materialize selects it)
-        keys = tuple(sorted(by_node[node.definition.name].keys & selected))
-        name = keys[0].to_user_string() if len(keys) == 1 else node.definition.tags[STEP_TAG]
-        steps.append((name, keys))
+    names = {getattr(job, "name", None) for job in definitions.jobs or []}
+    jobs = [REFRESH_JOB, *([MARTS_JOB] if MARTS_JOB in names else [])]
+    for job in map(definitions.resolve_job_def, jobs):
+        selected = job.asset_layer.selected_asset_keys
+        for node in job.graph.nodes_in_topological_order:
+            if node.definition.name not in by_node:
+                continue  # a check of its own (its asset's step runs it: materialize does)
+            keys = tuple(sorted(by_node[node.definition.name].keys & selected))
+            name = keys[0].to_user_string() if len(keys) == 1 else node.definition.tags[STEP_TAG]
+            steps.append((name, keys))
     return tuple(steps)
 
 

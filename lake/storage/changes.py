@@ -27,10 +27,11 @@ CHANGES_SCHEMA: dict[str, pl.DataType] = {
 
 
 class ChangedDays:
-    """The ``bronze/changed_days`` table of one lake."""
+    """The ``bronze/changed_days`` table of one lake (or, with ``uri``, another table of
+    the same shape: the days the dbt marts have to follow, ``paths.marts_changed_days``)."""
 
-    def __init__(self, lake: Lake, paths: LakePaths) -> None:
-        self.lake, self.uri = lake, paths.changed_days
+    def __init__(self, lake: Lake, paths: LakePaths, uri: str | None = None) -> None:
+        self.lake, self.uri = lake, uri or paths.changed_days
 
     def _append(self, dates: Iterable[dt.date], at: dt.datetime, done: bool) -> None:
         days = sorted(set(dates))

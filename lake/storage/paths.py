@@ -36,6 +36,12 @@ class LakePaths:
         return f"{self.root}/bronze/changed_days"
 
     @property
+    def marts_changed_days(self) -> str:
+        """Delta table of the dates refreshes rebuilt, and which dbt marts runs covered them
+        (the marts follow on their own cadence)."""
+        return f"{self.root}/gold/marts_changed_days"
+
+    @property
     def bronze_events(self) -> str:
         """Delta, partitioned by event_date, one row per (tracking_id, event_id)."""
         return f"{self.root}/bronze/events"

@@ -399,3 +399,41 @@ def test_cubes_are_made_for_every_day_after_an_upgrade(env: Env) -> None:
         assert set(lake.partition_rows(paths.gold(cube), part)) == set(
             lake.partition_rows(paths.gold(rollup), part)
         ), cube
+
+
+def test_marts_follow_the_refreshes_on_their_own_cadence(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from orchestration.defs.lake.refresh import mark_marts_done
+    from orchestration.defs.partitions import span_tags
+    from orchestration.lib.resources import LakeResource
+
+    make_env(tmp_path, monkeypatch, STRATA_WAREHOUSE_MODELS="true")
+    definitions = defs()
+    refresh_job = definitions.resolve_job_def("strata_refresh")
+    assert "warehouse_models" not in refresh_job.graph.node_dict  # a refresh waits for no dbt
+    assert "warehouse_models" in definitions.resolve_job_def("strata_marts").graph.node_dict
+    instance = DagsterInstance.ephemeral()
+
+    def look():
+        with build_sensor_context(resources=RESOURCES, instance=instance) as ctx:
+            return definitions.resolve_sensor_def("marts_sensor")(ctx)
+
+    assert "up to date" in str(look())
+    refresh = refresh_job.execute_in_process(
+        instance=instance, tags=span_tags(["2026-03-02", "2026-03-04"])
+    )
+    done = build_run_status_sensor_context(
+        sensor_name="refresh_done",
+        dagster_instance=instance,
+        dagster_run=refresh.dagster_run,
+        dagster_event=refresh.get_run_success_event(),
+        resources=RESOURCES,
+    )
+    definitions.resolve_sensor_def("refresh_done")(done)  # its days are now the marts'
+    (request,) = look().run_requests
+    assert request.tags["dagster/asset_partition_range_start"] == "2026-03-02"
+    assert request.tags["dagster/asset_partition_range_end"] == "2026-03-04"
+    assert request.tags["strata/changed_days"] == "2026-03-02,2026-03-03,2026-03-04"
+    mark_marts_done(LakeResource(), request.tags)  # what marts_done does on success
+    assert "up to date" in str(look())

@@ -1,5 +1,6 @@
 """The refresh's bookkeeping: what to rebuild after bronze changed, and marking it done
-once rebuilt (shared by the sensors and ``strata pipeline``)."""
+once rebuilt (shared by the sensors and ``strata pipeline``); and the same for the dbt
+marts, which follow the refreshes on their own cadence."""
 
 import datetime as dt
 from collections.abc import Mapping
@@ -11,7 +12,13 @@ from lake.transforms import RefreshRange, refresh_ranges
 from orchestration.defs.partitions import CHANGED_DAYS_TAG, NOTED_UNTIL_TAG, PipelinePartitions
 from orchestration.lib.resources import LakeResource
 
-__all__ = ["mark_refresh_done", "pending_refreshes"]
+__all__ = [
+    "mark_marts_done",
+    "mark_refresh_done",
+    "note_marts_pending",
+    "pending_marts",
+    "pending_refreshes",
+]
 
 
 def pending_refreshes(lake_res: LakeResource, parts: PipelinePartitions) -> list[RefreshRange]:
@@ -40,6 +47,46 @@ def mark_refresh_done(lake_res: LakeResource, tags: Mapping[str, str]) -> bool:
     if CHANGED_DAYS_TAG not in tags or NOTED_UNTIL_TAG not in tags:
         return False
     ChangedDays(lake_res.lake, lake_res.paths).mark_done(
+        [dt.date.fromisoformat(d) for d in tags[CHANGED_DAYS_TAG].split(",")],
+        dt.datetime.fromisoformat(tags[NOTED_UNTIL_TAG]),
+    )
+    return True
+
+
+def _marts_changes(lake_res: LakeResource) -> ChangedDays:
+    return ChangedDays(lake_res.lake, lake_res.paths, lake_res.paths.marts_changed_days)
+
+
+def note_marts_pending(lake_res: LakeResource, tags: Mapping[str, str]) -> list[dt.date]:
+    """After a refresh run succeeded: the days it rebuilt (its partition range) are the
+    marts' to rebuild; returns them ([] for a run without a range)."""
+    first = tags.get("dagster/asset_partition_range_start") or tags.get("dagster/partition")
+    last = tags.get("dagster/asset_partition_range_end") or first
+    if not first or not last:
+        return []
+    start, end = dt.date.fromisoformat(first), dt.date.fromisoformat(last)
+    days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+    _marts_changes(lake_res).note(days)
+    return days
+
+
+def pending_marts(lake_res: LakeResource) -> list[RefreshRange]:
+    """Contiguous ranges of days refreshed since the dbt marts last rebuilt them."""
+    pending = _marts_changes(lake_res).pending()
+    ranges: list[list[dt.date]] = []
+    for day in sorted(pending):
+        if ranges and day == ranges[-1][-1] + dt.timedelta(days=1):
+            ranges[-1].append(day)
+        else:
+            ranges.append([day])
+    return [RefreshRange(r[0], r[-1], tuple(r), max(pending[d] for d in r)) for r in ranges]
+
+
+def mark_marts_done(lake_res: LakeResource, tags: Mapping[str, str]) -> bool:
+    """After a marts run succeeded: the refreshed days it covered (its tags) are done."""
+    if CHANGED_DAYS_TAG not in tags or NOTED_UNTIL_TAG not in tags:
+        return False
+    _marts_changes(lake_res).mark_done(
         [dt.date.fromisoformat(d) for d in tags[CHANGED_DAYS_TAG].split(",")],
         dt.datetime.fromisoformat(tags[NOTED_UNTIL_TAG]),
     )

@@ -29,7 +29,13 @@ from dagster import (
 )
 
 from orchestration.defs.lake.bronze import BRONZE, new_landing_hours, unconsumed_landing_files
-from orchestration.defs.lake.refresh import mark_refresh_done, pending_refreshes
+from orchestration.defs.lake.refresh import (
+    mark_marts_done,
+    mark_refresh_done,
+    note_marts_pending,
+    pending_marts,
+    pending_refreshes,
+)
 from orchestration.defs.partitions import (
     CHANGED_DAYS_TAG,
     PipelinePartitions,
@@ -38,11 +44,14 @@ from orchestration.defs.partitions import (
 )
 from orchestration.lib.resources import LakeResource
 
-__all__ = ["REFRESH_JOB", "LakeAutomation", "lake_automation"]
+__all__ = ["MARTS_JOB", "REFRESH_JOB", "LakeAutomation", "lake_automation"]
 
 #: The job that rebuilds the days downstream of bronze (sessions … hot tier, dbt marts).
 REFRESH_JOB = "strata_refresh"
 INGEST_JOB = "strata_ingest"
+#: The dbt marts over the days refreshes rebuilt, and how often they follow (seconds).
+MARTS_JOB = "strata_marts"
+MARTS_INTERVAL_S = 300
 
 #: The sensors' minimum interval (seconds): below the daemon's own loop (it evaluates
 #: sensors every 5 s at most), so they look on every loop.  An interval of 5 made them
@@ -84,13 +93,16 @@ class LakeAutomation:
     refresh_sensor: SensorDefinition
     refresh_done_sensor: SensorDefinition
     refresh_schedule: ScheduleDefinition
+    marts: tuple[Any, SensorDefinition, SensorDefinition] | None  # job, sensor, done sensor
 
 
 def lake_automation(parts: PipelinePartitions, warehouse: bool = True) -> LakeAutomation:
     """Jobs over the pipeline's partitions, with the sensors and schedule that start them.
 
-    ``warehouse=False`` (``STRATA_WAREHOUSE_MODELS=false``) leaves the dbt models out of
-    the refresh job."""
+    The dbt models are a job of their own (``strata_marts``) that follows the refreshes
+    every :data:`MARTS_INTERVAL_S` over the days they rebuilt: a refresh, which brings
+    new events into the reports, does not wait for dbt.  ``warehouse=False``
+    (``STRATA_WAREHOUSE_MODELS=false``) has no dbt models, hence no marts job."""
     #: Landing files into bronze, by the hours they landed in.
     ingest_job = define_asset_job(
         INGEST_JOB,
@@ -98,12 +110,11 @@ def lake_automation(parts: PipelinePartitions, warehouse: bool = True) -> LakeAu
         partitions_def=parts.hourly,
         executor_def=in_process_executor,
     )
-    #: Sessions, rollups, hot tier and dbt models for a range of days, in one process (the
-    #: embedded chdb engine admits one process per data path; a server URL lifts that).
-    #: ... and bronze's checks, over what bronze took since they last ran.
-    refreshed = AssetSelection.all() - AssetSelection.assets(BRONZE)
-    if not warehouse:
-        refreshed = refreshed - AssetSelection.groups("warehouse")
+    #: Sessions, rollups and hot tier for a range of days, in one process (the embedded
+    #: chdb engine admits one process per data path; a server URL lifts that), and
+    #: bronze's checks, over what bronze took since they last ran.
+    marts = AssetSelection.groups("warehouse")
+    refreshed = AssetSelection.all() - AssetSelection.assets(BRONZE) - marts
     refresh_job = define_asset_job(
         REFRESH_JOB,
         selection=refreshed | AssetSelection.checks_for_assets(BRONZE),
@@ -178,11 +189,65 @@ def lake_automation(parts: PipelinePartitions, warehouse: bool = True) -> LakeAu
         default_status=DefaultSensorStatus.RUNNING,
     )
     def refresh_done(context: RunStatusSensorContext, lake: LakeResource) -> None:
-        """A refresh run succeeded (every asset of it, the dbt models included): the
-        bronze changes it covered are done (the one place that marks them)."""
+        """A refresh run succeeded (every asset of it): the bronze changes it covered are
+        done (the one place that marks them), and its days are the marts' to follow."""
         if mark_refresh_done(lake, context.dagster_run.tags):
             context.log.info(f"refresh {context.dagster_run.run_id[:8]}: changes marked done")
+        if warehouse:
+            note_marts_pending(lake, context.dagster_run.tags)
 
     return LakeAutomation(
-        ingest_job, refresh_job, landing_sensor, refresh_sensor, refresh_done, refresh_schedule
+        ingest_job,
+        refresh_job,
+        landing_sensor,
+        refresh_sensor,
+        refresh_done,
+        refresh_schedule,
+        _marts_automation(parts, marts) if warehouse else None,
     )
+
+
+def _marts_automation(
+    parts: PipelinePartitions, marts: AssetSelection
+) -> tuple[Any, SensorDefinition, SensorDefinition]:
+    """The dbt marts' job, the sensor that plans it over the days refreshes rebuilt since
+    it last ran, and the sensor that marks them done when it succeeds."""
+    marts_job = define_asset_job(
+        MARTS_JOB, selection=marts, partitions_def=parts.daily, executor_def=in_process_executor
+    )
+
+    @sensor(
+        job=marts_job,
+        minimum_interval_seconds=MARTS_INTERVAL_S,
+        default_status=DefaultSensorStatus.RUNNING,
+    )
+    def marts_sensor(context: SensorEvaluationContext, lake: LakeResource):
+        """Request one marts run per contiguous range of days refreshed since the marts
+        last covered them (none while a marts run is queued or running)."""
+        if _busy(context, MARTS_JOB):
+            return SkipReason("a marts run is under way")
+        ranges = pending_marts(lake)
+        if not ranges:
+            return SkipReason("the marts are up to date with the refreshes")
+        return SensorResult(
+            run_requests=[
+                RunRequest(
+                    run_key=f"marts-{r.first}..{r.last}@{r.noted_until.isoformat()}",
+                    tags=range_tags(r),
+                )
+                for r in ranges
+            ]
+        )
+
+    @run_status_sensor(
+        run_status=DagsterRunStatus.SUCCESS,
+        monitored_jobs=[marts_job],
+        name="marts_done",
+        minimum_interval_seconds=SENSOR_INTERVAL_S,
+        default_status=DefaultSensorStatus.RUNNING,
+    )
+    def marts_done(context: RunStatusSensorContext, lake: LakeResource) -> None:
+        """A marts run succeeded: the refreshed days it covered are done."""
+        mark_marts_done(lake, context.dagster_run.tags)
+
+    return marts_job, marts_sensor, marts_done
