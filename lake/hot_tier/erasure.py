@@ -6,7 +6,7 @@ A registry row is replaced by a tombstone (the number, no id): numbers are never
 reused, so the cube bitmaps of other days stay right.  The rollups' sketches and the
 cubes' bitmaps cannot drop one visitor; the days the person touched are loaded again
 from the erased lake by the refresh that follows (see ``lake.storage.erasure``), and
-the dbt marts are rebuilt by it.
+the dbt marts are rebuilt after it.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ every client id that ever carried it: :func:`clients_of_user`).  Stores, in orde
 - quarantine files (rewritten);
 - the gold rollups and cubes: the person's client id leaves every ``users`` list
   (partitions rewritten); the days they touched are noted as changed, so the next
-  refresh recomputes those days' counts, the hot tier's tables and the marts from the
+  refresh recomputes those days' counts and the hot tier's tables (the marts follow) from the
   erased bronze.
 
 Old file versions are purged afterwards (:func:`purge_history`: vacuum with zero

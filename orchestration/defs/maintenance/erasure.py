@@ -5,7 +5,8 @@ bronze and its id index, silver, quarantine, the gold visitor lists and the hot
 tier's tables with client ids (``visitor_numbers`` keeps a tombstone), and note the
 days they touched as changed.  The refresh of those days (the ``strata_refresh`` job
 the refresh sensor starts, or ``strata erase`` at once) recomputes sessions, rollups,
-cubes, the hot tier's aggregates and the dbt marts from the erased bronze.
+cubes and the hot tier's aggregates from the erased bronze (the dbt marts follow it:
+``strata_marts`` under the daemon, at once in ``strata erase``).
 ``finish``: check every store holds none of the person's rows (a writer racing the
 erasure may have copied some back: then ``begin`` again), purge old Delta file
 versions, and keep the audit record (``done``; the ids are forgotten, a salted hash of
