@@ -32,7 +32,7 @@ def emit(line: str, results: Path = RESULTS) -> None:
 def latest(results: Path = RESULTS) -> dict[str, dict[str, str]]:
     """The newest line of each benchmark (the query and pipeline benches: of each
     ``events`` size too, as ``query@<events>``; all events on one day as
-    ``pipeline@<events>@1day``; freshness with the dbt marts in each refresh as
+    ``pipeline@<events>@1day``; freshness with the dbt marts, ``--warehouse``, as
     ``freshness@marts``, apart from ``freshness``), as its key=value pairs plus ``_at``
     and ``_machine``."""
     found: dict[str, dict[str, str]] = {}
@@ -46,7 +46,7 @@ def latest(results: Path = RESULTS) -> dict[str, dict[str, str]]:
         name = parts[3]
         entry = {"_at": parts[0], "_machine": parts[1], **fields}
         if name == "freshness" and fields.get("warehouse") == "true":
-            name = "freshness@marts"  # another setup: the marts in every refresh
+            name = "freshness@marts"  # another setup: with the dbt marts
         found[name] = entry
         if name in ("query", "pipeline") and "events" in fields:
             one_day = fields.get("days") == "1"  # a busy site's day: a case of its own
