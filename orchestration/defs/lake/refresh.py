@@ -44,9 +44,15 @@ def mark_refresh_done(lake_res: LakeResource, tags: Mapping[str, str]) -> bool:
     """After a refresh run succeeded: mark the bronze changes it covered (its tags say
     which) as done; until then they stay pending and the next refresh redoes them.
     Returns False for a run that covered none (a backfill, the nightly schedule)."""
+    return _mark_done(ChangedDays(lake_res.lake, lake_res.paths), tags)
+
+
+def _mark_done(changes: ChangedDays, tags: Mapping[str, str]) -> bool:
+    """Mark the changes a run's tags name (its changed days, noted until) done in
+    ``changes``; False for a run whose tags name none."""
     if CHANGED_DAYS_TAG not in tags or NOTED_UNTIL_TAG not in tags:
         return False
-    ChangedDays(lake_res.lake, lake_res.paths).mark_done(
+    changes.mark_done(
         [dt.date.fromisoformat(d) for d in tags[CHANGED_DAYS_TAG].split(",")],
         dt.datetime.fromisoformat(tags[NOTED_UNTIL_TAG]),
     )
@@ -84,10 +90,4 @@ def pending_marts(lake_res: LakeResource) -> list[RefreshRange]:
 
 def mark_marts_done(lake_res: LakeResource, tags: Mapping[str, str]) -> bool:
     """After a marts run succeeded: the refreshed days it covered (its tags) are done."""
-    if CHANGED_DAYS_TAG not in tags or NOTED_UNTIL_TAG not in tags:
-        return False
-    _marts_changes(lake_res).mark_done(
-        [dt.date.fromisoformat(d) for d in tags[CHANGED_DAYS_TAG].split(",")],
-        dt.datetime.fromisoformat(tags[NOTED_UNTIL_TAG]),
-    )
-    return True
+    return _mark_done(_marts_changes(lake_res), tags)

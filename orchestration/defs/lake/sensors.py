@@ -28,6 +28,7 @@ from dagster import (
     sensor,
 )
 
+from lake.transforms import RefreshRange
 from orchestration.defs.lake.bronze import BRONZE, new_landing_hours, unconsumed_landing_files
 from orchestration.defs.lake.refresh import (
     mark_marts_done,
@@ -81,6 +82,20 @@ def _busy(context: SensorEvaluationContext, job: str, tag: str | None = None) ->
         return False
     runs = instance.get_runs(RunsFilter(job_name=job, statuses=_UNFINISHED), limit=50)
     return any(tag is None or tag in run.tags for run in runs)
+
+
+def _range_runs(ranges: list[RefreshRange], key_prefix: str = "") -> SensorResult:
+    """One run per range, keyed by the range and its newest change (so a range is asked
+    for once per change), tagged so that its success marks those changes done."""
+    return SensorResult(
+        run_requests=[
+            RunRequest(
+                run_key=f"{key_prefix}{r.first}..{r.last}@{r.noted_until.isoformat()}",
+                tags=range_tags(r),
+            )
+            for r in ranges
+        ]
+    )
 
 
 @dataclass(frozen=True)
@@ -171,15 +186,7 @@ def lake_automation(parts: PipelinePartitions, warehouse: bool = True) -> LakeAu
         refreshes = pending_refreshes(lake, parts)
         if not refreshes:
             return SkipReason("every partition is up to date with bronze")
-        return SensorResult(
-            run_requests=[
-                RunRequest(
-                    run_key=f"{r.first}..{r.last}@{r.noted_until.isoformat()}",
-                    tags=range_tags(r),
-                )
-                for r in refreshes
-            ]
-        )
+        return _range_runs(refreshes)
 
     @run_status_sensor(
         run_status=DagsterRunStatus.SUCCESS,
@@ -229,15 +236,7 @@ def _marts_automation(
         ranges = pending_marts(lake)
         if not ranges:
             return SkipReason("the marts are up to date with the refreshes")
-        return SensorResult(
-            run_requests=[
-                RunRequest(
-                    run_key=f"marts-{r.first}..{r.last}@{r.noted_until.isoformat()}",
-                    tags=range_tags(r),
-                )
-                for r in ranges
-            ]
-        )
+        return _range_runs(ranges, "marts-")
 
     @run_status_sensor(
         run_status=DagsterRunStatus.SUCCESS,
