@@ -91,8 +91,7 @@ def load_rollup(
         written.append((day, keep_expired_sites(lake, paths.gold(name), column, day, out, policy)))
         held = sum(f.height for _, f in written)
         if len(written) == WRITE_DAYS or held >= WRITE_ROWS or day == days[-1]:
-            frames = [f for _, f in written]
-            rows = pl.concat(frames, how="vertical_relaxed") if len(frames) > 1 else frames[0]
+            rows = pl.concat([f for _, f in written], how="vertical_relaxed")
             lake.replace_partitions(rows, paths.gold(name), column, [d for d, _ in written])
             yield from written
             written = []
@@ -104,6 +103,7 @@ def load_cubes(lake: Lake, paths: LakePaths, days: list[dt.date]) -> Iterator[tu
     built before is made for every day its rollup holds.  Yields ``(cube, rows
     written, days written)`` per cube."""
     rollups: dict[str, pl.LazyFrame | None] = {}  # each log read once; None: not built yet
+    held: dict[tuple[str, str], dict[str, int]] = {}  # (rollup, column) -> rows per day
     for table in ("rollup_daily", "rollup_hourly"):
         scan = lake.scan_delta(paths.gold(table), {})
         rollups[table] = complete_measures(scan) if scan.collect_schema().names() else None
@@ -112,13 +112,15 @@ def load_cubes(lake: Lake, paths: LakePaths, days: list[dt.date]) -> Iterator[tu
         if source is None:  # its rollup was never built: nothing to make it from
             yield name, 0, 0
             continue
+        if (cube.rollup, part_col) not in held:  # rows per day, from the log: once each
+            held[cube.rollup, part_col] = lake.partition_rows(paths.gold(cube.rollup), part_col)
+        rows_per_day = held[cube.rollup, part_col]
         todo = days
         if lake.delta_table(paths.gold(name)) is None:
             # a new cube (a Strata upgrade): made once for every day its rollup holds
-            held = lake.partition_rows(paths.gold(cube.rollup), part_col)
-            todo = sorted({*days, *(dt.date.fromisoformat(d) for d in held)})
+            todo = sorted({*days, *(dt.date.fromisoformat(d) for d in rows_per_day)})
         rows = 0
-        for some in day_batches(todo, lake.partition_rows(paths.gold(cube.rollup), part_col)):
+        for some in day_batches(todo, rows_per_day):
             out = cube_of(source.filter(pl.col(part_col).is_in(some)), cube).collect()
             lake.replace_partitions(out, paths.gold(name), part_col, some)
             rows += out.height

@@ -4,6 +4,7 @@ bronze; and how runs address them.  Built from the settings when the definitions
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from dagster import (
@@ -27,6 +28,7 @@ __all__ = [
     "pipeline_partitions",
     "range_tags",
     "span_tags",
+    "tagged_days",
 ]
 
 
@@ -83,19 +85,35 @@ def landing_hour(uri: str) -> str | None:
     return f"{found[1]}-{found[2]}:00" if found else None
 
 
+#: Dagster's tags of a run over a range of partitions, and of a run over one.
+_RANGE_START, _RANGE_END = (
+    "dagster/asset_partition_range_start",
+    "dagster/asset_partition_range_end",
+)
+_PARTITION = "dagster/partition"
+
+
 def span_tags(keys: list[str]) -> dict[str, str]:
     """Tags of one run over the partitions from the first to the last of ``keys``."""
-    return {
-        "dagster/asset_partition_range_start": min(keys),
-        "dagster/asset_partition_range_end": max(keys),
-    }
+    return {_RANGE_START: min(keys), _RANGE_END: max(keys)}
+
+
+def tagged_days(tags: Mapping[str, str]) -> list[dt.date]:
+    """The days a run over daily partitions covers, from its tags (:func:`span_tags`,
+    :func:`range_tags`, or a single partition's); [] for a run without partitions."""
+    first = tags.get(_RANGE_START) or tags.get(_PARTITION)
+    last = tags.get(_RANGE_END) or first
+    if not first or not last:
+        return []
+    start, end = dt.date.fromisoformat(first), dt.date.fromisoformat(last)
+    return [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
 
 
 def range_tags(refresh: RefreshRange) -> dict[str, str]:
     """Tags of a single run over ``refresh``'s partition range that marks its changes done."""
     return {
-        "dagster/asset_partition_range_start": refresh.first.isoformat(),
-        "dagster/asset_partition_range_end": refresh.last.isoformat(),
+        _RANGE_START: refresh.first.isoformat(),
+        _RANGE_END: refresh.last.isoformat(),
         CHANGED_DAYS_TAG: ",".join(d.isoformat() for d in refresh.changed),
         NOTED_UNTIL_TAG: refresh.noted_until.isoformat(),
     }

@@ -18,6 +18,7 @@ __all__ = [
     "MAX_CLOCK_AHEAD_S",
     "SUITES",
     "CheckOutcome",
+    "suite_columns",
     "validate",
     "warm_up",
 ]
@@ -77,6 +78,12 @@ _COLUMNS = {
     ],
     "silver_sessions": ["session_id", "duration_s", "count_events", "count_pageviews"],
 }
+
+
+def suite_columns(suite: str) -> list[str]:
+    """The columns ``suite`` reads from its table (the frame :func:`validate` takes;
+    bronze's ``allowed_lateness_h`` is the site's allowance, added by the caller)."""
+    return list(_COLUMNS[suite])
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ import pytest
 from dagster import (
     DagsterInstance,
     DagsterRun,
+    ExecuteInProcessResult,
     SensorResult,
     SkipReason,
     build_run_status_sensor_context,
@@ -186,6 +187,18 @@ def test_late_events_rebuild_exactly_the_affected_days(
     assert _files_by_partition(paths.silver_sessions) == settled
 
 
+def _refresh_done(instance: DagsterInstance, refresh: ExecuteInProcessResult) -> None:
+    """What the daemon does once it sees ``refresh`` succeeded: the refresh_done sensor."""
+    done = build_run_status_sensor_context(
+        sensor_name="refresh_done",
+        dagster_instance=instance,
+        dagster_run=refresh.dagster_run,
+        dagster_event=refresh.get_run_success_event(),
+        resources=RESOURCES,
+    )
+    defs().resolve_sensor_def("refresh_done")(done)
+
+
 def test_refresh_sensor_runs_bring_every_partition_up_to_date(env: Env) -> None:
     traffic = generate_traffic("ST-TEST", days=3, events=1500, end=END, host="shop.example")
     _send(env, traffic.events)
@@ -246,14 +259,7 @@ def test_refresh_sensor_runs_bring_every_partition_up_to_date(env: Env) -> None:
     assert refresh.success
     assert _by_date(env) == _expected(traffic, traffic.events, "UTC")
     assert isinstance(evaluate(), SensorResult)  # pending until the run is seen succeeded
-    done = build_run_status_sensor_context(
-        sensor_name="refresh_done",
-        dagster_instance=instance,
-        dagster_run=refresh.dagster_run,
-        dagster_event=refresh.get_run_success_event(),
-        resources=RESOURCES,
-    )
-    defs().resolve_sensor_def("refresh_done")(done)
+    _refresh_done(instance, refresh)
     assert isinstance(evaluate(), SkipReason)
 
 
@@ -423,14 +429,7 @@ def test_marts_follow_the_refreshes_on_their_own_cadence(
     refresh = refresh_job.execute_in_process(
         instance=instance, tags=span_tags(["2026-03-02", "2026-03-04"])
     )
-    done = build_run_status_sensor_context(
-        sensor_name="refresh_done",
-        dagster_instance=instance,
-        dagster_run=refresh.dagster_run,
-        dagster_event=refresh.get_run_success_event(),
-        resources=RESOURCES,
-    )
-    definitions.resolve_sensor_def("refresh_done")(done)  # its days are now the marts'
+    _refresh_done(instance, refresh)  # its days are now the marts'
     (request,) = look().run_requests
     assert request.tags["dagster/asset_partition_range_start"] == "2026-03-02"
     assert request.tags["dagster/asset_partition_range_end"] == "2026-03-04"

@@ -24,7 +24,7 @@ from lake.transforms import allowed_lateness
 from orchestration.defs.lake.checks import merge_outcomes, suite_results, suite_specs
 from orchestration.defs.partitions import ONE_RUN, PipelinePartitions, landing_hour
 from orchestration.lib.preview import preview
-from orchestration.lib.quality import MAX_CLOCK_AHEAD_S, CheckOutcome, validate
+from orchestration.lib.quality import MAX_CLOCK_AHEAD_S, CheckOutcome, suite_columns, validate
 from orchestration.lib.resources import CatalogResource, LakeResource
 
 __all__ = [
@@ -121,8 +121,6 @@ def _ingest(
 
 #: The bronze version the bronze_events suite has validated up to (a text file).
 _CHECKED_VERSION = "_state/bronze_checked_version"
-#: The columns of bronze the suite reads.
-_SUITE_COLUMNS = ["event_id", "tracking_id", "client_id", "event_type", "event_at", "received_at"]
 
 
 def bronze_events_checks() -> AssetChecksDefinition:
@@ -147,7 +145,7 @@ def bronze_events_checks() -> AssetChecksDefinition:
         lateness = allowed_lateness(
             lake.settings.allowed_lateness_hours, catalog.allowed_lateness()
         )
-        schema = {c: EVENT_SCHEMA[c] for c in _SUITE_COLUMNS}
+        schema = {c: EVENT_SCHEMA[c] for c in suite_columns("bronze_events") if c in EVENT_SCHEMA}
         outcomes: dict[str, CheckOutcome] = {}
         for group in grouped(files, lake_.parquet_rows, BRONZE_CHUNK_ROWS):
             rows = lake_.read_parquet(group, schema).with_columns(allowed_lateness_h=lateness)

@@ -9,7 +9,12 @@ import polars as pl
 
 from lake.storage import SESSION_SCHEMA, ChangedDays
 from lake.transforms import RefreshRange, refresh_ranges
-from orchestration.defs.partitions import CHANGED_DAYS_TAG, NOTED_UNTIL_TAG, PipelinePartitions
+from orchestration.defs.partitions import (
+    CHANGED_DAYS_TAG,
+    NOTED_UNTIL_TAG,
+    PipelinePartitions,
+    tagged_days,
+)
 from orchestration.lib.resources import LakeResource
 
 __all__ = [
@@ -66,13 +71,8 @@ def _marts_changes(lake_res: LakeResource) -> ChangedDays:
 def note_marts_pending(lake_res: LakeResource, tags: Mapping[str, str]) -> list[dt.date]:
     """After a refresh run succeeded: the days it rebuilt (its partition range) are the
     marts' to rebuild; returns them ([] for a run without a range)."""
-    first = tags.get("dagster/asset_partition_range_start") or tags.get("dagster/partition")
-    last = tags.get("dagster/asset_partition_range_end") or first
-    if not first or not last:
-        return []
-    start, end = dt.date.fromisoformat(first), dt.date.fromisoformat(last)
-    days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
-    _marts_changes(lake_res).note(days)
+    days = tagged_days(tags)
+    _marts_changes(lake_res).note(days)  # (nothing is written for no days)
     return days
 
 
