@@ -1,9 +1,10 @@
-"""How far each visitor (or session) got through a funnel: the definition, in Polars.
+"""How far each visitor (or session) got through a funnel: the definition, in NumPy.
 
 The engine hands over one row per candidate event in unit order (by unit, then time,
-then event id) — ``u`` (the unit: a visitor, or a session), ``t`` (microseconds since
-1970), ``s0…`` (matches step i), ``x0…`` (matches exclusion i), ``b`` (breakdown value)
-— and this module applies the definition of docs/product-analytics.md:
+then the steps it matches, then breakdown value) — ``u`` (the unit: a visitor, or a
+session), ``t`` (microseconds since 1970), ``m`` (the steps and exclusions it matches,
+one bit each: see :meth:`FunnelRules.bit`), ``b`` (breakdown value) — and this module
+applies the definition of docs/product-analytics.md:
 
 * an *entry* is a step-1 event inside the range (``order: any``: an event of any step);
 * from an entry, each later step is the unit's first matching event after the previous
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-__all__ = ["Exclusion", "FunnelRules", "entry_levels", "unit_levels"]
+__all__ = ["Exclusion", "FunnelRules", "codes", "entry_levels", "unit_levels"]
 
 
 @dataclass(frozen=True)
@@ -38,12 +39,37 @@ class Exclusion:
 
 @dataclass(frozen=True)
 class FunnelRules:
-    """The shape of a funnel, without its conditions (those became the ``s``/``x`` columns)."""
+    """The shape of a funnel, without its conditions (those became the bits of ``m``)."""
 
     steps: int
     window_us: int
     order: str = "ordered"  # ordered | strict | any
     exclusions: tuple[Exclusion, ...] = ()
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The conditions' names, in the order rows of one moment are sorted by: steps
+        ``s0…``, then exclusions ``x0…``."""
+        steps = (f"s{i}" for i in range(self.steps))
+        return (*steps, *(f"x{i}" for i in range(len(self.exclusions))))
+
+    def bit(self, column: str) -> int:
+        """The bit of ``m`` that says a row matches condition ``column``: the first
+        condition is the highest bit, so sorting rows by ``m`` descending sorts them by
+        ``s0`` descending, then ``s1`` descending, and so on (one number to sort and
+        ship instead of one column per condition)."""
+        names = self.columns
+        return 1 << (len(names) - 1 - names.index(column))
+
+
+def codes(values: pl.Series) -> np.ndarray:
+    """A small integer per distinct value of ``values`` (text or categories; a missing
+    value is a value of its own): equal codes for equal values, cheap to compare and
+    group where the text is not."""
+    if values.dtype != pl.Categorical:
+        values = values.cast(pl.String).cast(pl.Categorical)
+    physical = values.to_physical()
+    return physical.fill_null(np.iinfo(np.uint32).max).to_numpy()
 
 
 def _next(marked: np.ndarray, units: np.ndarray, at: np.ndarray, after: bool) -> np.ndarray:
@@ -60,21 +86,20 @@ def _next(marked: np.ndarray, units: np.ndarray, at: np.ndarray, after: bool) ->
 
 
 def _outdone(
-    rows: pl.DataFrame, entry: np.ndarray, units: np.ndarray, later: list[np.ndarray]
+    entry: np.ndarray, later: np.ndarray, units: np.ndarray, values: np.ndarray | None
 ) -> np.ndarray:
     """Entries an ``ordered`` funnel without exclusions can skip: those whose next row
-    is an entry of the same unit (and breakdown value) matching no later step.  From
-    both, every later step finds the same events (the next row matches none of them),
-    and the next one's window ends no earlier, so it reaches at least the same level
-    and, being later, is the entry a tie reports: the skipped one never decides an
-    answer.  (An exclusion could drop the longer chain and keep the shorter one, so
-    with exclusions every entry counts.)  Runs of product views shrink to their last."""
-    plain = entry & ~np.logical_or.reduce(later) if later else entry.copy()
+    is an entry of the same unit (and breakdown value) matching no later step
+    (``later``: rows matching one).  From both, every later step finds the same events
+    (the next row matches none of them), and the next one's window ends no earlier, so
+    it reaches at least the same level and, being later, is the entry a tie reports:
+    the skipped one never decides an answer.  (An exclusion could drop the longer chain
+    and keep the shorter one, so with exclusions every entry counts.)  Runs of product
+    views shrink to their last."""
     outdone = np.zeros(len(entry), dtype=bool)
-    follows = plain[1:] & (units[1:] == units[:-1])
-    if "b" in rows.columns:
-        b = rows["b"]
-        follows &= b[1:].eq_missing(b[:-1]).to_numpy()
+    follows = entry[1:] & ~later[1:] & (units[1:] == units[:-1])
+    if values is not None:
+        follows &= values[1:] == values[:-1]
     outdone[:-1] = follows
     return outdone
 
@@ -86,21 +111,22 @@ def entry_levels(rows: pl.DataFrame, rules: FunnelRules, lo: int, hi: int) -> pl
     ``rows`` come in unit order (see the module's docstring)."""
     units = rows["u"].to_numpy()  # a number per unit, its rows together
     t = rows["t"].cast(pl.Int64).to_numpy()
+    mask = rows["m"].cast(pl.Int64).to_numpy()
+    values = codes(rows["b"]) if "b" in rows.columns else None
 
-    @functools.cache
-    def flags(column: str) -> np.ndarray:
-        return rows[column].cast(pl.Boolean).fill_null(False).to_numpy()
+    def bits(columns: list[str]) -> int:
+        return functools.reduce(lambda acc, c: acc | rules.bit(c), columns, 0)
 
     @functools.cache
     def marked(column: str) -> np.ndarray:  # the positions of the rows flagged
-        return np.flatnonzero(flags(column))
+        return np.flatnonzero(mask & rules.bit(column))
 
     steps = [f"s{i}" for i in range(rules.steps)]
     entering = steps if rules.order == "any" else steps[:1]
-    first = np.logical_or.reduce([flags(c) for c in entering])
-    entry = first & (t >= lo) & (t < hi)
+    entry = (mask & bits(entering)) != 0
+    entry &= (t >= lo) & (t < hi)
     if rules.order == "ordered" and not rules.exclusions:
-        entry &= ~_outdone(rows, entry, units, [flags(c) for c in steps[1:]])
+        entry &= ~_outdone(entry, (mask & bits(steps[1:])) != 0, units, values)
     at = np.flatnonzero(entry)
     deadline = t[at] + rules.window_us
     found = np.full((len(at), rules.steps), -1, dtype=np.int64)  # matched positions
@@ -108,43 +134,46 @@ def entry_levels(rows: pl.DataFrame, rules: FunnelRules, lo: int, hi: int) -> pl
         for k in range(rules.steps):
             q = _next(marked(steps[k]), units, at, after=False)
             found[:, k] = np.where((q >= 0) & (t[np.maximum(q, 0)] <= deadline), q, -1)
+        reached = found >= 0
+        level = reached.sum(axis=1)
+        moments = np.where(reached, t[np.maximum(found, 0)], np.iinfo(np.int64).max)
+        moments = np.sort(moments, axis=1)  # the k-th step done is the k-th earliest
+        moments[np.arange(rules.steps) >= level[:, None]] = -1
     else:
         found[:, 0] = at
+        moments = np.full((len(at), rules.steps), -1, dtype=np.int64)
+        moments[:, 0] = t[at]
+        level = np.ones(len(at), dtype=np.int64)
+        alive = np.arange(len(at))  # the entries whose chain is still going
         for k in range(1, rules.steps):
-            cur = found[:, k - 1]
-            alive = cur >= 0
+            cur = found[alive, k - 1]
             if rules.order == "strict":  # the unit's very next event, and it matches
-                matches = flags(steps[k])
-                q = np.where(alive, cur + 1, -1)
-                inside = (q >= 0) & (q < len(t))
+                q = cur + 1
+                inside = q < len(t)
                 qi = np.where(inside, q, 0)
-                same = inside & (units[qi] == units[np.maximum(cur, 0)]) & matches[qi]
+                same = inside & (units[qi] == units[cur]) & ((mask[qi] & rules.bit(steps[k])) != 0)
                 q = np.where(same, q, -1)
             else:
-                q = np.where(alive, _next(marked(steps[k]), units, np.maximum(cur, 0), True), -1)
-            found[:, k] = np.where(alive & (q >= 0) & (t[np.maximum(q, 0)] <= deadline), q, -1)
+                q = _next(marked(steps[k]), units, cur, True)
+            when = t[np.maximum(q, 0)]
+            ok = (q >= 0) & (when <= deadline[alive])
+            alive = alive[ok]
+            found[alive, k] = q[ok]
+            moments[alive, k] = when[ok]
+            level[alive] += 1
     excluded = np.zeros(len(at), dtype=bool)
     for ex in rules.exclusions:
         start, stop = found[:, ex.from_step], found[:, ex.to_step]
         hit = _next(marked(f"x{ex.index}"), units, np.maximum(start, 0), after=True)
         excluded |= (stop >= 0) & (hit >= 0) & (hit < stop)
-    reached = found >= 0
-    moments = np.where(reached, t[np.maximum(found, 0)], np.iinfo(np.int64).max)
-    if rules.order == "any":  # the k-th step done is the k-th earliest
-        moments = np.sort(moments, axis=1)
-    level = reached.sum(axis=1)
-    keep = ["u", "b"] if "b" in rows.columns else ["u"]
-    taken = pl.Series(at)
     return pl.DataFrame(
         [
-            *(rows[c].gather(taken) for c in keep),
+            pl.Series("u", units[at]),
+            *([rows["b"].gather(pl.Series(at))] if values is not None else []),
             pl.Series("e_seq", at.astype(np.int64)),
             pl.Series("e_t", t[at]),
             pl.Series("level", level.astype(np.int64)),
-            *(
-                pl.Series(f"t{k}", np.ascontiguousarray(np.where(k < level, moments[:, k], -1)))
-                for k in range(rules.steps)
-            ),
+            *(pl.Series(f"t{k}", np.ascontiguousarray(moments[:, k])) for k in range(rules.steps)),
             pl.Series("excluded", excluded),
         ]
     )
@@ -157,33 +186,42 @@ def unit_levels(entries: pl.DataFrame, by: list[str], rules: FunnelRules, hi: in
     the end of the range).  ``entries`` come in unit order, as :func:`entry_levels`
     makes them."""
     times = [f"t{k}" for k in range(rules.steps)]
-    if by:  # a stable sort: each value's entries stay in unit order
-        entries = entries.sort(by, maintain_order=True)
     n = entries.height
     if n == 0:
         return entries.select(*by, "u", "level", *times).with_columns(open=pl.lit(False))
-    keys = [entries[c] for c in [*by, "u"]]
+    units = entries["u"].to_numpy()
+    keys = [codes(entries[c]) for c in by]
+    order = None
+    if keys:  # a stable sort: each value's entries stay in unit order
+        order = np.lexsort(keys[::-1]) if len(keys) > 1 else np.argsort(keys[0], kind="stable")
+        keys = [k[order] for k in keys]
+        units = units[order]
+
+    def column(name: str) -> np.ndarray:
+        found = entries[name].to_numpy()
+        return found if order is None else found[order]
+
     starts_mask = np.zeros(n, dtype=bool)
     starts_mask[0] = True
-    for key in keys:
-        starts_mask[1:] |= key[1:].ne_missing(key[:-1]).to_numpy()
+    for key in [*keys, units]:
+        starts_mask[1:] |= key[1:] != key[:-1]
     starts = np.flatnonzero(starts_mask)
     group = np.cumsum(starts_mask) - 1
-    excluded = entries["excluded"].to_numpy()
-    level = entries["level"].to_numpy()
-    score = np.where(excluded, -1, level)
+    excluded = column("excluded")
+    score = np.where(excluded, -1, column("level"))
     best = np.maximum.reduceat(score, starts)
     positions = np.arange(n)
     chosen = np.maximum.reduceat(np.where(score == best[group], positions, -1), starts)
     dropped = best < 0  # every entry of the unit excluded
-    e_t = np.where(excluded, np.iinfo(np.int64).min, entries["e_t"].to_numpy())
+    e_t = np.where(excluded, np.iinfo(np.int64).min, column("e_t"))
     latest = np.maximum.reduceat(e_t, starts)
-    picked = pl.Series(starts)
+    picked = starts if order is None else order[starts]
     return pl.DataFrame(
         [
-            *(entries[c].gather(picked) for c in [*by, "u"]),
+            *(entries[c].gather(pl.Series(picked)) for c in by),
+            pl.Series("u", units[starts]),
             pl.Series("level", np.where(dropped, 0, best).astype(np.int64)),
-            *(pl.Series(c, np.where(dropped, -1, entries[c].to_numpy()[chosen])) for c in times),
+            *(pl.Series(c, np.where(dropped, -1, column(c)[chosen])) for c in times),
             pl.Series("open", ~dropped & (latest + rules.window_us > hi)),
         ]
     )

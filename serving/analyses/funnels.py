@@ -17,7 +17,13 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from serving.analyses.funnel_levels import Exclusion, FunnelRules, entry_levels, unit_levels
+from serving.analyses.funnel_levels import (
+    Exclusion,
+    FunnelRules,
+    codes,
+    entry_levels,
+    unit_levels,
+)
 from serving.analyses.tiers import analysis_backend
 from serving.backends import Backend, Tiers
 from serving.conditions import EventCondition, Segment
@@ -45,6 +51,16 @@ class FunnelSpec:
     segment: Segment | None = None
 
 
+def funnel_rules(spec: FunnelSpec) -> FunnelRules:
+    """The shape of ``spec`` the definition needs (steps, window, order, exclusions)."""
+    return FunnelRules(
+        len(spec.steps),
+        spec.window_s * 1_000_000,
+        spec.order,
+        tuple(Exclusion(i, f, t) for i, (_, f, t) in enumerate(spec.exclusions)),
+    )
+
+
 def render_funnel_rows(
     spec: FunnelSpec,
     tracking_id: str,
@@ -57,45 +73,38 @@ def render_funnel_rows(
     window (a later step may come after the range, within the window of an entry in it),
     in unit order: by visitor (the engine's visitor key), then time; events of the same
     moment by the steps they match (one matching step 1 first; if both or neither do,
-    step 2 decides, and so on, then the exclusions), then by breakdown value.  Rows
-    equal in all of that are equal in every column sent, so their order cannot change
-    an answer (and no event id needs sorting: that took half the query's time).
-    ``strict`` order and ``sessions`` need every event of the visitor (what comes
-    between steps, the gaps between sessions); else only events matching a step or an
-    exclusion are sent (the same order among themselves)."""
+    step 2 decides, and so on, then the exclusions: ``m``, one bit per condition, the
+    first the highest, descending), then by breakdown value.  Rows equal in all of that
+    are equal in every column sent, so their order cannot change an answer (and no
+    event id needs sorting: that took half the query's time).  ``strict`` order and
+    ``sessions`` need every event of the visitor (what comes between steps, the gaps
+    between sessions); else only events matching a step or an exclusion are sent (the
+    same order among themselves)."""
     params: dict[str, Any] = {}
     bind = Binder(dialect, params)
     lo, hi = utc_bounds(start, end, timezone)
     where = events_in_range(tracking_id, lo, hi + dt.timedelta(seconds=spec.window_s), bind)
     if spec.segment is not None:
         where += " AND " + segment_sql(spec.segment, tracking_id, timezone, lo, hi, bind)
-    flags = [f"{_flag(c, bind)} AS s{i}" for i, c in enumerate(spec.steps)]
-    flags += [f"{_flag(c, bind)} AS x{i}" for i, (c, _, _) in enumerate(spec.exclusions)]
-    if spec.breakdown_by is not None:
-        flags.append(f"{event_field_sql(spec.breakdown_by, bind, timezone)} AS b")
-    key = dialect.visitor_key()
-    moment = f"{dialect.epoch_us('event_at')} AS t"
-    names = [f"s{i}" for i in range(len(spec.steps))]
-    names += [f"x{i}" for i in range(len(spec.exclusions))]
-    extra = ", b" if spec.breakdown_by is not None else ""
-    in_order = f"ORDER BY u, t, {', '.join(f'{n} DESC' for n in names)}{extra}"
-    if spec.order == "strict" or spec.count_by == "sessions":
-        sql = (
-            f"SELECT {key} AS u, {moment}, {', '.join(flags)} FROM events WHERE {where} {in_order}"
-        )
-        return RenderedQuery(sql, params)
-    inner = f"SELECT {key} AS u, {moment}, {', '.join(flags)} FROM events WHERE {where}"
-    sql = (
-        f"SELECT u, t, {', '.join(names)}{extra} FROM ({inner}) AS e "
-        f"WHERE {' OR '.join(names)} {in_order}"
+    rules = funnel_rules(spec)
+    conditions = [*spec.steps, *(c for c, _, _ in spec.exclusions)]
+    mask = " + ".join(
+        f"(CASE WHEN {event_sql(c, bind)} THEN {rules.bit(name)} ELSE 0 END)"
+        for c, name in zip(conditions, rules.columns, strict=True)
     )
+    columns = [f"{dialect.visitor_key()} AS u", f"{dialect.epoch_us('event_at')} AS t"]
+    columns.append(f"CAST({mask} AS BIGINT) AS m")
+    extra = ""
+    if spec.breakdown_by is not None:
+        value = event_field_sql(spec.breakdown_by, bind, timezone)
+        columns.append(f"{dialect.coded_text(value)} AS b")
+        extra = ", b"
+    inner = f"SELECT {', '.join(columns)} FROM events WHERE {where}"
+    in_order = f"ORDER BY u, t, m DESC{extra}"
+    if spec.order == "strict" or spec.count_by == "sessions":
+        return RenderedQuery(f"{inner} {in_order}", params)
+    sql = f"SELECT u, t, m{extra} FROM ({inner}) AS e WHERE m > 0 {in_order}"
     return RenderedQuery(sql, params)
-
-
-def _flag(condition: EventCondition, bind: Binder) -> str:
-    """``condition`` as true or false, never null (a number filter on a missing
-    property is null), so both engines sort and ship the same flags."""
-    return f"(CASE WHEN {event_sql(condition, bind)} THEN true ELSE false END)"
 
 
 def _sessions(rows: pl.DataFrame, timeout_s: int) -> pl.DataFrame:
@@ -122,11 +131,11 @@ def duration_text(seconds: float | None) -> str | None:
     return f"{minutes}m {secs}s" if minutes else f"{secs}s"
 
 
-def _durations(values: pl.Series) -> dict[str, Any]:
+def _durations(values: np.ndarray) -> dict[str, Any]:
     """Average, median, 90th percentile (linear interpolation) and histogram of whole
     microseconds, in seconds: computed from the sorted integers (an exact integer sum),
     so the answer does not depend on the order the engine sent the rows in."""
-    micros = np.sort(values.drop_nulls().cast(pl.Int64).to_numpy())
+    micros = np.sort(values.astype(np.int64))
     n = len(micros)
     if not n:
         return {
@@ -165,15 +174,18 @@ def summarize(units: pl.DataFrame, spec: FunnelSpec) -> dict[str, Any]:
     """Per step users, conversion from the previous step and from the first, drop-off
     (not counting units still in progress), in progress, and time to convert."""
     n = len(spec.steps)
-    counted = units.filter(pl.col("level") > 0)
-    users = [int((counted["level"] >= k + 1).sum()) for k in range(n)]
+    level = units["level"].to_numpy()
+    counted = level > 0
+    reached = np.bincount(level[counted], minlength=n + 1)  # units at each level
+    users = [int(reached[k + 1 :].sum()) for k in range(n)]
+    waiting_at = np.bincount(level[counted & units["open"].to_numpy()], minlength=n + 1)
+    times = [units[f"t{k}"].to_numpy() for k in range(n)]
     steps = []
     for k in range(n):
         previous = users[k - 1] if k else users[0]
-        waiting = int(((counted["level"] == k) & counted["open"]).sum()) if k else 0
+        waiting = int(waiting_at[k]) if k else 0
         dropped = previous - users[k] - waiting
-        reached = counted.filter(pl.col("level") >= k + 1)
-        took = reached[f"t{k}"] - reached[f"t{k - 1}"] if k else pl.Series([], dtype=pl.Int64)
+        took = (times[k] - times[k - 1])[level >= k + 1] if k else np.empty(0, np.int64)
         steps.append(
             {
                 "step": k + 1,
@@ -187,8 +199,7 @@ def summarize(units: pl.DataFrame, spec: FunnelSpec) -> dict[str, Any]:
                 "time_to_convert": _durations(took),
             }
         )
-    done = counted.filter(pl.col("level") == n)
-    total = _durations(done[f"t{n - 1}"] - done["t0"])
+    total = _durations((times[n - 1] - times[0])[level == n])
     return {
         "total_users": users[0],
         "steps": steps,
@@ -196,12 +207,33 @@ def summarize(units: pl.DataFrame, spec: FunnelSpec) -> dict[str, Any]:
         "avg_time_to_convert": total["text"],
         "avg_time_to_convert_seconds": total["avg_seconds"],
         "time_to_convert": total,
-        "excluded_visitors": int((units["level"] == 0).sum()),
+        "excluded_visitors": int((level == 0).sum()),
     }
 
 
 def _rate(part: int, whole: int) -> float:
     return round(part / whole, 12) if whole else 0.0
+
+
+def _breakdown(per_value: pl.DataFrame, spec: FunnelSpec) -> list[dict[str, Any]]:
+    """The answer per breakdown value: the values with the most units counted first (by
+    value on ties), at most :data:`_BREAKDOWN_VALUES` of them."""
+    if per_value.height == 0:
+        return []
+    values = codes(per_value["b"])
+    counted = np.bincount(values[per_value["level"].to_numpy() > 0], minlength=values.max() + 1)
+    first = np.unique(values, return_index=True)[1]  # a row of each value, for its text
+    texts = per_value["b"].gather(pl.Series(first)).cast(pl.String).to_list()
+    found = [
+        (int(counted[values[i]]), text, values[i])
+        for i, text in zip(first, texts, strict=True)
+        if counted[values[i]]
+    ]
+    found.sort(key=lambda value: (-value[0], value[1] is not None, value[1] or ""))
+    return [
+        {"value": text, **summarize(per_value.filter(pl.Series(values == code)), spec)}
+        for _, text, code in found[:_BREAKDOWN_VALUES]
+    ]
 
 
 def run_funnel(
@@ -216,31 +248,16 @@ def run_funnel(
     """Analyse ``spec`` over local days ``start``..``end`` on the tier the range falls in."""
     engine, tier = analysis_backend(backend, start)
     started = time.perf_counter()
-    rows = engine.frame(render_funnel_rows(spec, tracking_id, timezone, start, end, engine.dialect))
+    query = render_funnel_rows(spec, tracking_id, timezone, start, end, engine.dialect)
+    rows = engine.frame(query, categorical=True)
     if spec.count_by == "sessions":
         rows = _sessions(rows, session_timeout_minutes * 60)
     lo, hi = (int(m.timestamp() * 1_000_000) for m in utc_bounds(start, end, timezone))
-    rules = FunnelRules(
-        len(spec.steps),
-        spec.window_s * 1_000_000,
-        spec.order,
-        tuple(Exclusion(i, f, t) for i, (_, f, t) in enumerate(spec.exclusions)),
-    )
+    rules = funnel_rules(spec)
     entries = entry_levels(rows, rules, lo, hi)
     answer = summarize(unit_levels(entries, [], rules, hi), spec)
     if spec.breakdown_by is not None:
-        per_value = unit_levels(entries, ["b"], rules, hi)
-        values = (
-            per_value.filter(pl.col("level") > 0)
-            .group_by("b")
-            .len()
-            .sort(["len", "b"], descending=[True, False])
-            .head(_BREAKDOWN_VALUES)["b"]
-            .to_list()
-        )
-        answer["breakdown"] = [
-            {"value": v, **summarize(per_value.filter(pl.col("b") == v), spec)} for v in values
-        ]
+        answer["breakdown"] = _breakdown(unit_levels(entries, ["b"], rules, hi), spec)
     answer["source"] = f"{engine.source}.events"
     answer["tier"] = tier
     answer["execution_time_ms"] = round((time.perf_counter() - started) * 1000, 2)

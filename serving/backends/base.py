@@ -36,8 +36,10 @@ class Backend(Protocol):
         """Rows of ``query``; blocking (routes call it from a worker thread)."""
         ...
 
-    def frame(self, query: RenderedQuery) -> pl.DataFrame:
-        """Rows of ``query`` as a Polars frame (analyses that compute over many rows)."""
+    def frame(self, query: RenderedQuery, categorical: bool = False) -> pl.DataFrame:
+        """Rows of ``query`` as a Polars frame (analyses that compute over many rows);
+        ``categorical``: text the engine sends as a dictionary stays ``Categorical``
+        (see ``Dialect.coded_text``) instead of becoming plain text."""
         ...
 
     def cubes(self) -> Collection[str]:

@@ -21,6 +21,9 @@ from serving.sql import ClickHouseDialect, RenderedQuery
 
 __all__ = ["ClickHouseBackend"]
 
+#: Arrow output keeping ``LowCardinality`` text as a dictionary (``frame``'s ``categorical``).
+_DICTIONARIES = {"output_format_arrow_low_cardinality_as_dictionary": 1}
+
 
 class ClickHouseBackend:
     """Queries the hot tier; in embedded mode each query leases the engine briefly.
@@ -73,13 +76,15 @@ class ClickHouseBackend:
         result = self._ask("query", query)
         return Result(list(result.column_names), [tuple(r) for r in result.result_rows])
 
-    def frame(self, query: RenderedQuery) -> pl.DataFrame:
-        """``query``'s rows as a frame (through Arrow; dictionary text as plain text)."""
-        found = pl.from_arrow(self._ask("query_arrow", query))
+    def frame(self, query: RenderedQuery, categorical: bool = False) -> pl.DataFrame:
+        """``query``'s rows as a frame (through Arrow; dictionary text as plain text,
+        or, ``categorical``, ``LowCardinality`` text as ``Categorical``)."""
+        settings = _DICTIONARIES if categorical else None
+        found = pl.from_arrow(self._ask("query_arrow", query, settings))
         assert isinstance(found, pl.DataFrame)
-        return found.with_columns(pl.col(pl.Categorical).cast(pl.String))
+        return found if categorical else found.with_columns(pl.col(pl.Categorical).cast(pl.String))
 
-    def _ask(self, method: str, query: RenderedQuery) -> Any:
+    def _ask(self, method: str, query: RenderedQuery, settings: dict | None = None) -> Any:
         state = self.state()
         if not state.current:
             raise HotTierBehindError(state.schema_version)
@@ -87,7 +92,9 @@ class ClickHouseBackend:
         with hot_tier(self.settings) as client:
             try:
                 return getattr(client, method)(
-                    query.sql, parameters=query.parameters, settings={"max_execution_time": limit}
+                    query.sql,
+                    parameters=query.parameters,
+                    settings={"max_execution_time": limit, **(settings or {})},
                 )
             except Exception as exc:
                 if "TIMEOUT_EXCEEDED" in str(exc) or "Timeout exceeded" in str(exc):

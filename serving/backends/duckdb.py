@@ -118,8 +118,9 @@ class DuckDBBackend:
             query, lambda cursor: Result([d[0] for d in cursor.description], cursor.fetchall())
         )
 
-    def frame(self, query: RenderedQuery) -> pl.DataFrame:
-        """``query``'s rows as a Polars frame."""
+    def frame(self, query: RenderedQuery, categorical: bool = False) -> pl.DataFrame:
+        """``query``'s rows as a Polars frame (``categorical`` changes nothing: DuckDB
+        sends text as text)."""
         return self._ask(query, lambda cursor: cursor.pl())
 
     def _ask(self, query: RenderedQuery, fetch: Callable[[Any], T]) -> T:

@@ -154,6 +154,10 @@ class ClickHouseDialect:
         of the client ids, stored on insert)."""
         return "visitor_number" if self.numbered_events else "client_key"
 
+    def coded_text(self, expr: str) -> str:
+        """``toLowCardinality`` (Arrow sends it as a dictionary)."""
+        return f"toLowCardinality({expr})"
+
     def timed_values(self, moment: str, value: str, condition: str) -> str:
         """``groupArrayIf`` of tuples."""
         return f"groupArrayIf(({moment}, {value}), {condition})"

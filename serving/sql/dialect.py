@@ -124,6 +124,12 @@ class Dialect(Protocol):
         per client id, the cheapest the engine holds)."""
         ...
 
+    def coded_text(self, expr: str) -> str:
+        """Text ``expr`` sent as a dictionary of its values and small codes where the
+        engine can (a column of millions of rows and few values: cheaper to ship, sort
+        and compare; see ``Backend.frame``'s ``categorical``)."""
+        ...
+
     def timed_values(self, moment: str, value: str, condition: str) -> str:
         """An aggregate: the group's ``(moment, value)`` pairs of rows matching
         ``condition``, kept for :meth:`sum_since`."""

@@ -157,6 +157,10 @@ class DuckDBDialect:
         (as ``client_key`` on ClickHouse)."""
         return "hash(client_id)"
 
+    def coded_text(self, expr: str) -> str:
+        """``expr`` as it is (the lake's Parquet has no dictionary to keep)."""
+        return expr
+
     def timed_values(self, moment: str, value: str, condition: str) -> str:
         """A filtered ``list`` of structs."""
         return f"list({{'t': {moment}, 'v': {value}}}) FILTER (WHERE {condition})"

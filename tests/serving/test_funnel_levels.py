@@ -7,6 +7,15 @@ import polars as pl
 
 from serving.analyses.funnel_levels import Exclusion, FunnelRules, entry_levels, unit_levels
 
+
+def _masked(rows: pl.DataFrame, rules: FunnelRules) -> pl.DataFrame:
+    """Rows with one boolean column per condition (``s0``…, ``x0``…) as the engine
+    sends them: the conditions as the bits of ``m``."""
+    names = [c for c in rules.columns if c in rows.columns]
+    mask = sum((pl.col(c).cast(pl.Int64) * rules.bit(c) for c in names), pl.lit(0))
+    return rows.with_columns(m=mask).drop(names)
+
+
 #: Two visitors, in unit order (visitor, then time).  Visitor 1 enters twice (on desktop
 #: at 0, on mobile at 20) and both entries reach step 3 (at 40); visitor 2 enters at 5,
 #: but an excluded event (at 6) falls between its steps 1 and 2 (at 7).
@@ -22,10 +31,11 @@ ROWS = pl.DataFrame(
     }
 )
 RULES = FunnelRules(3, 100, "ordered", (Exclusion(0, 0, 1),))
+MASKED = _masked(ROWS, RULES)
 
 
 def test_entries_follow_each_chain_and_mark_exclusions() -> None:
-    entries = entry_levels(ROWS, RULES, lo=0, hi=50)
+    entries = entry_levels(MASKED, RULES, lo=0, hi=50)
     assert entries.select("u", "b", "e_seq", "level", "t0", "t1", "t2", "excluded").rows() == [
         (1, "desktop", 0, 3, 0, 10, 40, False),
         (1, "mobile", 2, 3, 20, 30, 40, False),
@@ -36,12 +46,12 @@ def test_entries_follow_each_chain_and_mark_exclusions() -> None:
 def test_a_unit_reports_its_latest_entry_reaching_its_best_level() -> None:
     """Visitor 1: the entry at 20 (the later of two reaching step 3), its window open at
     the range's end (20 + 100 > 50); visitor 2: every entry excluded, so level 0."""
-    units = unit_levels(entry_levels(ROWS, RULES, lo=0, hi=50), [], RULES, hi=50)
+    units = unit_levels(entry_levels(MASKED, RULES, lo=0, hi=50), [], RULES, hi=50)
     assert units.sort("u").rows() == [(1, 3, 20, 30, 40, True), (2, 0, -1, -1, -1, False)]
 
 
 def test_each_breakdown_value_keeps_its_own_entries() -> None:
-    units = unit_levels(entry_levels(ROWS, RULES, lo=0, hi=50), ["b"], RULES, hi=50)
+    units = unit_levels(entry_levels(MASKED, RULES, lo=0, hi=50), ["b"], RULES, hi=50)
     assert units.sort("b", "u").rows() == [
         ("desktop", 1, 3, 0, 10, 40, True),
         ("desktop", 2, 0, -1, -1, -1, False),
@@ -50,7 +60,7 @@ def test_each_breakdown_value_keeps_its_own_entries() -> None:
 
 
 def test_windows_closed_at_the_end_of_the_range_are_not_open() -> None:
-    units = unit_levels(entry_levels(ROWS, RULES, lo=0, hi=200), [], RULES, hi=200)
+    units = unit_levels(entry_levels(MASKED, RULES, lo=0, hi=200), [], RULES, hi=200)
     assert units["open"].to_list() == [False, False]
 
 
@@ -58,7 +68,7 @@ def test_no_candidate_rows_give_no_entries_in_every_order() -> None:
     """A funnel over a range with no matching event (found by the schema fuzzer)."""
     for order in ("ordered", "strict", "any"):
         rules = FunnelRules(2, 100, order, (Exclusion(0, 0, 1),))
-        empty = ROWS.clear()
+        empty = _masked(ROWS, rules).clear()
         entries = entry_levels(empty, rules, lo=0, hi=50)
         assert entries.height == 0
         assert unit_levels(entries, [], rules, hi=50).height == 0
@@ -83,7 +93,7 @@ def test_an_entry_followed_by_another_of_its_value_is_skipped_with_the_same_answ
     and skipped; the one at 0 is kept: the next one has another value, so ``a``'s row
     still counts visitor 1 (at level 1)."""
     rules = FunnelRules(2, 25)
-    entries = entry_levels(RUN, rules, lo=0, hi=100)
+    entries = entry_levels(_masked(RUN, rules), rules, lo=0, hi=100)
     assert entries.select("e_seq", "level", "t0", "t1").rows() == [(0, 1, 0, -1), (2, 2, 20, 30)]
     assert unit_levels(entries, [], rules, hi=100).rows() == [(1, 2, 20, 30, False)]
     by_value = unit_levels(entries, ["b"], rules, hi=100)
@@ -143,6 +153,7 @@ def test_skipping_entries_agrees_with_following_every_entry_on_random_visitors()
             "u", "t", *[f"s{k}" for k in range(steps)], descending=[False, False, *[True] * steps]
         )
         rules = FunnelRules(steps, 30)
-        units = unit_levels(entry_levels(frame, rules, lo=5, hi=120), [], rules, hi=120)
+        entries = entry_levels(_masked(frame, rules), rules, lo=5, hi=120)
+        units = unit_levels(entries, [], rules, hi=120)
         expected = [r for r in _brute_force(frame, steps, 30, 5, 120) if r[1] > 0]
         assert units.sort("u").rows() == expected
