@@ -57,7 +57,8 @@ class FunnelRules:
         """The bit of ``m`` that says a row matches condition ``column``: the first
         condition is the highest bit, so sorting rows by ``m`` descending sorts them by
         ``s0`` descending, then ``s1`` descending, and so on (one number to sort and
-        ship instead of one column per condition)."""
+        ship instead of one column per condition; a funnel's 20 steps and 10 exclusions
+        at most fit a 32-bit integer)."""
         names = self.columns
         return 1 << (len(names) - 1 - names.index(column))
 
@@ -111,7 +112,7 @@ def entry_levels(rows: pl.DataFrame, rules: FunnelRules, lo: int, hi: int) -> pl
     ``rows`` come in unit order (see the module's docstring)."""
     units = rows["u"].to_numpy()  # a number per unit, its rows together
     t = rows["t"].cast(pl.Int64).to_numpy()
-    mask = rows["m"].cast(pl.Int64).to_numpy()
+    mask = rows["m"].to_numpy()  # an integer type wide enough for every bit
     values = codes(rows["b"]) if "b" in rows.columns else None
 
     def bits(columns: list[str]) -> int:

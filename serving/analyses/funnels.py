@@ -93,7 +93,7 @@ def render_funnel_rows(
         for c, name in zip(conditions, rules.columns, strict=True)
     )
     columns = [f"{dialect.visitor_key()} AS u", f"{dialect.epoch_us('event_at')} AS t"]
-    columns.append(f"CAST({mask} AS BIGINT) AS m")
+    columns.append(f"CAST({mask} AS INTEGER) AS m")  # 20 steps and 10 exclusions at most
     extra = ""
     if spec.breakdown_by is not None:
         value = event_field_sql(spec.breakdown_by, bind, timezone)
