@@ -19,6 +19,7 @@ from lake.storage import Lake, LakePaths
 from lake.transforms.sessionize import (
     MAX_SESSION_TIMEOUT_MINUTES,
     SESSION_INPUT_COLUMNS,
+    SESSION_KEY,
     assign_sessions,
     build_sessions,
     client_bucket,
@@ -122,7 +123,7 @@ def sessions_by_day(
                 done[start].append(part)
             still_open = sessions.filter(pl.col("_open") & (pl.col("session_date") <= last))
             carry[b] = with_ids.join(
-                still_open.select("session_id"), on="session_id", how="semi"
+                still_open.select(SESSION_KEY), on=SESSION_KEY, how="semi"
             ).drop("session_id")
             open_wanted += still_open.filter(wanted)["session_date"].to_list()
         oldest_open = min(open_wanted, default=None)

@@ -20,6 +20,7 @@ __all__ = [
     "MAX_SESSION_TIMEOUT_MINUTES",
     "NOT_SET",
     "SESSION_INPUT_COLUMNS",
+    "SESSION_KEY",
     "assign_sessions",
     "build_sessions",
     "client_bucket",
@@ -34,6 +35,8 @@ MAX_SESSION_TIMEOUT_MINUTES = 24 * 60
 NOT_SET = "(not set)"
 
 _CLIENT = ["tracking_id", "client_id"]
+#: What names one session: its site and id (two sites may send the same event ids).
+SESSION_KEY = ["tracking_id", "session_id"]
 
 #: The bronze columns sessionization reads (a scan reads no others).
 SESSION_INPUT_COLUMNS: tuple[str, ...] = (
@@ -70,8 +73,9 @@ def assign_sessions(
     """Add ``session_id`` to every event: a new session starts after ``timeout_minutes`` idle.
 
     ``timeout_by_site`` overrides the gap for some sites.  The id is ``s_`` + the first
-    event's id, so it is stable however often the same events are sessionized again.
-    Output is sorted by site, client and time.
+    event's id, so it is stable however often the same events are sessionized again; as
+    an event is its site and id, a session is its site and id (two sites may share an
+    id: :data:`SESSION_KEY`).  Output is sorted by site, client and time.
     """
     ordered = events.sort([*_CLIENT, "event_at", "event_id"])
     # Sorted by client, so a client's first row differs from the row before it: no
@@ -98,9 +102,8 @@ def build_sessions(events_with_sessions: pl.LazyFrame) -> pl.LazyFrame:
     pv_path = pl.col("page_path").filter(is_pv)
     is_purchase = pl.col("event_type").is_in(["purchase", "transaction"])
     out = (
-        events_with_sessions.group_by("session_id")
+        events_with_sessions.group_by(SESSION_KEY)
         .agg(
-            pl.col("tracking_id").first(),
             pl.col("client_id").first(),
             pl.col("user_id").drop_nulls().last(),
             started_at=pl.col("event_at").min(),

@@ -108,3 +108,22 @@ def test_a_site_can_set_its_own_session_timeout() -> None:
     strict = build_sessions(assign_sessions(_events(rows), 30, {"ST-1": 15})).collect()
     other_site = build_sessions(assign_sessions(_events(rows), 30, {"ST-2": 15})).collect()
     assert (default.height, strict.height, other_site.height) == (1, 2, 1)
+
+
+def test_two_sites_sharing_an_event_id_keep_their_sessions_apart() -> None:
+    """An event is its site and id: two sites may send the same id (found by the query
+    bench, whose two sites tile one generated day).  Each site's session starts with
+    event ``e1``, so both are named ``s_e1``; they are still two sessions, of one and
+    two page views."""
+    one = _events([("e1", "c1", "2026-03-01T10:00:00", "pageview")])
+    other = _events(
+        [
+            ("e1", "c1", "2026-03-01T10:00:00", "pageview"),
+            ("e2", "c1", "2026-03-01T10:01:00", "pageview"),
+        ]
+    ).with_columns(tracking_id=pl.lit("ST-2"))
+    sessions = build_sessions(assign_sessions(pl.concat([one, other]))).collect()
+    assert sorted(sessions.select("tracking_id", "session_id", "count_pageviews").rows()) == [
+        ("ST-1", "s_e1", 1),
+        ("ST-2", "s_e1", 2),
+    ]
