@@ -14,12 +14,14 @@ built the cube.
 
     .venv/bin/python bench/freshness.py [--rate 2000] [--minutes 5] [--warehouse]
 
-``--warehouse`` keeps the dbt marts in the refresh job (the default installation's
-setting); without it the refresh stops at the hot tier, as when marts are refreshed on
-their own cadence.  Leaves out: the webserver (the daemon alone runs sensors and runs),
-TLS, several gateways, a ClickHouse server (the embedded engine is shared by the API and
-the runs, as on one machine).  Ends with ``BENCH freshness rate=… minutes=… marks=…
-counted=… lag_p50_s=… lag_p95_s=… lag_max_s=…``.
+``--warehouse`` turns the dbt marts on (``STRATA_WAREHOUSE_MODELS=true``, the default
+installation's setting): the ``strata_warehouse`` code location's ``strata_marts`` job
+follows the refreshes every 5 minutes, on the same engine; without it there are no
+marts.  Use ``--minutes 10`` or more to see more than one marts run.  Leaves out: the
+webserver (the daemon alone runs sensors and runs), TLS, several gateways, a ClickHouse
+server (the embedded engine is shared by the API and the runs, as on one machine).
+Ends with ``BENCH freshness rate=… minutes=… marks=… counted=… lag_p50_s=… lag_p95_s=…
+lag_max_s=…``.
 """
 
 from __future__ import annotations
@@ -221,7 +223,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rate", type=int, default=2000, help="events/s of the steady load")
     parser.add_argument("--minutes", type=float, default=5.0)
-    parser.add_argument("--warehouse", action="store_true", help="refresh the dbt marts too")
+    parser.add_argument("--warehouse", action="store_true", help="the dbt marts on too")
     parser.add_argument("--keep", action="store_true", help="keep the home (its path is printed)")
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="strata-freshness-"))

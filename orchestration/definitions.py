@@ -1,4 +1,7 @@
-"""Strata's Dagster code location: ``dagster dev -w workspace.yaml`` loads ``defs``."""
+"""Strata's pipeline code location (``dagster dev -w workspace.yaml`` loads ``defs``):
+landing → bronze → sessions, rollups, cubes → the hot tier, and maintenance.  The dbt
+marts are a code location of their own (:mod:`orchestration.warehouse`), so the runs
+here never import dbt (a second and a half of every run's start)."""
 
 from dagster import Definitions, definitions
 
@@ -7,14 +10,13 @@ from orchestration.defs.hot_tier.definitions import hot_tier_definitions
 from orchestration.defs.lake.definitions import lake_definitions
 from orchestration.defs.maintenance.definitions import maintenance_definitions
 from orchestration.defs.partitions import pipeline_partitions
-from orchestration.defs.resources import RESOURCES, warehouse_domain
+from orchestration.defs.resources import RESOURCES
 
 
 @definitions
 def defs() -> Definitions:
-    """Every domain's definitions, over partitions from the settings read at load time."""
+    """The pipeline's domains, over partitions from the settings read at load time."""
     settings = Settings.from_env()
     parts = pipeline_partitions(settings.partitions_start)
     domains = [lake_definitions(parts), hot_tier_definitions(parts), maintenance_definitions()]
-    domains += warehouse_domain(parts, settings.warehouse_models)
     return Definitions.merge(*domains, Definitions(resources=RESOURCES))

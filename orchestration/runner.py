@@ -16,10 +16,11 @@ from dagster import AssetKey, DagsterInstance, Definitions, materialize
 from lake.catalog import Erasure
 from lake.settings import Settings
 from lake.transforms import RefreshRange
-from orchestration.definitions import defs
+from orchestration import definitions as pipeline_location
+from orchestration import warehouse as warehouse_location
 from orchestration.defs.lake.bronze import BRONZE, new_landing_hours, unconsumed_landing_files
 from orchestration.defs.lake.refresh import mark_refresh_done, pending_refreshes
-from orchestration.defs.lake.sensors import MARTS_JOB, REFRESH_JOB
+from orchestration.defs.lake.sensors import REFRESH_JOB
 from orchestration.defs.maintenance.erasure import begin_erasure, finish_erasure
 from orchestration.defs.partitions import (
     STEP_TAG,
@@ -28,6 +29,7 @@ from orchestration.defs.partitions import (
     range_tags,
     span_tags,
 )
+from orchestration.defs.warehouse.sensors import MARTS_JOB
 from orchestration.lib.resources import CatalogResource, HotTierResource, LakeResource
 
 __all__ = [
@@ -43,17 +45,22 @@ __all__ = [
 WAREHOUSE_STEP = "warehouse/dbt build"
 
 
-def refresh_steps(definitions: Definitions) -> tuple[tuple[str, tuple[AssetKey, ...]], ...]:
-    """What a refresh rebuilds, in order: the ``strata_refresh`` job's asset nodes in
-    dependency order, then the ``strata_marts`` job's (the dbt models, when there are;
-    under Dagster's daemon they follow on their own cadence), each with its name (the
-    asset's key, or the node's ``STEP_TAG`` when it makes several assets) and the keys
-    of it the job selects."""
-    by_node = {a.node_def.name: a for a in definitions.assets or [] if hasattr(a, "node_def")}
+def refresh_steps(
+    pipeline: Definitions, warehouse: Definitions | None = None
+) -> tuple[tuple[str, tuple[AssetKey, ...]], ...]:
+    """What a refresh rebuilds, in order: the pipeline location's ``strata_refresh`` job's
+    asset nodes in dependency order, then the warehouse location's ``strata_marts`` job's
+    (the dbt models, when there are; under Dagster's daemon they follow on their own
+    cadence), each with its name (the asset's key, or the node's ``STEP_TAG`` when it
+    makes several assets) and the keys of it the job selects."""
     steps = []
-    names = {getattr(job, "name", None) for job in definitions.jobs or []}
-    jobs = [REFRESH_JOB, *([MARTS_JOB] if MARTS_JOB in names else [])]
-    for job in map(definitions.resolve_job_def, jobs):
+    for definitions, job_name in ((pipeline, REFRESH_JOB), (warehouse, MARTS_JOB)):
+        names = {getattr(job, "name", None) for job in (definitions and definitions.jobs) or []}
+        if definitions is None or job_name not in names:
+            continue
+        assets = definitions.assets or []
+        by_node = {a.node_def.name: a for a in assets if hasattr(a, "node_def")}
+        job = definitions.resolve_job_def(job_name)
         selected = job.asset_layer.selected_asset_keys
         for node in job.graph.nodes_in_topological_order:
             if node.definition.name not in by_node:
@@ -174,11 +181,16 @@ class _Runner:
         self.instance = instance or DagsterInstance.ephemeral()
         self.echo = echo
         self.report: dict[str, dict] = {}
-        definitions = defs()
-        self.assets = [*(definitions.assets or []), *(definitions.asset_checks or [])]
-        self.resources = dict(definitions.resources or {})
+        # both code locations in this one process (under Dagster's daemon they stay apart)
+        pipeline, warehouse = pipeline_location.defs(), warehouse_location.defs()
+        self.assets = [
+            *(pipeline.assets or []),
+            *(pipeline.asset_checks or []),
+            *(warehouse.assets or []),
+        ]
+        self.resources = {**(pipeline.resources or {}), **(warehouse.resources or {})}
         self.settings = Settings.from_env()
-        self.steps = refresh_steps(definitions)
+        self.steps = refresh_steps(pipeline, warehouse)
 
     def run(self, name: str, keys: tuple[AssetKey, ...], tags: dict[str, str], label: str) -> None:
         """One step: its keys materialized for the partitions ``tags`` name."""

@@ -223,11 +223,14 @@ def test_helm_values_use_the_charts_documented_keys() -> None:
     raw = yaml.safe_load((DEPLOY / "helm" / "values.yaml").read_text())
     raw["user_deployments"] = raw.pop("dagster-user-deployments")
     values = _HelmValues.model_validate(raw)
-    (location,) = values.user_deployments.deployments
-    assert location.dagsterApiGrpcArgs == ["-m", "orchestration.definitions"]
+    pipeline, marts = values.user_deployments.deployments
+    assert pipeline.dagsterApiGrpcArgs == ["-m", "orchestration.definitions"]
+    assert marts.dagsterApiGrpcArgs == ["-m", "orchestration.warehouse"]
     import orchestration.definitions
+    import orchestration.warehouse
 
-    assert callable(orchestration.definitions.defs)  # what the code server loads
+    # what the code servers load
+    assert callable(orchestration.definitions.defs) and callable(orchestration.warehouse.defs)
     for limit in values.concurrency.runs["tagConcurrencyLimits"]:
         _TagLimit.model_validate(limit)
     local = yaml.safe_load((DEPLOY / "dagster" / "dagster.yaml").read_text())

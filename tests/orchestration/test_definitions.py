@@ -1,4 +1,4 @@
-"""The Dagster code location: graph shape, validation, and the landing sensor."""
+"""The Dagster code locations: graph shape, validation, and the landing sensor."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 from dagster import build_sensor_context
 from fastapi.testclient import TestClient
 
+from orchestration import warehouse
 from orchestration.definitions import defs
 from orchestration.defs.resources import RESOURCES
 from orchestration.runner import run_pipeline
@@ -62,18 +63,57 @@ GRAPH = {
 }
 
 
-def test_asset_graph_snapshot() -> None:
-    graph = defs().resolve_asset_graph()
-    got = {
+def _graph(definitions) -> dict[str, tuple[str, list[str]]]:
+    """Each asset a code location makes: its group and upstream keys (an upstream key of
+    another location is there as an external asset, which this location does not make)."""
+    graph = definitions.resolve_asset_graph()
+    return {
         key.to_user_string(): (
             graph.get(key).group_name,
             sorted(p.to_user_string() for p in graph.get(key).parent_keys),
         )
         for key in graph.get_all_asset_keys()
+        if graph.get(key).is_materializable
     }
-    assert got == GRAPH
-    checks = {c.asset_key.to_user_string() for c in graph.asset_check_keys}
+
+
+def test_asset_graph_snapshot() -> None:
+    """The pipeline's location makes everything up to the hot tier, the warehouse's the
+    dbt models downstream of it: together the graph above."""
+    pipeline, marts = _graph(defs()), _graph(warehouse.defs())
+    assert not pipeline.keys() & marts.keys()
+    assert {**pipeline, **marts} == GRAPH
+    assert {group for group, _ in marts.values()} == {"warehouse"}
+    checks = {
+        c.asset_key.to_user_string()
+        for c in warehouse.defs().resolve_asset_graph().asset_check_keys
+    }
     assert "marts/funnel_conversion_daily" in checks and "clickhouse/events" not in checks
+
+
+def test_the_pipelines_location_loads_without_dbt() -> None:
+    """What every bronze and refresh run process loads: no dbt (a second and a half)."""
+    code = (
+        "import sys; from orchestration.definitions import defs; defs(); "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'dbt', 'dagster_dbt'}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+    with_dbt = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            code.replace("orchestration.definitions", "orchestration.warehouse"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert with_dbt.stdout.strip() == "['dagster_dbt', 'dbt']", with_dbt.stderr
 
 
 def test_dagster_definitions_validate() -> None:

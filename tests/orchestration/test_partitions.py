@@ -410,20 +410,21 @@ def test_cubes_are_made_for_every_day_after_an_upgrade(env: Env) -> None:
 def test_marts_follow_the_refreshes_on_their_own_cadence(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from orchestration import warehouse
     from orchestration.defs.lake.refresh import mark_marts_done
     from orchestration.defs.partitions import span_tags
     from orchestration.lib.resources import LakeResource
 
     make_env(tmp_path, monkeypatch, STRATA_WAREHOUSE_MODELS="true")
-    definitions = defs()
-    refresh_job = definitions.resolve_job_def("strata_refresh")
+    pipeline, marts = defs(), warehouse.defs()
+    refresh_job = pipeline.resolve_job_def("strata_refresh")
     assert "warehouse_models" not in refresh_job.graph.node_dict  # a refresh waits for no dbt
-    assert "warehouse_models" in definitions.resolve_job_def("strata_marts").graph.node_dict
+    assert "warehouse_models" in marts.resolve_job_def("strata_marts").graph.node_dict
     instance = DagsterInstance.ephemeral()
 
     def look():
         with build_sensor_context(resources=RESOURCES, instance=instance) as ctx:
-            return definitions.resolve_sensor_def("marts_sensor")(ctx)
+            return marts.resolve_sensor_def("marts_sensor")(ctx)
 
     assert "up to date" in str(look())
     refresh = refresh_job.execute_in_process(

@@ -24,12 +24,7 @@ def lake_definitions(parts: PipelinePartitions) -> Definitions:
             cube_assets(parts),
         ],
         asset_checks=[bronze_events_checks(), silver_sessions_checks()],
-        jobs=[auto.ingest_job, auto.refresh_job, *(auto.marts[:1] if auto.marts else [])],
-        sensors=[
-            auto.landing_sensor,
-            auto.refresh_sensor,
-            auto.refresh_done_sensor,
-            *(auto.marts[1:] if auto.marts else []),
-        ],
+        jobs=[auto.ingest_job, auto.refresh_job],
+        sensors=[auto.landing_sensor, auto.refresh_sensor, auto.refresh_done_sensor],
         schedules=[auto.refresh_schedule],
     )
