@@ -19,6 +19,7 @@ from lake.transforms import RefreshRange
 
 __all__ = [
     "CHANGED_DAYS_TAG",
+    "MARTS_DAYS_TAG",
     "NOTED_UNTIL_TAG",
     "ONE_RUN",
     "STEP_TAG",
@@ -66,6 +67,11 @@ ONE_RUN = BackfillPolicy.single_run()
 
 #: Run tags a refresh carries so its last asset can mark the changes it covered as done.
 CHANGED_DAYS_TAG, NOTED_UNTIL_TAG = "strata/changed_days", "strata/noted_until"
+#: The dbt marts' runs name their days under a tag of their own: a run limit of one each
+#: (the instance's ``tag_concurrency_limits``), so a refresh never queues behind dbt (on
+#: the embedded engine only the hot-tier load waits for dbt, through the ``clickhouse``
+#: pool, while the lake's steps go on).
+MARTS_DAYS_TAG = "strata/marts_days"
 
 #: Op tag of an asset node making several assets: the name ``strata pipeline`` reports
 #: its step under (a node making one asset is reported by that asset's key).
@@ -109,11 +115,12 @@ def tagged_days(tags: Mapping[str, str]) -> list[dt.date]:
     return [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
 
 
-def range_tags(refresh: RefreshRange) -> dict[str, str]:
-    """Tags of a single run over ``refresh``'s partition range that marks its changes done."""
+def range_tags(refresh: RefreshRange, days_tag: str = CHANGED_DAYS_TAG) -> dict[str, str]:
+    """Tags of a single run over ``refresh``'s partition range that marks its changes done
+    (``days_tag``: where the changed days go, :data:`MARTS_DAYS_TAG` for the marts)."""
     return {
         _RANGE_START: refresh.first.isoformat(),
         _RANGE_END: refresh.last.isoformat(),
-        CHANGED_DAYS_TAG: ",".join(d.isoformat() for d in refresh.changed),
+        days_tag: ",".join(d.isoformat() for d in refresh.changed),
         NOTED_UNTIL_TAG: refresh.noted_until.isoformat(),
     }

@@ -11,7 +11,7 @@ from dagster import (
 )
 
 from lake.transforms import RefreshRange
-from orchestration.defs.partitions import range_tags
+from orchestration.defs.partitions import CHANGED_DAYS_TAG, range_tags
 
 __all__ = ["SENSOR_INTERVAL_S", "busy", "range_runs"]
 
@@ -45,14 +45,16 @@ def busy(context: SensorEvaluationContext, job: str, tag: str | None = None) -> 
     return any(tag is None or tag in run.tags for run in runs)
 
 
-def range_runs(ranges: list[RefreshRange], key_prefix: str = "") -> SensorResult:
+def range_runs(
+    ranges: list[RefreshRange], key_prefix: str = "", days_tag: str = CHANGED_DAYS_TAG
+) -> SensorResult:
     """One run per range, keyed by the range and its newest change (so a range is asked
     for once per change), tagged so that its success marks those changes done."""
     return SensorResult(
         run_requests=[
             RunRequest(
                 run_key=f"{key_prefix}{r.first}..{r.last}@{r.noted_until.isoformat()}",
-                tags=range_tags(r),
+                tags=range_tags(r, days_tag),
             )
             for r in ranges
         ]

@@ -158,7 +158,8 @@ def test_instance_settings_limit_refresh_runs_and_retry_failures(tmp_path: Path)
         assert limits.pool_config.default_pool_limit == 1
         runs = limits.run_queue_config
         assert [(t["key"], t["limit"]) for t in runs.tag_concurrency_limits] == [
-            ("strata/changed_days", 1)
+            ("strata/changed_days", 1),
+            ("strata/marts_days", 1),
         ]
         assert instance.run_retries_enabled and instance.run_retries_max_retries == 2
         assert instance.run_coordinator.dequeue_interval_seconds == 1

@@ -11,6 +11,7 @@ from lake.storage import SESSION_SCHEMA, ChangedDays
 from lake.transforms import RefreshRange, refresh_ranges
 from orchestration.defs.partitions import (
     CHANGED_DAYS_TAG,
+    MARTS_DAYS_TAG,
     NOTED_UNTIL_TAG,
     PipelinePartitions,
     tagged_days,
@@ -52,13 +53,15 @@ def mark_refresh_done(lake_res: LakeResource, tags: Mapping[str, str]) -> bool:
     return _mark_done(ChangedDays(lake_res.lake, lake_res.paths), tags)
 
 
-def _mark_done(changes: ChangedDays, tags: Mapping[str, str]) -> bool:
-    """Mark the changes a run's tags name (its changed days, noted until) done in
-    ``changes``; False for a run whose tags name none."""
-    if CHANGED_DAYS_TAG not in tags or NOTED_UNTIL_TAG not in tags:
+def _mark_done(
+    changes: ChangedDays, tags: Mapping[str, str], days_tag: str = CHANGED_DAYS_TAG
+) -> bool:
+    """Mark the changes a run's tags name (its changed days under ``days_tag``, noted
+    until) done in ``changes``; False for a run whose tags name none."""
+    if days_tag not in tags or NOTED_UNTIL_TAG not in tags:
         return False
     changes.mark_done(
-        [dt.date.fromisoformat(d) for d in tags[CHANGED_DAYS_TAG].split(",")],
+        [dt.date.fromisoformat(d) for d in tags[days_tag].split(",")],
         dt.datetime.fromisoformat(tags[NOTED_UNTIL_TAG]),
     )
     return True
@@ -90,4 +93,4 @@ def pending_marts(lake_res: LakeResource) -> list[RefreshRange]:
 
 def mark_marts_done(lake_res: LakeResource, tags: Mapping[str, str]) -> bool:
     """After a marts run succeeded: the refreshed days it covered (its tags) are done."""
-    return _mark_done(_marts_changes(lake_res), tags)
+    return _mark_done(_marts_changes(lake_res), tags, MARTS_DAYS_TAG)

@@ -16,7 +16,7 @@ from dagster import (
 )
 
 from orchestration.defs.lake.refresh import mark_marts_done, pending_marts
-from orchestration.defs.partitions import PipelinePartitions
+from orchestration.defs.partitions import MARTS_DAYS_TAG, PipelinePartitions
 from orchestration.defs.runs import SENSOR_INTERVAL_S, busy, range_runs
 from orchestration.lib.resources import LakeResource
 
@@ -50,7 +50,7 @@ def marts_automation(parts: PipelinePartitions) -> Definitions:
         ranges = pending_marts(lake)
         if not ranges:
             return SkipReason("the marts are up to date with the refreshes")
-        return range_runs(ranges, "marts-")
+        return range_runs(ranges, "marts-", MARTS_DAYS_TAG)
 
     @run_status_sensor(
         run_status=DagsterRunStatus.SUCCESS,
