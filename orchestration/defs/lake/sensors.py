@@ -33,7 +33,8 @@ from orchestration.lib.resources import LakeResource
 
 __all__ = ["REFRESH_JOB", "LakeAutomation", "lake_automation"]
 
-#: The job that rebuilds the days downstream of bronze (sessions … hot tier, dbt marts).
+#: The job that rebuilds the days downstream of bronze (sessions … hot tier; the dbt marts
+#: follow in their own code location).
 REFRESH_JOB = "strata_refresh"
 INGEST_JOB = "strata_ingest"
 
