@@ -46,7 +46,7 @@ WAREHOUSE_STEP = "warehouse/dbt build"
 
 
 def refresh_steps(
-    pipeline: Definitions, warehouse: Definitions | None = None
+    pipeline: Definitions, warehouse: Definitions
 ) -> tuple[tuple[str, tuple[AssetKey, ...]], ...]:
     """What a refresh rebuilds, in order: the pipeline location's ``strata_refresh`` job's
     asset nodes in dependency order, then the warehouse location's ``strata_marts`` job's
@@ -55,9 +55,8 @@ def refresh_steps(
     makes several assets) and the keys of it the job selects."""
     steps = []
     for definitions, job_name in ((pipeline, REFRESH_JOB), (warehouse, MARTS_JOB)):
-        names = {getattr(job, "name", None) for job in (definitions and definitions.jobs) or []}
-        if definitions is None or job_name not in names:
-            continue
+        if job_name not in {getattr(job, "name", None) for job in definitions.jobs or []}:
+            continue  # no marts job: STRATA_WAREHOUSE_MODELS is off
         assets = definitions.assets or []
         by_node = {a.node_def.name: a for a in assets if hasattr(a, "node_def")}
         job = definitions.resolve_job_def(job_name)

@@ -116,7 +116,7 @@ def entry_levels(rows: pl.DataFrame, rules: FunnelRules, lo: int, hi: int) -> pl
     values = codes(rows["b"]) if "b" in rows.columns else None
 
     def bits(columns: list[str]) -> int:
-        return functools.reduce(lambda acc, c: acc | rules.bit(c), columns, 0)
+        return sum(rules.bit(c) for c in columns)
 
     @functools.cache
     def marked(column: str) -> np.ndarray:  # the positions of the rows flagged

@@ -17,13 +17,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from serving.analyses.funnel_levels import (
-    Exclusion,
-    FunnelRules,
-    codes,
-    entry_levels,
-    unit_levels,
-)
+from serving.analyses.funnel_levels import Exclusion, FunnelRules, entry_levels, unit_levels
 from serving.analyses.tiers import analysis_backend
 from serving.backends import Backend, Tiers
 from serving.conditions import EventCondition, Segment
@@ -148,13 +142,15 @@ def _durations(values: np.ndarray) -> dict[str, Any]:
             "histogram": [],
         }
 
-    ranks = {q: (int((n - 1) * q), min(int((n - 1) * q) + 1, n - 1)) for q in (0.5, 0.9)}
-    ranked = np.partition(micros, sorted({r for pair in ranks.values() for r in pair}))
+    def around(q: float) -> tuple[int, int]:  # the ranks either side of quantile q
+        low = int((n - 1) * q)
+        return low, min(low + 1, n - 1)
+
+    ranked = np.partition(micros, sorted({r for q in (0.5, 0.9) for r in around(q)}))
 
     def quantile(q: float) -> float:
-        position = (n - 1) * q
-        low, high = ranks[q]
-        return float(ranked[low]) + float(ranked[high] - ranked[low]) * (position - low)
+        low, high = around(q)
+        return float(ranked[low]) + float(ranked[high] - ranked[low]) * ((n - 1) * q - low)
 
     edges = np.array(HISTOGRAM_EDGES, dtype=np.int64) * 1_000_000
     bucket = np.searchsorted(edges, micros, side="right") - 1  # below the first edge: -1
@@ -222,22 +218,13 @@ def _rate(part: int, whole: int) -> float:
 def _breakdown(per_value: pl.DataFrame, spec: FunnelSpec) -> list[dict[str, Any]]:
     """The answer per breakdown value: the values with the most units counted first (by
     value on ties), at most :data:`_BREAKDOWN_VALUES` of them."""
-    if per_value.height == 0:
-        return []
-    values = codes(per_value["b"])
-    counted = np.bincount(values[per_value["level"].to_numpy() > 0], minlength=values.max() + 1)
-    first = np.unique(values, return_index=True)[1]  # a row of each value, for its text
-    texts = per_value["b"].gather(pl.Series(first)).cast(pl.String).to_list()
-    found = [
-        (int(counted[values[i]]), text, values[i])
-        for i, text in zip(first, texts, strict=True)
-        if counted[values[i]]
-    ]
-    found.sort(key=lambda value: (-value[0], value[1] is not None, value[1] or ""))
-    return [
-        {"value": text, **summarize(per_value.filter(pl.Series(values == code)), spec)}
-        for _, text, code in found[:_BREAKDOWN_VALUES]
-    ]
+    parts = {key[0]: part for key, part in per_value.partition_by("b", as_dict=True).items()}
+    counted = {value: int((part["level"] > 0).sum()) for value, part in parts.items()}
+    ranked = sorted(
+        (value for value, count in counted.items() if count),
+        key=lambda value: (-counted[value], value is not None, value or ""),
+    )
+    return [{"value": v, **summarize(parts[v], spec)} for v in ranked[:_BREAKDOWN_VALUES]]
 
 
 def run_funnel(
