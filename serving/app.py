@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -14,6 +15,7 @@ from lake.catalog import DefinitionStore, MetadataStore
 from lake.hot_tier import HotTierBehindError, HotTierBusyError
 from lake.settings import Settings
 from lake.storage import DataVersion, Lake, LakePaths
+from serving.analyses.funnel_levels import warm_up
 from serving.analyses.realtime import RecentEvents
 from serving.auth import ApiKeyMiddleware
 from serving.backends import ClickHouseBackend, DuckDBBackend, QueryTimeoutError, Tiers
@@ -47,6 +49,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         hot.prepare()
+        # the funnel's compiled definition, loaded (or compiled, seconds) off the
+        # request path; a funnel asked for meanwhile waits for it
+        threading.Thread(target=warm_up, name="strata-warm-up", daemon=True).start()
         yield
 
     app = FastAPI(title="Strata query API", version="1", lifespan=lifespan)

@@ -1,4 +1,4 @@
-"""How far each visitor (or session) got through a funnel: the definition, in NumPy.
+"""How far each visitor (or session) got through a funnel: the definition, compiled.
 
 The engine hands over one row per candidate event in unit order (by unit, then time,
 then the steps it matches, then breakdown value) — ``u`` (the unit: a visitor, or a
@@ -13,18 +13,29 @@ applies the definition of docs/product-analytics.md:
   from the entry to the end of its window;
 * an entry is dropped when an exclusion event falls between its matched ``from`` and
   ``to`` steps; a unit's level is the best over its remaining entries, and the latest
-  entry reaching that level is the one whose times are reported.
+  entry reaching that level is the one whose times are reported (a unit whose every
+  entry was dropped is at level 0).
+
+One pass over the rows, compiled with Numba (:func:`_levels`): each unit's rows once
+backwards to note, per condition, the next row matching it, then each entry's chain
+in a few lookups, and the unit's answer (and each breakdown value's) as the entries go
+by.  The interpreter would take a loop per row; NumPy needed a dozen passes over every
+row and entry (about four times the time).
 """
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 import polars as pl
 
-__all__ = ["Exclusion", "FunnelRules", "codes", "entry_levels", "unit_levels"]
+__all__ = ["Exclusion", "FunnelRules", "Levels", "funnel_levels", "value_codes", "warm_up"]
+
+_ORDERS = {"ordered": 0, "strict": 1, "any": 2}
+_STRICT, _ANY = 1, 2
+_NONE = -1  # no such row
 
 
 @dataclass(frozen=True)
@@ -63,166 +74,266 @@ class FunnelRules:
         return 1 << (len(names) - 1 - names.index(column))
 
 
-def codes(values: pl.Series) -> np.ndarray:
-    """A small integer per distinct value of ``values`` (text or categories; a missing
-    value is a value of its own): equal codes for equal values, cheap to compare and
-    group where the text is not."""
+@dataclass(frozen=True)
+class Levels:
+    """One row per unit (or per unit and breakdown value) with an entry in the range:
+    ``level`` (steps reached; 0 when every entry was excluded), ``times`` (units × steps:
+    the times of the reported chain's steps, -1 past its level), ``open`` (a kept entry's
+    window still open at the end of the range) and ``value`` (the breakdown value's
+    index in the list :func:`funnel_levels` returns; per-value levels only)."""
+
+    level: np.ndarray
+    times: np.ndarray
+    open: np.ndarray
+    value: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.level)
+
+    def take(self, rows: np.ndarray) -> Levels:
+        """The levels of ``rows`` (positions) only."""
+        value = None if self.value is None else self.value[rows]
+        return Levels(self.level[rows], self.times[rows], self.open[rows], value)
+
+
+def value_codes(values: pl.Series) -> tuple[np.ndarray, list[str | None]]:
+    """A small integer per row of ``values`` (text or categories; a missing value is a
+    value of its own) and the value each integer stands for: ``0 … k-1`` for the ``k``
+    distinct values in order of first appearance, cheap to compare and count where the
+    text is not."""
     if values.dtype != pl.Categorical:
         values = values.cast(pl.String).cast(pl.Categorical)
-    physical = values.to_physical()
-    return physical.fill_null(np.iinfo(np.uint32).max).to_numpy()
-
-
-def _next(marked: np.ndarray, units: np.ndarray, at: np.ndarray, after: bool) -> np.ndarray:
-    """For each position in ``at``, the position of its unit's first row among
-    ``marked`` (sorted positions of the rows with a flag) after it (``after``) or at or
-    after it; -1 when there is none.  Rows are sorted by unit and sequence, so this is
-    a binary search, then a same-unit check: the cost follows the entries, not the rows."""
-    if not len(marked) or not len(at):
-        return np.full(len(at), -1, dtype=np.int64)
-    i = np.searchsorted(marked, at, side="right" if after else "left")
-    found = marked[np.minimum(i, len(marked) - 1)]
-    same = (i < len(marked)) & (units[found] == units[at])
-    return np.where(same, found, -1)
-
-
-def _outdone(
-    entry: np.ndarray, later: np.ndarray, units: np.ndarray, values: np.ndarray | None
-) -> np.ndarray:
-    """Entries an ``ordered`` funnel without exclusions can skip: those whose next row
-    is an entry of the same unit (and breakdown value) matching no later step
-    (``later``: rows matching one).  From both, every later step finds the same events
-    (the next row matches none of them), and the next one's window ends no earlier, so
-    it reaches at least the same level and, being later, is the entry a tie reports:
-    the skipped one never decides an answer.  (An exclusion could drop the longer chain
-    and keep the shorter one, so with exclusions every entry counts.)  Runs of product
-    views shrink to their last."""
-    outdone = np.zeros(len(entry), dtype=bool)
-    follows = entry[1:] & ~later[1:] & (units[1:] == units[:-1])
-    if values is not None:
-        follows &= values[1:] == values[:-1]
-    outdone[:-1] = follows
-    return outdone
-
-
-def entry_levels(rows: pl.DataFrame, rules: FunnelRules, lo: int, hi: int) -> pl.DataFrame:
-    """One row per entry, in unit order: ``u``, ``b`` (if given), ``e_seq`` (its
-    position: later entries have larger ones), ``e_t``, ``level`` (steps reached),
-    ``t0…`` (the time of the k-th step reached; -1 past the level) and ``excluded``.
-    ``rows`` come in unit order (see the module's docstring)."""
-    units = rows["u"].to_numpy()  # a number per unit, its rows together
-    t = rows["t"].cast(pl.Int64).to_numpy()
-    mask = rows["m"].to_numpy()  # an integer type wide enough for every bit
-    values = codes(rows["b"]) if "b" in rows.columns else None
-
-    def bits(columns: list[str]) -> int:
-        return sum(rules.bit(c) for c in columns)
-
-    @functools.cache
-    def marked(column: str) -> np.ndarray:  # the positions of the rows flagged
-        return np.flatnonzero(mask & rules.bit(column))
-
-    steps = [f"s{i}" for i in range(rules.steps)]
-    entering = steps if rules.order == "any" else steps[:1]
-    entry = (mask & bits(entering)) != 0
-    entry &= (t >= lo) & (t < hi)
-    if rules.order == "ordered" and not rules.exclusions:
-        entry &= ~_outdone(entry, (mask & bits(steps[1:])) != 0, units, values)
-    at = np.flatnonzero(entry)
-    deadline = t[at] + rules.window_us
-    found = np.full((len(at), rules.steps), -1, dtype=np.int64)  # matched positions
-    if rules.order == "any":
-        for k in range(rules.steps):
-            q = _next(marked(steps[k]), units, at, after=False)
-            found[:, k] = np.where((q >= 0) & (t[np.maximum(q, 0)] <= deadline), q, -1)
-        reached = found >= 0
-        level = reached.sum(axis=1)
-        moments = np.where(reached, t[np.maximum(found, 0)], np.iinfo(np.int64).max)
-        moments = np.sort(moments, axis=1)  # the k-th step done is the k-th earliest
-        moments[np.arange(rules.steps) >= level[:, None]] = -1
+    physical = values.to_physical()  # the process's numbers for the texts
+    missing = int(physical.max() or 0) + 1  # one no text has: the missing value's
+    numbers = physical.fill_null(missing).to_numpy(writable=True)
+    if missing < 4 * len(numbers) + 65_536:  # a lookup table no bigger than the rows
+        codes, firsts = _first_seen(numbers, missing + 1)
     else:
-        found[:, 0] = at
-        moments = np.full((len(at), rules.steps), -1, dtype=np.int64)
-        moments[:, 0] = t[at]
-        level = np.ones(len(at), dtype=np.int64)
-        alive = np.arange(len(at))  # the entries whose chain is still going
-        for k in range(1, rules.steps):
-            cur = found[alive, k - 1]
-            if rules.order == "strict":  # the unit's very next event, and it matches
-                q = cur + 1
-                inside = q < len(t)
-                qi = np.where(inside, q, 0)
-                same = inside & (units[qi] == units[cur]) & ((mask[qi] & rules.bit(steps[k])) != 0)
-                q = np.where(same, q, -1)
+        _, firsts, codes = np.unique(numbers, return_index=True, return_inverse=True)
+    return codes.astype(np.int64, copy=False), values.gather(firsts).cast(pl.String).to_list()
+
+
+def funnel_levels(
+    rows: pl.DataFrame, rules: FunnelRules, lo: int, hi: int
+) -> tuple[Levels, Levels | None, list[str | None]]:
+    """Each unit's answer to ``rules`` over entries in ``[lo, hi)`` (microseconds), and,
+    when ``rows`` have a breakdown value ``b``, each unit and entry value's (with the
+    list of values their ``value`` indexes).  ``rows`` come in unit order (see the
+    module's docstring)."""
+    units = rows["u"].to_numpy()
+    starts = np.flatnonzero(units[1:] != units[:-1]) + 1
+    bounds = np.concatenate(([0], starts, [len(units)])).astype(np.int64)
+    # writable arrays: Numba compiles a variant per read-only-ness of each argument
+    t = rows["t"].cast(pl.Int64).to_numpy(writable=True)
+    mask = rows["m"].cast(pl.Int32).to_numpy(writable=True)
+    by_value = "b" in rows.columns
+    codes, values = value_codes(rows["b"]) if by_value else (np.zeros(len(t), np.int64), [None])
+    found = _levels(
+        bounds,
+        t,
+        mask,
+        codes,
+        len(values),
+        np.array([rules.bit(c) for c in rules.columns], dtype=np.int64),
+        rules.steps,
+        _ORDERS[rules.order],
+        np.array([x.from_step for x in rules.exclusions], dtype=np.int64),
+        np.array([x.to_step for x in rules.exclusions], dtype=np.int64),
+        rules.window_us,
+        lo,
+        hi,
+        by_value,
+    )
+    level, times, open_, code, value_level, value_times, value_open = found
+    per_value = Levels(value_level, value_times, value_open, code) if by_value else None
+    return Levels(level, times, open_), per_value, values
+
+
+def warm_up() -> None:
+    """Compile :func:`_levels` now (or load it from Numba's cache beside this module):
+    a process calls this at start so its first funnel does not wait seconds for it."""
+    rows = pl.DataFrame(
+        {"u": [1, 1], "t": [0, 1], "m": [2, 1], "b": ["a", "a"]},
+        schema={"u": pl.Int64, "t": pl.Int64, "m": pl.Int32, "b": pl.String},
+    )
+    funnel_levels(rows, FunnelRules(2, 10), 0, 10)
+
+
+@numba.njit(cache=True, nogil=True)  # type: ignore[untyped-decorator]
+def _first_seen(numbers: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """``0, 1, …`` for each number in ``numbers`` (all below ``size``) in order of first
+    appearance, and the position of each one's first appearance."""
+    table = np.full(size, -1, np.int64)
+    codes = np.empty(len(numbers), np.int64)
+    firsts = np.empty(len(numbers), np.int64)
+    n = 0
+    for i in range(len(numbers)):
+        c = table[numbers[i]]
+        if c < 0:
+            c = table[numbers[i]] = n
+            firsts[n] = i
+            n += 1
+        codes[i] = c
+    return codes, firsts[:n]
+
+
+@numba.njit(cache=True, nogil=True)  # type: ignore[untyped-decorator]
+def _sizes(
+    bounds: np.ndarray, t: np.ndarray, mask: np.ndarray, codes: np.ndarray, n_codes: int,
+    entering: int, lo: int, hi: int,
+) -> tuple[int, int]:  # fmt: skip
+    """How many units have an entry, and how many (unit, entry value) pairs there are."""
+    stamp = np.full(n_codes, -1, np.int64)  # the last unit each value was counted for
+    units = pairs = 0
+    for u in range(len(bounds) - 1):
+        entered = False
+        for i in range(bounds[u], bounds[u + 1]):
+            if (mask[i] & entering) != 0 and lo <= t[i] < hi:
+                entered = True
+                if stamp[codes[i]] != u:
+                    stamp[codes[i]] = u
+                    pairs += 1
+        if entered:
+            units += 1
+    return units, pairs
+
+
+@numba.njit(cache=True, nogil=True)  # type: ignore[untyped-decorator]
+def _levels(
+    bounds: np.ndarray, t: np.ndarray, mask: np.ndarray, codes: np.ndarray, n_codes: int,
+    bits: np.ndarray, steps: int, order: int, ex_from: np.ndarray, ex_to: np.ndarray,
+    window: int, lo: int, hi: int, by_value: bool,
+) -> tuple[np.ndarray, ...]:  # fmt: skip
+    """The definition over units ``bounds[u]:bounds[u + 1]`` of the rows: per unit with
+    an entry its level, times and open window, and (``by_value``) the same per unit and
+    entry value (with the value's code).  Conditions are ``bits`` (steps, then
+    exclusions); ``ex_from``/``ex_to`` the steps each exclusion lies between."""
+    n_cond = len(bits)
+    entering = 0
+    for k in range(steps if order == _ANY else 1):
+        entering |= bits[k]
+    later = 0  # any step after the first
+    for k in range(1, steps):
+        later |= bits[k]
+    # an ordered entry whose next row is an entry of the same value matching no later
+    # step is outdone by it (the same steps follow both, the later window ends no
+    # sooner, and a tie reports the later): skipped, unless an exclusion could drop
+    # the longer chain and keep this one
+    outdone_skip = order == 0 and len(ex_from) == 0
+    first = 0 if order == _ANY else 1  # step 1 is looked ahead for only in any order
+    units, pairs = _sizes(bounds, t, mask, codes, n_codes, entering, lo, hi)
+    if not by_value:
+        pairs = 0
+    level = np.zeros(units, np.int64)
+    times = np.full((units, steps), -1, np.int64)
+    open_ = np.zeros(units, np.bool_)
+    value_code = np.zeros(pairs, np.int64)
+    value_level = np.zeros(pairs, np.int64)
+    value_times = np.full((pairs, steps), -1, np.int64)
+    value_open = np.zeros(pairs, np.bool_)
+    longest = 0
+    for u in range(len(bounds) - 1):
+        longest = max(longest, bounds[u + 1] - bounds[u])
+    ahead = np.empty((longest + 1, n_cond), np.int64)  # next row matching each condition
+    found = np.empty(steps, np.int64)  # an entry's matched rows
+    moments = np.empty(steps, np.int64)  # and their times
+    best_times = np.empty(steps, np.int64)
+    slots = n_codes if by_value else 0
+    code_best = np.full(slots, -2, np.int64)  # -2: no entry of the value in this unit yet
+    code_latest = np.empty(slots, np.int64)
+    code_times = np.empty((slots, steps), np.int64)
+    touched = np.empty(longest, np.int64)
+    never = np.iinfo(np.int64).min
+    out = out_value = 0
+    for u in range(len(bounds) - 1):
+        s, n = bounds[u], bounds[u + 1] - bounds[u]
+        for c in range(first, n_cond):
+            ahead[n, c] = _NONE
+        for i in range(n - 1, -1, -1):
+            mi = mask[s + i]
+            for c in range(first, n_cond):
+                ahead[i, c] = i if (mi & bits[c]) != 0 else ahead[i + 1, c]
+        best = -2  # the best score so far: -1 excluded, else the level
+        latest = never  # the latest kept entry's time
+        n_touched = 0
+        for i in range(n):
+            at = t[s + i]
+            if (mask[s + i] & entering) == 0 or not lo <= at < hi:
+                continue
+            if outdone_skip and i + 1 < n:
+                following = mask[s + i + 1]
+                if (
+                    (following & entering) != 0
+                    and (following & later) == 0
+                    and t[s + i + 1] < hi
+                    and codes[s + i + 1] == codes[s + i]
+                ):
+                    continue
+            deadline = at + window
+            for k in range(steps):
+                found[k] = _NONE
+                moments[k] = -1
+            reached = 0
+            if order == _ANY:
+                for k in range(steps):
+                    j = ahead[i, k]
+                    if j != _NONE and t[s + j] <= deadline:
+                        found[k] = j
+                        moments[reached] = t[s + j]
+                        reached += 1
+                moments[:reached].sort()  # the k-th step done is the k-th earliest
             else:
-                q = _next(marked(steps[k]), units, cur, True)
-            when = t[np.maximum(q, 0)]
-            ok = (q >= 0) & (when <= deadline[alive])
-            alive = alive[ok]
-            found[alive, k] = q[ok]
-            moments[alive, k] = when[ok]
-            level[alive] += 1
-    excluded = np.zeros(len(at), dtype=bool)
-    for ex in rules.exclusions:
-        start, stop = found[:, ex.from_step], found[:, ex.to_step]
-        hit = _next(marked(f"x{ex.index}"), units, np.maximum(start, 0), after=True)
-        excluded |= (stop >= 0) & (hit >= 0) & (hit < stop)
-    return pl.DataFrame(
-        [
-            pl.Series("u", units[at]),
-            *([rows["b"].gather(pl.Series(at))] if values is not None else []),
-            pl.Series("e_seq", at.astype(np.int64)),
-            pl.Series("e_t", t[at]),
-            pl.Series("level", level.astype(np.int64)),
-            *(pl.Series(f"t{k}", np.ascontiguousarray(moments[:, k])) for k in range(rules.steps)),
-            pl.Series("excluded", excluded),
-        ]
-    )
-
-
-def unit_levels(entries: pl.DataFrame, by: list[str], rules: FunnelRules, hi: int) -> pl.DataFrame:
-    """One row per unit (and ``by`` value): ``level`` (steps reached, 0 when every entry
-    was excluded), ``t0…`` the times of its reported chain (the latest entry reaching its
-    level; -1 past its level), ``open`` (a kept entry's window is still open at ``hi``,
-    the end of the range).  ``entries`` come in unit order, as :func:`entry_levels`
-    makes them."""
-    times = [f"t{k}" for k in range(rules.steps)]
-    n = entries.height
-    if n == 0:
-        return entries.select(*by, "u", "level", *times).with_columns(open=pl.lit(False))
-    units = entries["u"].to_numpy()
-    keys = [codes(entries[c]) for c in by]
-    order = None
-    if keys:  # a stable sort: each value's entries stay in unit order
-        order = np.lexsort(keys[::-1]) if len(keys) > 1 else np.argsort(keys[0], kind="stable")
-        keys = [k[order] for k in keys]
-        units = units[order]
-
-    def column(name: str) -> np.ndarray:
-        found = entries[name].to_numpy()
-        return found if order is None else found[order]
-
-    starts_mask = np.zeros(n, dtype=bool)
-    starts_mask[0] = True
-    for key in [*keys, units]:
-        starts_mask[1:] |= key[1:] != key[:-1]
-    starts = np.flatnonzero(starts_mask)
-    group = np.cumsum(starts_mask) - 1
-    excluded = column("excluded")
-    score = np.where(excluded, -1, column("level"))
-    best = np.maximum.reduceat(score, starts)
-    positions = np.arange(n)
-    chosen = np.maximum.reduceat(np.where(score == best[group], positions, -1), starts)
-    dropped = best < 0  # every entry of the unit excluded
-    e_t = np.where(excluded, np.iinfo(np.int64).min, column("e_t"))
-    latest = np.maximum.reduceat(e_t, starts)
-    picked = starts if order is None else order[starts]
-    return pl.DataFrame(
-        [
-            *(entries[c].gather(pl.Series(picked)) for c in by),
-            pl.Series("u", units[starts]),
-            pl.Series("level", np.where(dropped, 0, best).astype(np.int64)),
-            *(pl.Series(c, np.where(dropped, -1, column(c)[chosen])) for c in times),
-            pl.Series("open", ~dropped & (latest + rules.window_us > hi)),
-        ]
-    )
+                found[0], moments[0], reached, pos = i, at, 1, i
+                for k in range(1, steps):
+                    if order == _STRICT:  # the unit's very next event, and it matches
+                        j = pos + 1 if pos + 1 < n and (mask[s + pos + 1] & bits[k]) != 0 else _NONE
+                    else:
+                        j = ahead[pos + 1, k]
+                    if j == _NONE or t[s + j] > deadline:
+                        break
+                    found[k], moments[k], reached, pos = j, t[s + j], reached + 1, j
+            excluded = False
+            for x in range(len(ex_from)):
+                start, stop = found[ex_from[x]], found[ex_to[x]]
+                if stop != _NONE:
+                    hit = ahead[start + 1, steps + x]
+                    if hit != _NONE and hit < stop:
+                        excluded = True
+            score = -1 if excluded else reached
+            if score >= best:  # ties: the later entry
+                best = score
+                for k in range(steps):
+                    best_times[k] = moments[k]
+            if not excluded:
+                latest = max(latest, at)
+            if by_value:
+                c = codes[s + i]
+                if code_best[c] == -2:
+                    touched[n_touched] = c
+                    n_touched += 1
+                    code_latest[c] = never
+                if score >= code_best[c]:
+                    code_best[c] = score
+                    for k in range(steps):
+                        code_times[c, k] = moments[k]
+                if not excluded:
+                    code_latest[c] = max(code_latest[c], at)
+        if best == -2:  # no entry
+            continue
+        if best >= 0:
+            level[out] = best
+            for k in range(steps):
+                times[out, k] = best_times[k]
+            open_[out] = latest + window > hi
+        out += 1
+        for j in range(n_touched):
+            c = touched[j]
+            value_code[out_value] = c
+            if code_best[c] >= 0:
+                value_level[out_value] = code_best[c]
+                for k in range(steps):
+                    value_times[out_value, k] = code_times[c, k]
+                value_open[out_value] = code_latest[c] + window > hi
+            code_best[c] = -2
+            out_value += 1
+    return level, times, open_, value_code, value_level, value_times, value_open

@@ -2,9 +2,9 @@
 
 The engine selects each unit's candidate events with their step flags
 (:func:`render_funnel_rows`, either dialect); :mod:`serving.analyses.funnel_levels`
-applies the definition; :func:`summarize` turns levels into the answer (per step users,
-conversion, drop-off, in progress, time to convert), for the whole funnel and per
-breakdown value.
+applies the definition (each unit's level and the times of its reported chain);
+:func:`summarize` turns levels into the answer (per step users, conversion, drop-off,
+in progress, time to convert), for the whole funnel and per breakdown value.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from serving.analyses.funnel_levels import Exclusion, FunnelRules, entry_levels, unit_levels
+from serving.analyses.funnel_levels import Exclusion, FunnelRules, Levels, funnel_levels
 from serving.analyses.tiers import analysis_backend
 from serving.backends import Backend, Tiers
 from serving.conditions import EventCondition, Segment
@@ -170,22 +170,22 @@ def _durations(values: np.ndarray) -> dict[str, Any]:
     }
 
 
-def summarize(units: pl.DataFrame, spec: FunnelSpec) -> dict[str, Any]:
+def summarize(units: Levels, spec: FunnelSpec) -> dict[str, Any]:
     """Per step users, conversion from the previous step and from the first, drop-off
     (not counting units still in progress), in progress, and time to convert."""
     n = len(spec.steps)
-    level = units["level"].to_numpy()
+    level = units.level
     counted = level > 0
     reached = np.bincount(level[counted], minlength=n + 1)  # units at each level
     users = [int(reached[k + 1 :].sum()) for k in range(n)]
-    waiting_at = np.bincount(level[counted & units["open"].to_numpy()], minlength=n + 1)
-    times = [units[f"t{k}"].to_numpy() for k in range(n)]
+    waiting_at = np.bincount(level[counted & units.open], minlength=n + 1)
+    times = units.times
     steps = []
     for k in range(n):
         previous = users[k - 1] if k else users[0]
         waiting = int(waiting_at[k]) if k else 0
         dropped = previous - users[k] - waiting
-        took = (times[k] - times[k - 1])[level >= k + 1] if k else np.empty(0, np.int64)
+        took = (times[:, k] - times[:, k - 1])[level >= k + 1] if k else np.empty(0, np.int64)
         steps.append(
             {
                 "step": k + 1,
@@ -199,7 +199,7 @@ def summarize(units: pl.DataFrame, spec: FunnelSpec) -> dict[str, Any]:
                 "time_to_convert": _durations(took),
             }
         )
-    total = _durations((times[n - 1] - times[0])[level == n])
+    total = _durations((times[:, n - 1] - times[:, 0])[level == n])
     return {
         "total_users": users[0],
         "steps": steps,
@@ -215,16 +215,25 @@ def _rate(part: int, whole: int) -> float:
     return round(part / whole, 12) if whole else 0.0
 
 
-def _breakdown(per_value: pl.DataFrame, spec: FunnelSpec) -> list[dict[str, Any]]:
-    """The answer per breakdown value: the values with the most units counted first (by
-    value on ties), at most :data:`_BREAKDOWN_VALUES` of them."""
-    parts = {key[0]: part for key, part in per_value.partition_by("b", as_dict=True).items()}
-    counted = {value: int((part["level"] > 0).sum()) for value, part in parts.items()}
+def _breakdown(
+    per_value: Levels, values: list[str | None], spec: FunnelSpec
+) -> list[dict[str, Any]]:
+    """The answer per breakdown value (``per_value.value`` indexes ``values``): the
+    values with the most units counted first (by value on ties), at most
+    :data:`_BREAKDOWN_VALUES` of them."""
+    assert per_value.value is not None
+    code = per_value.value
+    counted = np.bincount(code[per_value.level > 0], minlength=len(values))
     ranked = sorted(
-        (value for value, count in counted.items() if count),
-        key=lambda value: (-counted[value], value is not None, value or ""),
-    )
-    return [{"value": v, **summarize(parts[v], spec)} for v in ranked[:_BREAKDOWN_VALUES]]
+        (c for c in range(len(values)) if counted[c]),
+        key=lambda c: (-counted[c], values[c] is not None, values[c] or ""),
+    )[:_BREAKDOWN_VALUES]
+    order = np.argsort(code, kind="stable")
+    edges = np.searchsorted(code[order], np.arange(len(values) + 1))
+    return [
+        {"value": values[c], **summarize(per_value.take(order[edges[c] : edges[c + 1]]), spec)}
+        for c in ranked
+    ]
 
 
 def run_funnel(
@@ -244,11 +253,10 @@ def run_funnel(
     if spec.count_by == "sessions":
         rows = _sessions(rows, session_timeout_minutes * 60)
     lo, hi = (int(m.timestamp() * 1_000_000) for m in utc_bounds(start, end, timezone))
-    rules = funnel_rules(spec)
-    entries = entry_levels(rows, rules, lo, hi)
-    answer = summarize(unit_levels(entries, [], rules, hi), spec)
-    if spec.breakdown_by is not None:
-        answer["breakdown"] = _breakdown(unit_levels(entries, ["b"], rules, hi), spec)
+    units, per_value, values = funnel_levels(rows, funnel_rules(spec), lo, hi)
+    answer = summarize(units, spec)
+    if per_value is not None:
+        answer["breakdown"] = _breakdown(per_value, values, spec)
     answer["source"] = f"{engine.source}.events"
     answer["tier"] = tier
     answer["execution_time_ms"] = round((time.perf_counter() - started) * 1000, 2)
