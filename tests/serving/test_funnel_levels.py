@@ -246,3 +246,20 @@ def test_random_visitors_agree_with_the_definition_written_as_loops(rules: Funne
     assert _listed(per_value, values) == by_value
     levels = {r[0] for r in overall}  # the data reaches every level, and excludes
     assert levels >= set(range(1, rules.steps + 1)) and (0 in levels) == bool(rules.exclusions)
+
+
+def test_value_codes_number_values_in_order_of_appearance_either_way() -> None:
+    """Small integers per value (a missing value its own), whether the process's
+    category numbers allow a lookup table or are too sparse for one (then by sorting)."""
+    from serving.analyses.funnel_levels import value_codes
+
+    values = pl.Series(["b", None, "a", "b", None])
+    codes, names = value_codes(values)
+    assert [names[c] for c in codes] == ["b", None, "a", "b", None]
+    assert codes.tolist() == [0, 1, 2, 0, 1]
+    # make the process's category numbers sparse: 200,000 texts seen before these
+    pl.Series([f"seen-{i}" for i in range(200_000)]).cast(pl.Categorical)
+    late = pl.Series(["z-late", "a", None, "z-late"])
+    codes, names = value_codes(late)
+    assert [names[c] for c in codes] == ["z-late", "a", None, "z-late"]
+    assert len(names) == 3 and codes[0] == codes[3]
