@@ -46,6 +46,14 @@ _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
+def _report_date(value: dt.date | None) -> dt.date | None:
+    """``value`` if reports can cover it (:data:`FIRST_DATE`..:data:`LAST_DATE`): the
+    engines' time types hold no earlier or later day, so a query asking for one fails."""
+    if value is not None and not FIRST_DATE <= value <= LAST_DATE:
+        raise ValueError(f"must be between {FIRST_DATE} and {LAST_DATE}")
+    return value
+
+
 def _iso_date(value: Any) -> Any:
     """Dates are ``YYYY-MM-DD`` strings only (a number is not read as a Unix time)."""
     if isinstance(value, dt.date):  # built in Python (the default range), not sent
@@ -73,9 +81,7 @@ class DateRange(BaseModel):
     @field_validator("start", "end")
     @classmethod
     def _in_range(cls, value: dt.date) -> dt.date:
-        if not FIRST_DATE <= value <= LAST_DATE:
-            raise ValueError(f"must be between {FIRST_DATE} and {LAST_DATE}")
-        return value
+        return _report_date(value)
 
 
 class OrderBy(BaseModel):
@@ -147,6 +153,11 @@ class SegmentCondition(BaseModel):
     revenue_above: float | None = Field(default=None, allow_inf_nan=False)
     first_seen_before: ReportDate | None = None
     first_seen_after: ReportDate | None = None
+
+    @field_validator("first_seen_before", "first_seen_after")
+    @classmethod
+    def _in_range(cls, value: dt.date | None) -> dt.date | None:
+        return _report_date(value)
 
 
 class SegmentBody(BaseModel):

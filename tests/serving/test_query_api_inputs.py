@@ -45,6 +45,20 @@ def test_dates_outside_the_supported_range_or_not_iso_are_400(
     assert message in r.json()["detail"]
 
 
+@pytest.mark.parametrize("kind", ["first_seen_after", "first_seen_before"])
+@pytest.mark.parametrize("path", ["/api/v1/retention", "/api/v1/query"])
+def test_a_segments_first_seen_date_outside_the_supported_range_is_400(
+    api: TestClient, kind: str, path: str
+) -> None:
+    """Found by the schema fuzzer: year 999 reached ClickHouse, which cannot hold it."""
+    body = {"tracking_id": "ST-TEST", "segment": {"conditions": [{kind: "0999-01-01"}]}}
+    if path == "/api/v1/query":
+        body["metrics"] = ["visitors"]
+    r = api.post(path, json=body)
+    assert r.status_code == 400, r.text
+    assert kind in r.json()["detail"] and "between 2000-01-01 and 2100-12-31" in r.json()["detail"]
+
+
 def test_the_last_supported_day_answers(api: TestClient) -> None:
     r = _q(api, dimensions=["hour"], date_range={"start": "2100-12-31", "end": "2100-12-31"})
     assert r.status_code == 200 and r.json()["rows"] == []
