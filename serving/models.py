@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from serving.semantic import (
     DIMENSIONS,
@@ -46,10 +46,10 @@ _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
-def _report_date(value: dt.date | None) -> dt.date | None:
+def _report_date(value: dt.date) -> dt.date:
     """``value`` if reports can cover it (:data:`FIRST_DATE`..:data:`LAST_DATE`): the
     engines' time types hold no earlier or later day, so a query asking for one fails."""
-    if value is not None and not FIRST_DATE <= value <= LAST_DATE:
+    if not FIRST_DATE <= value <= LAST_DATE:
         raise ValueError(f"must be between {FIRST_DATE} and {LAST_DATE}")
     return value
 
@@ -63,7 +63,7 @@ def _iso_date(value: Any) -> Any:
     return value
 
 
-ReportDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+ReportDate = Annotated[dt.date, BeforeValidator(_iso_date), AfterValidator(_report_date)]
 
 
 def _text(value: str) -> str:
@@ -77,11 +77,6 @@ class DateRange(BaseModel):
 
     start: ReportDate
     end: ReportDate
-
-    @field_validator("start", "end")
-    @classmethod
-    def _in_range(cls, value: dt.date) -> dt.date:
-        return _report_date(value)
 
 
 class OrderBy(BaseModel):
@@ -153,11 +148,6 @@ class SegmentCondition(BaseModel):
     revenue_above: float | None = Field(default=None, allow_inf_nan=False)
     first_seen_before: ReportDate | None = None
     first_seen_after: ReportDate | None = None
-
-    @field_validator("first_seen_before", "first_seen_after")
-    @classmethod
-    def _in_range(cls, value: dt.date | None) -> dt.date | None:
-        return _report_date(value)
 
 
 class SegmentBody(BaseModel):
