@@ -33,9 +33,9 @@ import polars as pl
 
 __all__ = ["Exclusion", "FunnelRules", "Levels", "funnel_levels", "value_codes", "warm_up"]
 
-_ORDERS = {"ordered": 0, "strict": 1, "any": 2}
-_STRICT, _ANY = 1, 2
+_ORDERED, _STRICT, _ANY = 0, 1, 2
 _NONE = -1  # no such row
+_ORDERS = {"ordered": _ORDERED, "strict": _STRICT, "any": _ANY}
 
 
 @dataclass(frozen=True)
@@ -178,6 +178,13 @@ def _first_seen(numbers: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]
 
 
 @numba.njit(cache=True, nogil=True)  # type: ignore[untyped-decorator]
+def _enters(flags: int, at: int, entering: int, lo: int, hi: int) -> bool:
+    """A row with conditions ``flags`` at time ``at`` is an entry: it matches an
+    entering step and falls in ``[lo, hi)`` (both passes over the rows ask)."""
+    return (flags & entering) != 0 and lo <= at < hi
+
+
+@numba.njit(cache=True, nogil=True)  # type: ignore[untyped-decorator]
 def _sizes(
     bounds: np.ndarray, t: np.ndarray, mask: np.ndarray, codes: np.ndarray, n_codes: int,
     entering: int, lo: int, hi: int,
@@ -188,7 +195,7 @@ def _sizes(
     for u in range(len(bounds) - 1):
         entered = False
         for i in range(bounds[u], bounds[u + 1]):
-            if (mask[i] & entering) != 0 and lo <= t[i] < hi:
+            if _enters(mask[i], t[i], entering, lo, hi):
                 entered = True
                 if stamp[codes[i]] != u:
                     stamp[codes[i]] = u
@@ -219,7 +226,7 @@ def _levels(
     # step is outdone by it (the same steps follow both, the later window ends no
     # sooner, and a tie reports the later): skipped, unless an exclusion could drop
     # the longer chain and keep this one
-    outdone_skip = order == 0 and len(ex_from) == 0
+    outdone_skip = order == _ORDERED and len(ex_from) == 0
     first = 0 if order == _ANY else 1  # step 1 is looked ahead for only in any order
     units, pairs = _sizes(bounds, t, mask, codes, n_codes, entering, lo, hi)
     if not by_value:
@@ -258,7 +265,7 @@ def _levels(
         n_touched = 0
         for i in range(n):
             at = t[s + i]
-            if (mask[s + i] & entering) == 0 or not lo <= at < hi:
+            if not _enters(mask[s + i], at, entering, lo, hi):
                 continue
             if outdone_skip and i + 1 < n:
                 following = mask[s + i + 1]
