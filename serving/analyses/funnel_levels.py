@@ -307,6 +307,8 @@ def _levels(
                     if hit != _NONE and hit < stop:
                         excluded = True
             score = -1 if excluded else reached
+            # the unit's answer, then its value's: the same reduction twice (as one
+            # array of slots it ran ~1.5x slower: the unit's stays in registers here)
             if score >= best:  # ties: the later entry
                 best = score
                 for k in range(steps):
