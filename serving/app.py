@@ -15,7 +15,7 @@ from lake.catalog import DefinitionStore, MetadataStore
 from lake.hot_tier import HotTierBehindError, HotTierBusyError
 from lake.settings import Settings
 from lake.storage import DataVersion, Lake, LakePaths
-from serving.analyses.funnel_levels import warm_up
+from serving.analyses.funnels import warm_up
 from serving.analyses.realtime import RecentEvents
 from serving.auth import ApiKeyMiddleware
 from serving.backends import ClickHouseBackend, DuckDBBackend, QueryTimeoutError, Tiers

@@ -18,7 +18,7 @@ COPY cli ./cli
 # the project, then the funnel's compiled definition into Numba's cache beside the module (a host
 # whose CPU differs compiles it again at start, off the request path)
 RUN /opt/strata/bin/pip install --no-cache-dir --no-deps . \
-    && /opt/strata/bin/python -c "from serving.analyses.funnel_levels import warm_up; warm_up()"
+    && /opt/strata/bin/python -c "from serving.analyses.funnels import warm_up; warm_up()"
 
 FROM python:3.11.11-slim-bookworm
 RUN useradd --create-home --uid 10001 strata \

@@ -3,8 +3,9 @@
 The engine selects each unit's candidate events with their step flags
 (:func:`render_funnel_rows`, either dialect); :mod:`serving.analyses.funnel_levels`
 applies the definition (each unit's level and the times of its reported chain);
-:func:`summarize` turns levels into the answer (per step users, conversion, drop-off,
-in progress, time to convert), for the whole funnel and per breakdown value.
+:mod:`serving.analyses.funnel_tally` counts them, and :func:`summarize` turns the
+counts into the answer (per step users, conversion, drop-off, in progress, time to
+convert), for the whole funnel and per breakdown value.
 """
 
 from __future__ import annotations
@@ -17,18 +18,28 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from serving.analyses import funnel_levels as levels_module
 from serving.analyses.funnel_levels import Exclusion, FunnelRules, Levels, funnel_levels
+from serving.analyses.funnel_tally import Tally, tally
 from serving.analyses.tiers import analysis_backend
 from serving.backends import Backend, Tiers
 from serving.conditions import EventCondition, Segment
 from serving.sql.base import Dialect, RenderedQuery, utc_bounds
 from serving.sql.conditions import Binder, event_field_sql, event_sql, events_in_range, segment_sql
 
-__all__ = ["HISTOGRAM_EDGES", "FunnelSpec", "duration_text", "run_funnel", "summarize"]
+__all__ = [
+    "HISTOGRAM_EDGES",
+    "FunnelSpec",
+    "duration_text",
+    "run_funnel",
+    "summarize",
+    "warm_up",
+]
 
 #: Time-to-convert histogram buckets (seconds): under a minute, 1-5 min … a week and more.
 HISTOGRAM_EDGES: tuple[int, ...] = (0, 60, 300, 900, 3600, 21600, 86400, 259200, 604800)
 _BREAKDOWN_VALUES = 100
+_EDGES_US = np.array(HISTOGRAM_EDGES, dtype=np.int64) * 1_000_000
 
 
 @dataclass(frozen=True)
@@ -125,12 +136,12 @@ def duration_text(seconds: float | None) -> str | None:
     return f"{minutes}m {secs}s" if minutes else f"{secs}s"
 
 
-def _durations(values: np.ndarray) -> dict[str, Any]:
-    """Average, median, 90th percentile (linear interpolation) and histogram of whole
-    microseconds, in seconds: from the integers (an exact integer sum, the order
-    statistics the quantiles need), so the answer does not depend on the order the
-    engine sent the rows in; no full sort (selecting those few ranks is cheaper)."""
-    micros = values.astype(np.int64)
+def _durations(micros: np.ndarray, counts: np.ndarray) -> dict[str, Any]:
+    """Average, median, 90th percentile (linear interpolation) of whole microseconds, in
+    seconds, and the histogram's ``counts``: from the integers (an exact integer sum,
+    the order statistics the quantiles need), so the answer does not depend on the
+    order the engine sent the rows in; no full sort (selecting those few ranks is
+    cheaper; ``micros`` is reordered in place)."""
     n = len(micros)
     if not n:
         return {
@@ -146,15 +157,12 @@ def _durations(values: np.ndarray) -> dict[str, Any]:
         low = int((n - 1) * q)
         return low, min(low + 1, n - 1)
 
-    ranked = np.partition(micros, sorted({r for q in (0.5, 0.9) for r in around(q)}))
+    micros.partition(sorted({r for q in (0.5, 0.9) for r in around(q)}))
 
     def quantile(q: float) -> float:
         low, high = around(q)
-        return float(ranked[low]) + float(ranked[high] - ranked[low]) * ((n - 1) * q - low)
+        return float(micros[low]) + float(micros[high] - micros[low]) * ((n - 1) * q - low)
 
-    edges = np.array(HISTOGRAM_EDGES, dtype=np.int64) * 1_000_000
-    bucket = np.searchsorted(edges, micros, side="right") - 1  # below the first edge: -1
-    counts = np.bincount(bucket[bucket >= 0], minlength=len(edges))
     histogram = [
         {"from_seconds": lo, "to_seconds": hi, "count": int(c)}
         for lo, hi, c in zip(HISTOGRAM_EDGES, [*HISTOGRAM_EDGES[1:], None], counts, strict=True)
@@ -170,22 +178,24 @@ def _durations(values: np.ndarray) -> dict[str, Any]:
     }
 
 
-def summarize(units: Levels, spec: FunnelSpec) -> dict[str, Any]:
+def _tally(levels: Levels, n_groups: int = 1) -> Tally:
+    """``levels`` tallied by breakdown value (``n_groups`` values), or as one group."""
+    return tally(levels.level, levels.times, levels.open, levels.value, n_groups, _EDGES_US)
+
+
+def summarize(counted: Tally, spec: FunnelSpec, group: int = 0) -> dict[str, Any]:
     """Per step users, conversion from the previous step and from the first, drop-off
-    (not counting units still in progress), in progress, and time to convert."""
+    (not counting units still in progress), in progress, and time to convert, of
+    ``group`` (a breakdown value's, or the whole funnel's) of ``counted``."""
     n = len(spec.steps)
-    level = units.level
-    counted = level > 0
-    reached = np.bincount(level[counted], minlength=n + 1)  # units at each level
+    reached, waiting_at = counted.reached[group], counted.waiting[group]
     users = [int(reached[k + 1 :].sum()) for k in range(n)]
-    waiting_at = np.bincount(level[counted & units.open], minlength=n + 1)
-    times = units.times
     steps = []
     for k in range(n):
         previous = users[k - 1] if k else users[0]
         waiting = int(waiting_at[k]) if k else 0
         dropped = previous - users[k] - waiting
-        took = (times[:, k] - times[:, k - 1])[level >= k + 1] if k else np.empty(0, np.int64)
+        took = counted.slot(group, k) if k else (np.empty(0, np.int64), np.empty(0, np.int64))
         steps.append(
             {
                 "step": k + 1,
@@ -196,10 +206,10 @@ def summarize(units: Levels, spec: FunnelSpec) -> dict[str, Any]:
                 "drop_off": dropped,
                 "drop_off_rate": _rate(dropped, previous) if k else 0.0,
                 "in_progress": waiting,
-                "time_to_convert": _durations(took),
+                "time_to_convert": _durations(*took),
             }
         )
-    total = _durations((times[:, n - 1] - times[:, 0])[level == n])
+    total = _durations(*counted.slot(group, 0))
     return {
         "total_users": users[0],
         "steps": steps,
@@ -207,7 +217,7 @@ def summarize(units: Levels, spec: FunnelSpec) -> dict[str, Any]:
         "avg_time_to_convert": total["text"],
         "avg_time_to_convert_seconds": total["avg_seconds"],
         "time_to_convert": total,
-        "excluded_visitors": int((level == 0).sum()),
+        "excluded_visitors": int(reached[0]),
     }
 
 
@@ -221,19 +231,20 @@ def _breakdown(
     """The answer per breakdown value (``per_value.value`` indexes ``values``): the
     values with the most units counted first (by value on ties), at most
     :data:`_BREAKDOWN_VALUES` of them."""
-    assert per_value.value is not None
-    code = per_value.value
-    counted = np.bincount(code[per_value.level > 0], minlength=len(values))
+    counted = _tally(per_value, len(values))
+    units = counted.reached[:, 1:].sum(axis=1)
     ranked = sorted(
-        (c for c in range(len(values)) if counted[c]),
-        key=lambda c: (-counted[c], values[c] is not None, values[c] or ""),
+        (c for c in range(len(values)) if units[c]),
+        key=lambda c: (-units[c], values[c] is not None, values[c] or ""),
     )[:_BREAKDOWN_VALUES]
-    order = np.argsort(code, kind="stable")
-    edges = np.searchsorted(code[order], np.arange(len(values) + 1))
-    return [
-        {"value": values[c], **summarize(per_value.take(order[edges[c] : edges[c + 1]]), spec)}
-        for c in ranked
-    ]
+    return [{"value": values[c], **summarize(counted, spec, c)} for c in ranked]
+
+
+def warm_up() -> None:
+    """Compile the funnel's kernels now (or load them from Numba's cache beside their
+    modules): a process calls this at start so its first funnel does not wait seconds."""
+    levels_module.warm_up()
+    _tally(Levels(np.ones(1, np.int64), np.zeros((1, 1), np.int64), np.zeros(1, np.bool_)))
 
 
 def run_funnel(
@@ -254,7 +265,7 @@ def run_funnel(
         rows = _sessions(rows, session_timeout_minutes * 60)
     lo, hi = (int(m.timestamp() * 1_000_000) for m in utc_bounds(start, end, timezone))
     units, per_value, values = funnel_levels(rows, funnel_rules(spec), lo, hi)
-    answer = summarize(units, spec)
+    answer = summarize(_tally(units), spec)
     if per_value is not None:
         answer["breakdown"] = _breakdown(per_value, values, spec)
     answer["source"] = f"{engine.source}.events"

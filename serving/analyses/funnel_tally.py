@@ -1,0 +1,122 @@
+"""What a funnel's answer counts, per group of units, in one compiled pass.
+
+:func:`tally` reads the units' levels (:class:`~serving.analyses.funnel_levels.Levels`)
+once and returns, per group (the whole funnel is one group; a breakdown has a group per
+value): how many units stopped at each level, how many of those have a window still
+open, and every duration the answer reports (from step to step, and from the first step
+to the last for units through the funnel) with their histogram counts.  The answer's
+quantiles then need only a partial sort of each group's durations.  (In NumPy this took
+a mask, a copy and a histogram per step and per value, and a sort to split the values:
+~50 ms of a 10M-event funnel; this pass takes a few.)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+
+__all__ = ["Tally", "tally"]
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Per group ``g``: ``reached[g, L]`` units at level ``L`` (0: every entry excluded),
+    ``waiting[g, L]`` those of them (``L`` > 0) with a kept entry's window open at the
+    end of the range; per *slot* ``s = g * steps + k``, the durations in microseconds
+    ``durations[starts[s]:starts[s + 1]]`` (``k`` ≥ 1: from step ``k - 1`` to step ``k``,
+    0-based, for units that reached step ``k``; ``k`` = 0: from the first step to the
+    last, for units through the funnel) and their ``histogram[s]`` counts over the
+    edges :func:`tally` was given (a duration below the first edge is not counted)."""
+
+    steps: int
+    reached: np.ndarray
+    waiting: np.ndarray
+    starts: np.ndarray
+    durations: np.ndarray
+    histogram: np.ndarray
+
+    def slot(self, group: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Group ``group``'s durations of slot ``k`` (see the class) and their histogram."""
+        s = group * self.steps + k
+        return self.durations[self.starts[s] : self.starts[s + 1]], self.histogram[s]
+
+
+def tally(
+    level: np.ndarray,
+    times: np.ndarray,
+    open_: np.ndarray,
+    groups: np.ndarray | None,
+    n_groups: int,
+    edges_us: np.ndarray,
+) -> Tally:
+    """Tally units (``level``, ``times`` units × steps, ``open_``) by ``groups`` (a group
+    number below ``n_groups`` per unit; ``None``: one group), the durations' histogram
+    over ``edges_us`` (ascending microseconds)."""
+    steps = times.shape[1]
+    if groups is None:
+        groups, n_groups = np.zeros(len(level), np.int64), 1
+    found = _tally(
+        np.ascontiguousarray(level, np.int64),
+        np.ascontiguousarray(times, np.int64),
+        np.ascontiguousarray(open_, np.bool_),
+        np.ascontiguousarray(groups, np.int64),
+        n_groups,
+        np.ascontiguousarray(edges_us, np.int64),
+    )
+    return Tally(steps, *found)
+
+
+@numba.njit(cache=True, nogil=True)  # type: ignore[untyped-decorator]
+def _bucket(edges: np.ndarray, d: int) -> int:
+    """The last edge at or below ``d`` (-1: none)."""
+    j = len(edges) - 1
+    while j >= 0 and edges[j] > d:
+        j -= 1
+    return j
+
+
+@numba.njit(cache=True, nogil=True)  # type: ignore[untyped-decorator]
+def _tally(
+    level: np.ndarray, times: np.ndarray, open_: np.ndarray, groups: np.ndarray,
+    n_groups: int, edges: np.ndarray,
+) -> tuple[np.ndarray, ...]:  # fmt: skip
+    """:func:`tally`'s pass: counts first (so each slot's durations get their place),
+    then the durations and histograms."""
+    n, steps = times.shape
+    reached = np.zeros((n_groups, steps + 1), np.int64)
+    waiting = np.zeros((n_groups, steps + 1), np.int64)
+    sizes = np.zeros(n_groups * steps, np.int64)
+    for i in range(n):
+        lv, base = level[i], groups[i] * steps
+        reached[groups[i], lv] += 1
+        if lv > 0 and open_[i]:
+            waiting[groups[i], lv] += 1
+        for k in range(1, lv):
+            sizes[base + k] += 1
+        if lv == steps:
+            sizes[base] += 1
+    starts = np.zeros(n_groups * steps + 1, np.int64)
+    for s in range(n_groups * steps):
+        starts[s + 1] = starts[s] + sizes[s]
+    durations = np.empty(starts[-1], np.int64)
+    histogram = np.zeros((n_groups * steps, len(edges)), np.int64)
+    fill = starts[:-1].copy()
+    for i in range(n):
+        lv, base = level[i], groups[i] * steps
+        for k in range(1, lv):
+            d = times[i, k] - times[i, k - 1]
+            durations[fill[base + k]] = d
+            fill[base + k] += 1
+            j = _bucket(edges, d)
+            if j >= 0:
+                histogram[base + k, j] += 1
+        if lv == steps:
+            d = times[i, steps - 1] - times[i, 0]
+            durations[fill[base]] = d
+            fill[base] += 1
+            j = _bucket(edges, d)
+            if j >= 0:
+                histogram[base, j] += 1
+    return reached, waiting, starts, durations, histogram
