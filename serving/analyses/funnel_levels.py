@@ -25,7 +25,13 @@ row and entry (about four times the time).
 
 from __future__ import annotations
 
+import itertools
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cache
+from typing import TypeVar
 
 import numba
 import numpy as np
@@ -36,6 +42,9 @@ __all__ = ["Exclusion", "FunnelRules", "Levels", "funnel_levels", "value_codes",
 _ORDERED, _STRICT, _ANY = 0, 1, 2
 _NONE = -1  # no such row
 _ORDERS = {"ordered": _ORDERED, "strict": _STRICT, "any": _ANY}
+_Job, _Out = TypeVar("_Job"), TypeVar("_Out")
+#: Rows per thread below which one thread is quicker than handing part of them to another.
+_ROWS_PER_THREAD = 250_000
 
 
 @dataclass(frozen=True)
@@ -128,15 +137,33 @@ def funnel_levels(
     mask = rows["m"].cast(pl.Int32).to_numpy(writable=True)
     by_value = "b" in rows.columns
     codes, values = value_codes(rows["b"]) if by_value else (np.zeros(len(t), np.int64), [None])
-    found = _levels(
-        bounds,
-        t,
-        mask,
-        codes,
+    bits = np.array([rules.bit(c) for c in rules.columns], dtype=np.int64)
+    order = _ORDERS[rules.order]
+    entering = int(np.bitwise_or.reduce(bits[: rules.steps if order == _ANY else 1]))
+    # units are independent: a share of them per core (the kernels release the GIL),
+    # each share writing its rows of the answer from where the shares before it end
+    parts = _parts(bounds, min(os.cpu_count() or 1, len(t) // _ROWS_PER_THREAD))
+    sizes = np.array(
+        _each(parts, lambda part: _sizes(part, t, mask, codes, len(values), entering, lo, hi))
+    ).reshape(-1, 2)
+    if not by_value:
+        sizes[:, 1] = 0
+    offsets = np.vstack([np.zeros((1, 2), np.int64), np.cumsum(sizes, axis=0)])
+    units_total, pairs_total = (int(x) for x in offsets[-1])
+    level = np.zeros(units_total, np.int64)
+    times = np.full((units_total, rules.steps), -1, np.int64)
+    open_ = np.zeros(units_total, np.bool_)
+    code = np.zeros(pairs_total, np.int64)
+    value_level = np.zeros(pairs_total, np.int64)
+    value_times = np.full((pairs_total, rules.steps), -1, np.int64)
+    value_open = np.zeros(pairs_total, np.bool_)
+    outputs = (level, times, open_, code, value_level, value_times, value_open)
+    rest = (
         len(values),
-        np.array([rules.bit(c) for c in rules.columns], dtype=np.int64),
+        bits,
+        entering,
         rules.steps,
-        _ORDERS[rules.order],
+        order,
         np.array([x.from_step for x in rules.exclusions], dtype=np.int64),
         np.array([x.to_step for x in rules.exclusions], dtype=np.int64),
         rules.window_us,
@@ -144,9 +171,35 @@ def funnel_levels(
         hi,
         by_value,
     )
-    level, times, open_, code, value_level, value_times, value_open = found
+    _each(
+        list(zip(parts, offsets[:-1, 0].tolist(), offsets[:-1, 1].tolist(), strict=False)),
+        lambda job: _levels(job[0], t, mask, codes, *rest, *outputs, job[1], job[2]),
+    )
     per_value = Levels(value_level, value_times, value_open, code) if by_value else None
     return Levels(level, times, open_), per_value, values
+
+
+def _parts(bounds: np.ndarray, wanted: int) -> list[np.ndarray]:
+    """``bounds`` (unit starts and the end) cut into at most ``wanted`` runs of whole
+    units with about as many rows each (each run's bounds, sharing its ends)."""
+    if wanted <= 1 or len(bounds) < 3:
+        return [bounds]
+    targets = np.linspace(bounds[0], bounds[-1], wanted + 1)[1:-1]
+    cuts = np.unique(np.searchsorted(bounds, targets).clip(1, len(bounds) - 2))
+    edges = [0, *cuts.tolist(), len(bounds) - 1]
+    return [bounds[a : b + 1] for a, b in itertools.pairwise(edges)]
+
+
+def _each(jobs: list[_Job], run: Callable[[_Job], _Out]) -> list[_Out]:
+    """``run`` over ``jobs``: the first in this thread, the others in the pool's."""
+    later = [_pool().submit(run, job) for job in jobs[1:]]
+    return [run(jobs[0]), *(f.result() for f in later)]
+
+
+@cache
+def _pool() -> ThreadPoolExecutor:
+    """Threads for the shares of a funnel past the first (which its caller runs)."""
+    return ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="strata-funnel")
 
 
 def warm_up() -> None:
@@ -208,17 +261,19 @@ def _sizes(
 @numba.njit(cache=True, nogil=True)  # type: ignore[untyped-decorator]
 def _levels(
     bounds: np.ndarray, t: np.ndarray, mask: np.ndarray, codes: np.ndarray, n_codes: int,
-    bits: np.ndarray, steps: int, order: int, ex_from: np.ndarray, ex_to: np.ndarray,
-    window: int, lo: int, hi: int, by_value: bool,
-) -> tuple[np.ndarray, ...]:  # fmt: skip
+    bits: np.ndarray, entering: int, steps: int, order: int, ex_from: np.ndarray,
+    ex_to: np.ndarray, window: int, lo: int, hi: int, by_value: bool,
+    level: np.ndarray, times: np.ndarray, open_: np.ndarray, value_code: np.ndarray,
+    value_level: np.ndarray, value_times: np.ndarray, value_open: np.ndarray,
+    out: int, out_value: int,
+) -> None:  # fmt: skip
     """The definition over units ``bounds[u]:bounds[u + 1]`` of the rows: per unit with
     an entry its level, times and open window, and (``by_value``) the same per unit and
-    entry value (with the value's code).  Conditions are ``bits`` (steps, then
-    exclusions); ``ex_from``/``ex_to`` the steps each exclusion lies between."""
+    entry value (with the value's code), written from row ``out`` (``out_value``) of the
+    outputs on (as zeros and -1 they come; :func:`_sizes` said how many rows).
+    Conditions are ``bits`` (steps, then exclusions); ``ex_from``/``ex_to`` the steps
+    each exclusion lies between; ``entering`` the bits an entry matches one of."""
     n_cond = len(bits)
-    entering = 0
-    for k in range(steps if order == _ANY else 1):
-        entering |= bits[k]
     later = 0  # any step after the first
     for k in range(1, steps):
         later |= bits[k]
@@ -228,16 +283,6 @@ def _levels(
     # the longer chain and keep this one
     outdone_skip = order == _ORDERED and len(ex_from) == 0
     first = 0 if order == _ANY else 1  # step 1 is looked ahead for only in any order
-    units, pairs = _sizes(bounds, t, mask, codes, n_codes, entering, lo, hi)
-    if not by_value:
-        pairs = 0
-    level = np.zeros(units, np.int64)
-    times = np.full((units, steps), -1, np.int64)
-    open_ = np.zeros(units, np.bool_)
-    value_code = np.zeros(pairs, np.int64)
-    value_level = np.zeros(pairs, np.int64)
-    value_times = np.full((pairs, steps), -1, np.int64)
-    value_open = np.zeros(pairs, np.bool_)
     longest = 0
     for u in range(len(bounds) - 1):
         longest = max(longest, bounds[u + 1] - bounds[u])
@@ -251,7 +296,6 @@ def _levels(
     code_times = np.empty((slots, steps), np.int64)
     touched = np.empty(longest, np.int64)
     never = np.iinfo(np.int64).min
-    out = out_value = 0
     for u in range(len(bounds) - 1):
         s, n = bounds[u], bounds[u + 1] - bounds[u]
         for c in range(first, n_cond):
@@ -345,4 +389,3 @@ def _levels(
                 value_open[out_value] = code_latest[c] + window > hi
             code_best[c] = -2
             out_value += 1
-    return level, times, open_, value_code, value_level, value_times, value_open

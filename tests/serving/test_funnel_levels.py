@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 import polars as pl
 import pytest
 
@@ -246,6 +247,31 @@ def test_random_visitors_agree_with_the_definition_written_as_loops(rules: Funne
     assert _listed(per_value, values) == by_value
     levels = {r[0] for r in overall}  # the data reaches every level, and excludes
     assert levels >= set(range(1, rules.steps + 1)) and (0 in levels) == bool(rules.exclusions)
+
+
+@pytest.mark.parametrize("threads", [2, 3, 5])
+def test_shares_of_units_on_several_threads_answer_as_one(
+    threads: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cut into shares of whole units (one per thread), the answer is the one-thread
+    answer, row for row."""
+    import serving.analyses.funnel_levels as module
+
+    rules = FunnelRules(4, 60, "ordered", (Exclusion(0, 1, 3),))
+    rows = _masked(_random_rows(random.Random(threads), rules), rules)
+    alone = funnel_levels(rows, rules, lo=5, hi=150)
+    monkeypatch.setattr(module, "_ROWS_PER_THREAD", 1)
+    monkeypatch.setattr(module.os, "cpu_count", lambda: threads)
+    parts = module._parts(
+        np.array([0, *np.flatnonzero(np.diff(rows["u"].to_numpy())) + 1, len(rows)]), threads
+    )
+    assert len(parts) == threads and all(len(p) >= 2 for p in parts)
+    shared = funnel_levels(rows, rules, lo=5, hi=150)
+    assert alone[2] == shared[2]
+    for one, many in zip(alone[:2], shared[:2], strict=True):
+        assert one is not None and many is not None
+        assert _listed(one) == _listed(many)
+        assert np.array_equal(one.value, many.value) if one.value is not None else True
 
 
 def test_value_codes_number_values_in_order_of_appearance_either_way() -> None:
