@@ -41,7 +41,16 @@ def _truthy(text: str) -> bool:
     return text.strip().lower() not in ("0", "false", "no", "off")
 
 
+def _names(text: str) -> tuple[str, ...]:
+    """A comma-separated list (``none``: an empty one)."""
+    if text.strip().lower() == "none":
+        return ()
+    return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
 def _parser(annotation: Any) -> Callable[[str], Any]:
+    if typing.get_origin(annotation) is tuple:
+        return _names
     kinds = [a for a in typing.get_args(annotation) if a is not type(None)] or [annotation]
     kind = kinds[0]
     parsers: dict[Any, Callable[[str], Any]] = {
@@ -178,6 +187,13 @@ class Settings:
     hot_window_days: int = _setting(
         30, "Days the hot tier keeps raw `events` and `sessions` (ClickHouse TTL)."
     )
+    hot_properties: tuple[str, ...] = _setting(
+        ("element_id",),
+        "Custom property keys the hot tier's raw `events` also keeps as columns "
+        "(`prop_<key>`, filled by ClickHouse from `properties` on insert): funnel steps, "
+        "goals, filters and breakdowns on them read the column, not the map (2-3x faster). "
+        "Comma-separated keys of letters, digits and `_`; `none` for none.",
+    )
     raw_retention_days: int = _setting(
         395,
         "Days raw events are kept everywhere (landing, bronze and its id index, silver "
@@ -209,6 +225,12 @@ class Settings:
         cluster = values.get("clickhouse_cluster")
         if cluster is not None and not re.fullmatch(r"[A-Za-z0-9_.-]{1,128}", cluster):
             raise ValueError(f"{env_var('clickhouse_cluster')}: not a cluster name: {cluster!r}")
+        for key in values.get("hot_properties", ()):
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,59}", key):
+                raise ValueError(
+                    f"{env_var('hot_properties')}: not a property key of letters, digits "
+                    f"and _: {key!r}"
+                )
         return cls(**values)
 
     @property
@@ -229,6 +251,8 @@ def _shown_default(f: dataclasses.Field) -> str:
         return str(f.metadata["shown"])
     if f.default is None:
         return "none"
+    if isinstance(f.default, tuple):
+        return f"`{','.join(f.default)}`"
     if isinstance(f.default, bool):
         return f"`{str(f.default).lower()}`"
     if isinstance(f.default, float) and f.default.is_integer():

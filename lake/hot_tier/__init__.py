@@ -29,6 +29,7 @@ from lake.hot_tier.migrations import (
     schema_version,
 )
 from lake.hot_tier.raw_tables import (
+    HOT_PROPERTY_PREFIX,
     RAW_TABLES,
     RawTable,
     ensure_raw_tables,
@@ -40,6 +41,7 @@ from lake.hot_tier.state import HotTierState, cubes_to_build, hot_tier_state, re
 
 __all__ = [
     "DISTINCT_USERS_MERGE",
+    "HOT_PROPERTY_PREFIX",
     "LATEST_VERSION",
     "MART_TABLES",
     "MIGRATIONS",

@@ -9,6 +9,7 @@ replaces exactly the days it rebuilt and a rerun changes nothing.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import polars as pl
@@ -26,11 +27,13 @@ from lake.schemas import EVENT_SCHEMA, SESSION_SCHEMA
 
 __all__ = [
     "EXPOSURES_PROJECTION",
+    "HOT_PROPERTY_PREFIX",
     "RAW_TABLES",
     "RawTable",
     "add_exposures_projection",
     "ensure_raw_tables",
     "exposures_projection_ddl",
+    "hot_property_ddl",
     "raw_table_ddl",
     "replace_raw_day",
 ]
@@ -267,8 +270,32 @@ def _quote(text: str) -> str:
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
+#: Raw ``events`` columns ``prop_<key>`` hold custom property ``key`` (the
+#: ``hot_properties`` setting): ClickHouse fills them from ``properties`` on every insert
+#: (and a mutation on upgrade), so a condition on the property reads a small dictionary
+#: column instead of every row's map.
+HOT_PROPERTY_PREFIX = "prop_"
+
+
+def hot_property_ddl(key: str) -> str:
+    """The column of custom property ``key`` (letters, digits and ``_``: the setting's
+    keys are checked so; checked again here, as it becomes SQL): its value, NULL when
+    the event has no such property."""
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,59}", key):
+        raise ValueError(f"not a property key of letters, digits and _: {key!r}")
+    return (
+        f"{HOT_PROPERTY_PREFIX}{key} LowCardinality(Nullable(String)) MATERIALIZED "
+        f"if(mapContains(properties, '{key}'), properties['{key}'], NULL) COMMENT "
+        f"'The custom property {key} (NULL when absent), filled from properties on insert'"
+    )
+
+
 def raw_table_ddl(
-    table: RawTable, hot_window_days: int, cluster: str | None = None, suffix: str = ""
+    table: RawTable,
+    hot_window_days: int,
+    cluster: str | None = None,
+    suffix: str = "",
+    hot_properties: tuple[str, ...] = (),
 ) -> list[str]:
     """``CREATE TABLE`` statements of ``table`` (and, for a cluster, its ``Distributed``
     front: the data lives in ``<name>_local`` on every shard, replicated)."""
@@ -286,6 +313,7 @@ def raw_table_ddl(
     if table.name == "events" and not cluster:
         columns.append(VISITOR_NUMBER_DDL)
     if table.name == "events":
+        columns += [hot_property_ddl(key) for key in hot_properties]
         columns.append(exposures_projection_ddl(cluster))
     engine = (
         f"ReplicatedMergeTree('/clickhouse/tables/{{shard}}/{{database}}/{local}', '{{replica}}')"
@@ -330,20 +358,32 @@ def add_exposures_projection(client: Any, existing: set[str], cluster: str | Non
         )
 
 
-def ensure_raw_tables(client: Any, hot_window_days: int, cluster: str | None = None) -> None:
+def ensure_raw_tables(
+    client: Any,
+    hot_window_days: int,
+    cluster: str | None = None,
+    hot_properties: tuple[str, ...] = (),
+) -> None:
     """Create ``events`` and ``sessions`` (and their staging twins) if missing, and add the
-    columns a table made by an earlier release lacks.  With ``cluster`` the tables are
-    made ``ON CLUSTER`` (replicated locals behind ``Distributed`` tables)."""
+    columns a table made by an earlier release lacks, and the ``hot_properties`` columns
+    ``events`` lacks (filled for the rows already loaded; a key no longer listed keeps
+    its column).  With ``cluster`` the tables are made ``ON CLUSTER`` (replicated locals
+    behind ``Distributed`` tables)."""
     if cluster:
         for table in RAW_TABLES.values():
             for suffix in ("", "__staging"):
-                for statement in raw_table_ddl(table, hot_window_days, cluster, suffix):
+                for statement in raw_table_ddl(
+                    table, hot_window_days, cluster, suffix, hot_properties
+                ):
                     client.command(statement)
+        _add_hot_properties(client, hot_properties, cluster)
         return
     for table in RAW_TABLES.values():
-        for statement in raw_table_ddl(table, hot_window_days):
+        for statement in raw_table_ddl(table, hot_window_days, hot_properties=hot_properties):
             client.command(statement)
         found = _upgrade_columns(client, table)
+        if table.name == "events":
+            _add_hot_properties(client, hot_properties, None, found)
         client.command(f"ALTER TABLE {table.name} ADD COLUMN IF NOT EXISTS {CLIENT_KEY_DDL}")
         if table.name == "events":
             client.command(registry_ddl())  # the load numbers each day's new visitors
@@ -358,6 +398,39 @@ def ensure_raw_tables(client: Any, hot_window_days: int, cluster: str | None = N
         if table.name == "events":  # the rows as the lake has them, before numbering
             client.command(f"CREATE TABLE {table.name}__input AS {table.name}__staging")
         set_ttl(client, table.name, table.date_col, hot_window_days)
+
+
+def _add_hot_properties(
+    client: Any, keys: tuple[str, ...], cluster: str | None, found: set[str] | None = None
+) -> None:
+    """Give ``events`` (on a cluster: every shard's tables and the ``Distributed`` ones)
+    the column of each of ``keys`` it lacks, filled for the rows already loaded (a
+    mutation, waited for; ``found``: the columns it has, when known)."""
+    if not keys:
+        return
+    if found is None:
+        found = {
+            name
+            for (name,) in client.query(
+                "SELECT name FROM system.columns WHERE database = currentDatabase() "
+                "AND table = 'events'"
+            ).result_rows
+        }
+    missing = [key for key in keys if f"{HOT_PROPERTY_PREFIX}{key}" not in found]
+    if cluster:
+        on = f" ON CLUSTER {_quote(cluster)}"
+        stored, fronts = ["events_local", "events__staging_local"], ["events", "events__staging"]
+    else:
+        on, stored, fronts = "", ["events"], []
+    for key in missing:
+        column = hot_property_ddl(key)
+        for table in [*stored, *fronts]:
+            client.command(f"ALTER TABLE {table}{on} ADD COLUMN IF NOT EXISTS {column}")
+        for table in stored:
+            client.command(
+                f"ALTER TABLE {table}{on} MATERIALIZE COLUMN {HOT_PROPERTY_PREFIX}{key}",
+                settings={"mutations_sync": 2},
+            )
 
 
 def _number_loaded_events(client: Any) -> None:
@@ -526,10 +599,16 @@ if __name__ == "__main__":  # the DDL for a cluster, to run once with clickhouse
     parser.add_argument("--cluster", required=True, help="the cluster name in remote_servers")
     parser.add_argument("--hot-window-days", type=int, default=30, help="raw tables' TTL, days")
     parser.add_argument("--retention-days", type=int, default=730, help="rollups' TTL, days")
+    parser.add_argument(
+        "--hot-properties",
+        default="element_id",
+        help="property keys kept as events columns, comma-separated (STRATA_HOT_PROPERTIES)",
+    )
     args = parser.parse_args()
+    keys = tuple(k.strip() for k in args.hot_properties.split(",") if k.strip())
     for raw in RAW_TABLES.values():
         for suffix in ("", "__staging"):
-            for statement in raw_table_ddl(raw, args.hot_window_days, args.cluster, suffix):
+            for statement in raw_table_ddl(raw, args.hot_window_days, args.cluster, suffix, keys):
                 print(statement + ";\n")
     for rollup in ROLLUP_TABLES:
         for statement in rollup_cluster_ddl(rollup, args.retention_days, args.cluster):

@@ -1,7 +1,8 @@
 """What the hot tier holds now: the facts a reader needs to choose and render its SQL.
 
-One question to ``system.columns`` answers two: which cubes are ready (their ``users``
-are bitmaps: a load built them whole) and whether raw ``events`` carry visitor numbers;
+One question to ``system.columns`` answers three: which cubes are ready (their ``users``
+are bitmaps: a load built them whole), whether raw ``events`` carry visitor numbers, and
+which custom properties they keep as columns (``prop_<key>``);
 a second reads the schema's migration version (a reader refuses an older schema).
 """
 
@@ -12,6 +13,7 @@ from typing import Any
 
 from lake.hot_tier.ddl import CUBE_USERS_TYPE, ROLLUP_TABLES
 from lake.hot_tier.migrations import LATEST_VERSION, schema_version
+from lake.hot_tier.raw_tables import HOT_PROPERTY_PREFIX
 from lake.transforms import CUBES
 
 __all__ = ["HotTierState", "cubes_to_build", "hot_tier_state", "ready_cubes"]
@@ -19,12 +21,13 @@ __all__ = ["HotTierState", "cubes_to_build", "hot_tier_state", "ready_cubes"]
 
 @dataclass(frozen=True)
 class HotTierState:
-    """The cubes reports may read, whether ``events`` has ``visitor_number``, and the
-    schema's migration version."""
+    """The cubes reports may read, whether ``events`` has ``visitor_number``, the schema's
+    migration version, and the custom property keys ``events`` keeps as columns."""
 
     ready_cubes: frozenset[str] = frozenset()
     numbered_events: bool = False
     schema_version: int = 0
+    hot_properties: frozenset[str] = frozenset()
 
     @property
     def current(self) -> bool:
@@ -43,13 +46,19 @@ def hot_tier_state(client: Any, cluster: str | None = None) -> HotTierState:
     numbered (they are sharded by visitor, the registry by site)."""
     rows = client.query(
         "SELECT table, name, type FROM system.columns WHERE database = currentDatabase() "
-        "AND ((name = 'users' AND table IN {tables:Array(String)}) "
-        "OR (table = 'events' AND name = 'visitor_number'))",
-        parameters={"tables": list(ROLLUP_TABLES)},
+        "AND ((name = 'users' AND table IN {tables:Array(String)}) OR (table = 'events' "
+        "AND (name = 'visitor_number' OR startsWith(name, {prefix:String}))))",
+        parameters={"tables": list(ROLLUP_TABLES), "prefix": HOT_PROPERTY_PREFIX},
     ).result_rows
     ready = frozenset(t for t, name, kind in rows if name == "users" and kind == CUBE_USERS_TYPE)
-    numbered = not cluster and any(t == "events" for t, name, _ in rows if name != "users")
-    return HotTierState(ready, numbered, schema_version(client))
+    events = {name for t, name, _ in rows if t == "events"}
+    numbered = not cluster and "visitor_number" in events
+    kept = frozenset(
+        name.removeprefix(HOT_PROPERTY_PREFIX)
+        for name in events
+        if name.startswith(HOT_PROPERTY_PREFIX)
+    )
+    return HotTierState(ready, numbered, schema_version(client), kept)
 
 
 def ready_cubes(client: Any) -> frozenset[str]:

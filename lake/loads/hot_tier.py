@@ -76,7 +76,9 @@ def load_hot_tier(
         for version in migrate_hot_tier(client, settings, log):
             log(f"hot tier schema migrated to version {version}")
         ensure_schema(client, settings.aggregate_retention_days, settings.clickhouse_cluster)
-        ensure_raw_tables(client, settings.hot_window_days, settings.clickhouse_cluster)
+        ensure_raw_tables(
+            client, settings.hot_window_days, settings.clickhouse_cluster, settings.hot_properties
+        )
         to_build = cubes_to_build(client, settings.clickhouse_cluster)
     for name, (time_col, part_col) in HOT_TABLES.items():
         columns = ["tracking_id", time_col, *table_dimensions(name), *ROLLUP_METRIC_COLUMNS]

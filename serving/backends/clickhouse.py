@@ -65,7 +65,8 @@ class ClickHouseBackend:
     @property
     def dialect(self) -> ClickHouseDialect:
         """The dialect for the hot tier as it is now."""
-        return ClickHouseDialect(numbered_events=self.state().numbered_events)
+        state = self.state()
+        return ClickHouseDialect(state.numbered_events, state.hot_properties)
 
     def cubes(self) -> frozenset[str]:
         """The cubes a load has built whole (until then reports read their rollups)."""

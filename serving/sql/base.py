@@ -97,7 +97,7 @@ def render_report(query: ReportQuery, plan: Plan, dialect: Dialect) -> RenderedQ
             if key not in keys:
                 keys[key] = f"k{len(keys)}"
                 params[keys[key]] = key
-            return dialect.property(dialect.param(keys[key], "String"))
+            return dialect.property(key, dialect.param(keys[key], "String"))
         dim = DIMENSIONS[name]
         if dim.time is not None:
             return dialect.time_dimension(dim.time, plan, tz)

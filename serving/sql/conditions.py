@@ -57,7 +57,8 @@ def event_field_sql(field: str, bind: Binder, timezone: str | None = None) -> st
     """A raw event's ``field`` as text: a dimension column, ``properties.<key>``, or (with
     the site's ``timezone``) its ``date``/``hour``/``week``/``month`` label."""
     if is_property(field):
-        return bind.dialect.property(bind(field[len(PROPERTY_PREFIX) :], "String"))
+        key = field[len(PROPERTY_PREFIX) :]
+        return bind.dialect.property(key, bind(key, "String"))
     if field in TIME_FIELDS and timezone is not None:
         return bind.dialect.time_dimension(field, Plan("events"), bind(timezone, "String"))
     return f"coalesce({RAW_COLUMNS['events'].get(field, field)}, '(not set)')"
@@ -75,7 +76,8 @@ def filter_sql(f: Filter, bind: Binder, column: str | None = None) -> str:
     if column is not None:
         expr = f"coalesce({column}, '(not set)')"
     elif is_property(f.field) and f.op in _MATCHING and _ANY_ABSENT.isdisjoint(f.values):
-        expr = bind.dialect.matched_property(bind(f.field[len(PROPERTY_PREFIX) :], "String"))
+        key = f.field[len(PROPERTY_PREFIX) :]
+        expr = bind.dialect.matched_property(key, bind(key, "String"))
     else:
         expr = event_field_sql(f.field, bind)
     if takes == "number":

@@ -31,14 +31,16 @@ class Dialect(Protocol):
         """A bound parameter (``sql_type``: String, Date, DateTime, Strings, Count, Number)."""
         ...
 
-    def property(self, key_param: str) -> str:
-        """The text of custom property ``key_param`` of a raw event (``(not set)`` if absent)."""
+    def property(self, key: str, key_param: str) -> str:
+        """The text of custom property ``key`` (bound as ``key_param``) of a raw event
+        (``(not set)`` if absent).  ``key`` itself only chooses among the engine's own
+        columns (it never becomes SQL)."""
         ...
 
-    def matched_property(self, key_param: str) -> str:
-        """Custom property ``key_param`` for an ``eq``/``in`` against values that are
-        neither empty nor ``(not set)``: an absent property may read as any text that is
-        none of those (so the engine can skip its presence check)."""
+    def matched_property(self, key: str, key_param: str) -> str:
+        """Custom property ``key`` (bound as ``key_param``) for an ``eq``/``in`` against
+        values that are neither empty nor ``(not set)``: an absent property may read as
+        any text that is none of those (so the engine can skip its presence check)."""
         ...
 
     def number(self, expr: str) -> str:

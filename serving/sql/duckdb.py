@@ -65,14 +65,14 @@ class DuckDBDialect:
         """0 when nothing is divided."""
         return f"CASE WHEN {denominator} = 0 THEN 0.0 ELSE {numerator} / {denominator} END"
 
-    def property(self, key_param: str) -> str:
+    def property(self, key: str, key_param: str) -> str:
         """The JSON properties' value as text (non-strings as their JSON text)."""
         path = "'$.\"' || " + key_param + " || '\"'"  # keys never hold quotes
         return f"coalesce(json_extract_string(properties, {path}), '(not set)')"
 
-    def matched_property(self, key_param: str) -> str:
+    def matched_property(self, key: str, key_param: str) -> str:
         """As :meth:`property` (its ``coalesce`` costs nothing here)."""
-        return self.property(key_param)
+        return self.property(key, key_param)
 
     def number(self, expr: str) -> str:
         """``TRY_CAST``: text that is no number compares false."""

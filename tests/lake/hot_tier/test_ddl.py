@@ -18,6 +18,7 @@ from lake.hot_tier import (
     ensure_schema,
     finish_cube_build,
     hot_tier,
+    hot_tier_state,
     raw_tables,
     ready_cubes,
     replace_partitions,
@@ -428,3 +429,38 @@ def test_the_schema_is_stated_again_only_when_it_changed(env: Env) -> None:
         counting.commands.clear()
         ensure_schema(counting, 30)
         assert counting.commands == []
+
+
+def test_kept_properties_are_columns_filled_on_insert_and_for_rows_loaded_before(
+    env: Env,
+) -> None:
+    """``prop_<key>``: the property's text, NULL where the event has no such key; a key
+    listed later gets its column filled for the days already loaded; the state lists
+    the keys (what readers render against)."""
+    day = dt.date.today() - dt.timedelta(days=1)
+    at = dt.datetime.combine(day, dt.time(9))
+    events = _events([("S1", "a", at, "/"), ("S1", "b", at, "/")]).with_columns(
+        properties=pl.Series(['{"plan": "pro", "seats": 3}', '{"other": "x"}'])
+    )
+    with hot_tier(env.settings) as client:
+        ensure_schema(client, 730)
+        ensure_raw_tables(client, 30, hot_properties=("plan",))
+        replace_raw_day(client, "events", events, day)
+        ensure_raw_tables(client, 30, hot_properties=("plan", "seats"))  # a key added later
+        kept = client.query(
+            "SELECT client_id, prop_plan, prop_seats FROM events ORDER BY client_id"
+        ).result_rows
+        replace_raw_day(client, "events", events, day)  # the next load fills both on insert
+        again = client.query(
+            "SELECT client_id, prop_plan, prop_seats FROM events ORDER BY client_id"
+        ).result_rows
+        state = hot_tier_state(client)
+    assert kept == again == [("a", "pro", "3"), ("b", None, None)]
+    assert state.hot_properties == {"plan", "seats"}
+
+
+def test_a_kept_property_key_becomes_sql_only_as_letters_digits_and_underscores() -> None:
+    assert raw_tables.hot_property_ddl("element_id").startswith("prop_element_id ")
+    for bad in ("a'b", "x y", "1st", "a-b", ""):
+        with pytest.raises(ValueError):
+            raw_tables.hot_property_ddl(bad)
