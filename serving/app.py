@@ -21,6 +21,7 @@ from serving.auth import ApiKeyMiddleware
 from serving.backends import ClickHouseBackend, DuckDBBackend, QueryTimeoutError, Tiers
 from serving.cache import ResultCache
 from serving.dashboard import mount_dashboard
+from serving.memory import tune_allocator
 from serving.ratelimit import KeyRateLimiter
 from serving.routes import (
     erasures,
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        tune_allocator()  # analyses' large arrays reuse freed memory (serving.memory)
         hot.prepare()
         # the funnel's compiled definition, loaded (or compiled, seconds) off the
         # request path; a funnel asked for meanwhile waits for it

@@ -119,7 +119,7 @@ def value_codes(values: pl.Series) -> tuple[np.ndarray, list[str | None]]:
         codes, firsts = _first_seen(numbers, missing + 1)
     else:
         _, firsts, codes = np.unique(numbers, return_index=True, return_inverse=True)
-    return codes.astype(np.int64, copy=False), values.gather(firsts).cast(pl.String).to_list()
+    return codes.astype(np.int32, copy=False), values.gather(firsts).cast(pl.String).to_list()
 
 
 def funnel_levels(
@@ -136,7 +136,7 @@ def funnel_levels(
     t = rows["t"].cast(pl.Int64).to_numpy(writable=True)
     mask = rows["m"].cast(pl.Int32).to_numpy(writable=True)
     by_value = "b" in rows.columns
-    codes, values = value_codes(rows["b"]) if by_value else (np.zeros(len(t), np.int64), [None])
+    codes, values = value_codes(rows["b"]) if by_value else (np.zeros(len(t), np.int32), [None])
     bits = np.array([rules.bit(c) for c in rules.columns], dtype=np.int64)
     order = _ORDERS[rules.order]
     entering = int(np.bitwise_or.reduce(bits[: rules.steps if order == _ANY else 1]))
@@ -146,10 +146,14 @@ def funnel_levels(
     sizes = np.array(
         _each(parts, lambda part: _sizes(part, t, mask, codes, len(values), entering, lo, hi))
     ).reshape(-1, 2)
-    if not by_value:
+    # every unit's entries of one value (a breakdown by device, country …): each value's
+    # answer is its units' answer, so the kernel only notes each unit's value
+    one_value = by_value and int(sizes[:, 0].sum()) == int(sizes[:, 1].sum())
+    if one_value or not by_value:
         sizes[:, 1] = 0
     offsets = np.vstack([np.zeros((1, 2), np.int64), np.cumsum(sizes, axis=0)])
     units_total, pairs_total = (int(x) for x in offsets[-1])
+    unit_code = np.zeros(units_total if one_value else 0, np.int64)
     level = np.zeros(units_total, np.int64)
     times = np.full((units_total, rules.steps), -1, np.int64)
     open_ = np.zeros(units_total, np.bool_)
@@ -157,7 +161,7 @@ def funnel_levels(
     value_level = np.zeros(pairs_total, np.int64)
     value_times = np.full((pairs_total, rules.steps), -1, np.int64)
     value_open = np.zeros(pairs_total, np.bool_)
-    outputs = (level, times, open_, code, value_level, value_times, value_open)
+    outputs = (level, times, open_, unit_code, code, value_level, value_times, value_open)
     rest = (
         len(values),
         bits,
@@ -169,13 +173,20 @@ def funnel_levels(
         rules.window_us,
         lo,
         hi,
-        by_value,
+        by_value and not one_value,
+        one_value,
     )
     _each(
         list(zip(parts, offsets[:-1, 0].tolist(), offsets[:-1, 1].tolist(), strict=False)),
         lambda job: _levels(job[0], t, mask, codes, *rest, *outputs, job[1], job[2]),
     )
-    per_value = Levels(value_level, value_times, value_open, code) if by_value else None
+    per_value = (
+        Levels(level, times, open_, unit_code)
+        if one_value
+        else Levels(value_level, value_times, value_open, code)
+        if by_value
+        else None
+    )
     return Levels(level, times, open_), per_value, values
 
 
@@ -216,9 +227,9 @@ def warm_up() -> None:
 def _first_seen(numbers: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     """``0, 1, …`` for each number in ``numbers`` (all below ``size``) in order of first
     appearance, and the position of each one's first appearance."""
-    table = np.full(size, -1, np.int64)
-    codes = np.empty(len(numbers), np.int64)
-    firsts = np.empty(len(numbers), np.int64)
+    table = np.full(size, -1, np.int32)
+    codes = np.empty(len(numbers), np.int32)  # (half the memory to fill of int64)
+    firsts = np.empty(min(len(numbers), size), np.int64)
     n = 0
     for i in range(len(numbers)):
         c = table[numbers[i]]
@@ -262,15 +273,16 @@ def _sizes(
 def _levels(
     bounds: np.ndarray, t: np.ndarray, mask: np.ndarray, codes: np.ndarray, n_codes: int,
     bits: np.ndarray, entering: int, steps: int, order: int, ex_from: np.ndarray,
-    ex_to: np.ndarray, window: int, lo: int, hi: int, by_value: bool,
-    level: np.ndarray, times: np.ndarray, open_: np.ndarray, value_code: np.ndarray,
-    value_level: np.ndarray, value_times: np.ndarray, value_open: np.ndarray,
-    out: int, out_value: int,
+    ex_to: np.ndarray, window: int, lo: int, hi: int, by_value: bool, one_value: bool,
+    level: np.ndarray, times: np.ndarray, open_: np.ndarray, unit_code: np.ndarray,
+    value_code: np.ndarray, value_level: np.ndarray, value_times: np.ndarray,
+    value_open: np.ndarray, out: int, out_value: int,
 ) -> None:  # fmt: skip
     """The definition over units ``bounds[u]:bounds[u + 1]`` of the rows: per unit with
     an entry its level, times and open window, and (``by_value``) the same per unit and
     entry value (with the value's code), written from row ``out`` (``out_value``) of the
-    outputs on (as zeros and -1 they come; :func:`_sizes` said how many rows).
+    outputs on (as zeros and -1 they come; :func:`_sizes` said how many rows);
+    ``one_value`` (every unit's entries have one value): each unit's value code only.
     Conditions are ``bits`` (steps, then exclusions); ``ex_from``/``ex_to`` the steps
     each exclusion lies between; ``entering`` the bits an entry matches one of."""
     n_cond = len(bits)
@@ -359,6 +371,8 @@ def _levels(
                     best_times[k] = moments[k]
             if not excluded:
                 latest = max(latest, at)
+            if one_value:
+                unit_code[out] = codes[s + i]
             if by_value:
                 c = codes[s + i]
                 if code_best[c] == -2:

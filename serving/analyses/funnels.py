@@ -98,7 +98,10 @@ def render_funnel_rows(
         for c, name in zip(conditions, rules.columns, strict=True)
     )
     columns = [f"{dialect.visitor_key()} AS u", f"{dialect.epoch_us('event_at')} AS t"]
-    columns.append(f"CAST({mask} AS INTEGER) AS m")  # 20 steps and 10 exclusions at most
+    # 16 bits while the conditions fit (less to sort and ship); 20 steps and 10
+    # exclusions at most fit 32
+    width = "SMALLINT" if len(conditions) < 16 else "INTEGER"
+    columns.append(f"CAST({mask} AS {width}) AS m")
     extra = ""
     if spec.breakdown_by is not None:
         value = event_field_sql(spec.breakdown_by, bind, timezone)

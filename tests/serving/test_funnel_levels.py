@@ -274,6 +274,28 @@ def test_shares_of_units_on_several_threads_answer_as_one(
         assert np.array_equal(one.value, many.value) if one.value is not None else True
 
 
+@pytest.mark.parametrize(
+    "rules",
+    [
+        FunnelRules(3, 30),
+        FunnelRules(3, 30, "any"),
+        FunnelRules(3, 40, "ordered", (Exclusion(0, 0, 1),)),
+    ],
+    ids=lambda r: f"{r.order}-x{len(r.exclusions)}",
+)
+def test_one_value_per_unit_answers_per_value_as_per_unit(rules: FunnelRules) -> None:
+    """Each unit's rows of one value (a breakdown by device): the per-value answer (the
+    kernel's shortcut: each unit's answer with its value) equals the loops'."""
+    rows = _random_rows(random.Random(7), rules)
+    rows = rows.with_columns(b=pl.col("b").first().over("u"))  # a value per unit
+    units, per_value, values = funnel_levels(_masked(rows, rules), rules, lo=5, hi=150)
+    overall, by_value = _reference(rows, rules, lo=5, hi=150)
+    assert _listed(units) == overall
+    assert per_value is not None and len(per_value) == len(units)
+    assert _listed(per_value, values) == by_value
+    assert len(set(values)) == 3  # every value has units
+
+
 def test_value_codes_number_values_in_order_of_appearance_either_way() -> None:
     """Small integers per value (a missing value its own), whether the process's
     category numbers allow a lookup table or are too sparse for one (then by sorting)."""
