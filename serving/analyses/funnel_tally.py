@@ -50,10 +50,12 @@ def tally(
     groups: np.ndarray | None,
     n_groups: int,
     edges_us: np.ndarray,
+    total: bool = False,
 ) -> Tally:
     """Tally units (``level``, ``times`` units × steps, ``open_``) by ``groups`` (a group
     number below ``n_groups`` per unit; ``None``: one group), the durations' histogram
-    over ``edges_us`` (ascending microseconds)."""
+    over ``edges_us`` (ascending microseconds); ``total``: every unit also in one more
+    group, number ``n_groups`` (the whole funnel's, in the same pass)."""
     steps = times.shape[1]
     if groups is None:
         groups, n_groups = np.zeros(len(level), np.int64), 1
@@ -62,8 +64,9 @@ def tally(
         np.ascontiguousarray(times, np.int64),
         np.ascontiguousarray(open_, np.bool_),
         np.ascontiguousarray(groups, np.int64),
-        n_groups,
+        n_groups + total,
         np.ascontiguousarray(edges_us, np.int64),
+        n_groups if total else -1,
     )
     return Tally(steps, *found)
 
@@ -80,23 +83,27 @@ def _bucket(edges: np.ndarray, d: int) -> int:
 @numba.njit(cache=True, nogil=True)  # type: ignore[untyped-decorator]
 def _tally(
     level: np.ndarray, times: np.ndarray, open_: np.ndarray, groups: np.ndarray,
-    n_groups: int, edges: np.ndarray,
+    n_groups: int, edges: np.ndarray, every: int,
 ) -> tuple[np.ndarray, ...]:  # fmt: skip
     """:func:`tally`'s pass: counts first (so each slot's durations get their place),
-    then the durations and histograms."""
+    then the durations and histograms; each unit in its group and (``every`` ≥ 0) in
+    group ``every`` too."""
     n, steps = times.shape
     reached = np.zeros((n_groups, steps + 1), np.int64)
     waiting = np.zeros((n_groups, steps + 1), np.int64)
     sizes = np.zeros(n_groups * steps, np.int64)
     for i in range(n):
-        lv, base = level[i], groups[i] * steps
-        reached[groups[i], lv] += 1
-        if lv > 0 and open_[i]:
-            waiting[groups[i], lv] += 1
-        for k in range(1, lv):
-            sizes[base + k] += 1
-        if lv == steps:
-            sizes[base] += 1
+        lv = level[i]
+        for g in (groups[i], every):
+            if g < 0:
+                continue
+            reached[g, lv] += 1
+            if lv > 0 and open_[i]:
+                waiting[g, lv] += 1
+            for k in range(1, lv):
+                sizes[g * steps + k] += 1
+            if lv == steps:
+                sizes[g * steps] += 1
     starts = np.zeros(n_groups * steps + 1, np.int64)
     for s in range(n_groups * steps):
         starts[s + 1] = starts[s] + sizes[s]
@@ -104,19 +111,28 @@ def _tally(
     histogram = np.zeros((n_groups * steps, len(edges)), np.int64)
     fill = starts[:-1].copy()
     for i in range(n):
-        lv, base = level[i], groups[i] * steps
+        lv = level[i]
         for k in range(1, lv):
             d = times[i, k] - times[i, k - 1]
-            durations[fill[base + k]] = d
-            fill[base + k] += 1
             j = _bucket(edges, d)
-            if j >= 0:
-                histogram[base + k, j] += 1
+            for g in (groups[i], every):
+                if g >= 0:
+                    _put(durations, fill, histogram, g * steps + k, d, j)
         if lv == steps:
             d = times[i, steps - 1] - times[i, 0]
-            durations[fill[base]] = d
-            fill[base] += 1
             j = _bucket(edges, d)
-            if j >= 0:
-                histogram[base, j] += 1
+            for g in (groups[i], every):
+                if g >= 0:
+                    _put(durations, fill, histogram, g * steps, d, j)
     return reached, waiting, starts, durations, histogram
+
+
+@numba.njit(cache=True, nogil=True)  # type: ignore[untyped-decorator]
+def _put(
+    durations: np.ndarray, fill: np.ndarray, histogram: np.ndarray, slot: int, d: int, j: int
+) -> None:
+    """Duration ``d`` (in histogram bucket ``j``; -1: none) into ``slot``."""
+    durations[fill[slot]] = d
+    fill[slot] += 1
+    if j >= 0:
+        histogram[slot, j] += 1

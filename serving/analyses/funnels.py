@@ -181,9 +181,10 @@ def _durations(micros: np.ndarray, counts: np.ndarray) -> dict[str, Any]:
     }
 
 
-def _tally(levels: Levels, n_groups: int = 1) -> Tally:
-    """``levels`` tallied by breakdown value (``n_groups`` values), or as one group."""
-    return tally(levels.level, levels.times, levels.open, levels.value, n_groups, _EDGES_US)
+def _tally(levels: Levels, n_groups: int = 1, total: bool = False) -> Tally:
+    """``levels`` tallied by breakdown value (``n_groups`` values; ``total``: and all of
+    them as group ``n_groups``), or as one group."""
+    return tally(levels.level, levels.times, levels.open, levels.value, n_groups, _EDGES_US, total)
 
 
 def summarize(counted: Tally, spec: FunnelSpec, group: int = 0) -> dict[str, Any]:
@@ -228,14 +229,11 @@ def _rate(part: int, whole: int) -> float:
     return round(part / whole, 12) if whole else 0.0
 
 
-def _breakdown(
-    per_value: Levels, values: list[str | None], spec: FunnelSpec
-) -> list[dict[str, Any]]:
-    """The answer per breakdown value (``per_value.value`` indexes ``values``): the
-    values with the most units counted first (by value on ties), at most
+def _breakdown(counted: Tally, values: list[str | None], spec: FunnelSpec) -> list[dict[str, Any]]:
+    """The answer per breakdown value (group ``c`` of ``counted`` is ``values[c]``'s):
+    the values with the most units counted first (by value on ties), at most
     :data:`_BREAKDOWN_VALUES` of them."""
-    counted = _tally(per_value, len(values))
-    units = counted.reached[:, 1:].sum(axis=1)
+    units = counted.reached[: len(values), 1:].sum(axis=1)
     ranked = sorted(
         (c for c in range(len(values)) if units[c]),
         key=lambda c: (-units[c], values[c] is not None, values[c] or ""),
@@ -268,9 +266,15 @@ def run_funnel(
         rows = _sessions(rows, session_timeout_minutes * 60)
     lo, hi = (int(m.timestamp() * 1_000_000) for m in utc_bounds(start, end, timezone))
     units, per_value, values = funnel_levels(rows, funnel_rules(spec), lo, hi)
-    answer = summarize(_tally(units), spec)
-    if per_value is not None:
-        answer["breakdown"] = _breakdown(per_value, values, spec)
+    if per_value is not None and per_value.level is units.level:
+        # each unit of one value: one pass tallies the values and the whole funnel
+        counted = _tally(per_value, len(values), total=True)
+        answer = summarize(counted, spec, len(values))
+        answer["breakdown"] = _breakdown(counted, values, spec)
+    else:
+        answer = summarize(_tally(units), spec)
+        if per_value is not None:
+            answer["breakdown"] = _breakdown(_tally(per_value, len(values)), values, spec)
     answer["source"] = f"{engine.source}.events"
     answer["tier"] = tier
     answer["execution_time_ms"] = round((time.perf_counter() - started) * 1000, 2)

@@ -67,3 +67,27 @@ def test_random_against_numpy(seed: int) -> None:
             assert sorted(got.tolist()) == sorted(want.tolist())
             bucket = np.searchsorted(EDGES, want, side="right") - 1
             assert hist.tolist() == np.bincount(bucket[bucket >= 0], minlength=len(EDGES)).tolist()
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_total_group_is_every_unit_tallied_as_one(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n, steps = 300, 3
+    level = rng.integers(0, steps + 1, n)
+    times = np.where(
+        np.arange(steps) < level[:, None], np.cumsum(rng.integers(0, 150, (n, steps)), 1), -1
+    )
+    open_ = rng.random(n) < 0.3
+    groups = rng.integers(0, 2, n)
+    both = tally(level, times, open_, groups, 2, EDGES, total=True)
+    alone = tally(level, times, open_, None, 1, EDGES)
+    apart = tally(level, times, open_, groups, 2, EDGES)
+    assert both.reached[2].tolist() == alone.reached[0].tolist()
+    assert both.waiting[2].tolist() == alone.waiting[0].tolist()
+    assert both.reached[:2].tolist() == apart.reached.tolist()
+    for k in range(steps):
+        for group, (other, g) in ((2, (alone, 0)), (0, (apart, 0)), (1, (apart, 1))):
+            got, hist = both.slot(group, k)
+            want, want_hist = other.slot(g, k)
+            assert sorted(got.tolist()) == sorted(want.tolist())
+            assert hist.tolist() == want_hist.tolist()
