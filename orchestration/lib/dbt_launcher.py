@@ -13,8 +13,10 @@ Run as ``strata dbt <dbt args>`` or ``strata-dbt <dbt args>`` (the executable Da
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+import threading
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -80,16 +82,25 @@ def run_dbt(args: list[str], settings: Settings | None = None) -> int:
         os.environ.setdefault(key, value)
     if not settings.is_embedded_clickhouse or not _connects(args):
         return _invoke(args)
-    dsn = settings.clickhouse_url
+    strata_settings, dsn = settings, settings.clickhouse_url
     real_get_client = clickhouse_connect.get_client
+    lease, taking, held = contextlib.ExitStack(), threading.Lock(), threading.Event()
 
-    def embedded_client(*_args: Any, settings: dict | None = None, **_kw: Any) -> Any:
+    def embedded_client(*args: Any, settings: dict | None = None, **kw: Any) -> Any:
+        if "dsn" in kw:  # the lease itself opening the engine: as asked
+            return real_get_client(*args, settings=settings, **kw)
+        # dbt's: the engine's lease taken at dbt's first connection, not before its ~5 s
+        # of imports and parsing (refreshes' loads wait only for dbt's SQL)
+        with taking:
+            if not held.is_set():
+                lease.enter_context(hot_tier(strata_settings))
+                held.set()
         return real_get_client(dsn=dsn, settings=settings or {})
 
     # dbt-clickhouse looks get_client up on the module when it connects
     clickhouse_connect.get_client = embedded_client
     try:
-        with hot_tier(settings):  # held (the engine open in this process) until dbt is done
+        with lease:  # held (the engine open in this process) from dbt's first connection on
             return _invoke(args)
     finally:
         clickhouse_connect.get_client = real_get_client
