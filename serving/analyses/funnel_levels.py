@@ -19,8 +19,11 @@ applies the definition of docs/product-analytics.md:
 One pass over the rows, compiled with Numba (:func:`_levels`): each unit's rows once
 backwards to note, per condition, the next row matching it, then each entry's chain
 in a few lookups, and the unit's answer (and each breakdown value's) as the entries go
-by.  The interpreter would take a loop per row; NumPy needed a dozen passes over every
-row and entry (about four times the time).
+by (the interpreter would take a loop per row; NumPy needed a dozen passes over every
+row and entry, about four times the time).  Units are independent, so a share of them
+runs on each core (the kernel releases the GIL); when every unit's entries have one
+breakdown value (a visitor's device, country …), each value's answer is its units'
+answer and is not computed twice.
 """
 
 from __future__ import annotations
@@ -153,15 +156,8 @@ def funnel_levels(
         sizes[:, 1] = 0
     offsets = np.vstack([np.zeros((1, 2), np.int64), np.cumsum(sizes, axis=0)])
     units_total, pairs_total = (int(x) for x in offsets[-1])
-    unit_code = np.zeros(units_total if one_value else 0, np.int64)
-    level = np.zeros(units_total, np.int64)
-    times = np.full((units_total, rules.steps), -1, np.int64)
-    open_ = np.zeros(units_total, np.bool_)
-    code = np.zeros(pairs_total, np.int64)
-    value_level = np.zeros(pairs_total, np.int64)
-    value_times = np.full((pairs_total, rules.steps), -1, np.int64)
-    value_open = np.zeros(pairs_total, np.bool_)
-    outputs = (level, times, open_, unit_code, code, value_level, value_times, value_open)
+    outputs = _outputs(units_total, pairs_total, rules.steps, one_value)
+    level, times, open_, unit_code, code, value_level, value_times, value_open = outputs
     rest = (
         len(values),
         bits,
@@ -188,6 +184,21 @@ def funnel_levels(
         else None
     )
     return Levels(level, times, open_), per_value, values
+
+
+def _outputs(units: int, pairs: int, steps: int, one_value: bool) -> tuple[np.ndarray, ...]:
+    """The kernel's outputs, as it expects them (zeros; times -1): per unit its level,
+    times, open window and (``one_value``) value code; per (unit, value) pair the same."""
+    return (
+        np.zeros(units, np.int64),
+        np.full((units, steps), -1, np.int64),
+        np.zeros(units, np.bool_),
+        np.zeros(units if one_value else 0, np.int64),
+        np.zeros(pairs, np.int64),
+        np.zeros(pairs, np.int64),
+        np.full((pairs, steps), -1, np.int64),
+        np.zeros(pairs, np.bool_),
+    )
 
 
 def _parts(bounds: np.ndarray, wanted: int) -> list[np.ndarray]:
