@@ -46,6 +46,7 @@ CREATE TABLE IF NOT EXISTS events_local ON CLUSTER 'strata' (
     is_interactive Bool COMMENT 'False for an event that is no interaction (it does not end a bounce)',
     properties_json Nullable(String) COMMENT 'Custom properties as sent (a JSON object)',
     client_key UInt64 MATERIALIZED sipHash64(client_id) COMMENT 'sipHash64(client_id), computed on insert: count distinct visitors over it',
+    prop_element_id LowCardinality(Nullable(String)) MATERIALIZED if(mapContains(properties, 'element_id'), properties['element_id'], NULL) COMMENT 'The custom property element_id (NULL when absent), filled from properties on insert',
     PROJECTION exposures (SELECT tracking_id, event_date, is_bot, event_type = 'engagement', experiment_id, experiment_variant, client_key, min(event_at) GROUP BY tracking_id, event_date, is_bot, event_type = 'engagement', experiment_id, experiment_variant, client_key)
 ) ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/events_local', '{replica}')
 PARTITION BY event_date
@@ -103,6 +104,7 @@ CREATE TABLE IF NOT EXISTS events__staging_local ON CLUSTER 'strata' (
     is_interactive Bool COMMENT 'False for an event that is no interaction (it does not end a bounce)',
     properties_json Nullable(String) COMMENT 'Custom properties as sent (a JSON object)',
     client_key UInt64 MATERIALIZED sipHash64(client_id) COMMENT 'sipHash64(client_id), computed on insert: count distinct visitors over it',
+    prop_element_id LowCardinality(Nullable(String)) MATERIALIZED if(mapContains(properties, 'element_id'), properties['element_id'], NULL) COMMENT 'The custom property element_id (NULL when absent), filled from properties on insert',
     PROJECTION exposures (SELECT tracking_id, event_date, is_bot, event_type = 'engagement', experiment_id, experiment_variant, client_key, min(event_at) GROUP BY tracking_id, event_date, is_bot, event_type = 'engagement', experiment_id, experiment_variant, client_key)
 ) ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/events__staging_local', '{replica}')
 PARTITION BY event_date

@@ -208,4 +208,5 @@ def test_strata_dbt_build_runs_the_project_with_its_schema_tests(
     assert json.loads(payload)["show"] == [{"n": pageviews}]
     docs = dbt("docs", "generate")
     assert docs.returncode == 0, docs.stdout + docs.stderr
-    assert (env.settings.home / "dbt" / "target" / "catalog.json").exists()
+    catalog = env.settings.home / "dbt" / "target" / "catalog.json"
+    assert catalog.exists(), docs.stdout + docs.stderr  # dbt says why it wrote none
