@@ -48,6 +48,10 @@ def test_the_lease_is_taken_at_dbts_first_connection(
         return 0
 
     monkeypatch.setattr(dbt_launcher, "_invoke", dbt)
+    # run_dbt fills dbt's variables into the environment (a CLI process's own): set
+    # here, so they are this test's and undone after it
+    for name, value in dbt_launcher.dbt_environment(env.settings).items():
+        monkeypatch.setenv(name, value)
     assert dbt_launcher.run_dbt(["build"], env.settings) == 0
     assert seen == [("parsing", True), ("running", False)]
     assert _free_for_others(env.settings, 60)  # given back
