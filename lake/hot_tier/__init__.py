@@ -33,6 +33,7 @@ from lake.hot_tier.raw_tables import (
     RAW_TABLES,
     RawTable,
     ensure_raw_tables,
+    hot_property_column,
     raw_table_ddl,
     replace_raw_day,
 )
@@ -65,6 +66,7 @@ __all__ = [
     "erase_from_hot_tier",
     "find_in_hot_tier",
     "finish_cube_build",
+    "hot_property_column",
     "hot_tier",
     "hot_tier_is_empty",
     "hot_tier_state",

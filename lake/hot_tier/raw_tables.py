@@ -33,6 +33,7 @@ __all__ = [
     "add_exposures_projection",
     "ensure_raw_tables",
     "exposures_projection_ddl",
+    "hot_property_column",
     "hot_property_ddl",
     "raw_table_ddl",
     "replace_raw_day",
@@ -277,14 +278,19 @@ def _quote(text: str) -> str:
 HOT_PROPERTY_PREFIX = "prop_"
 
 
-def hot_property_ddl(key: str) -> str:
-    """The column of custom property ``key`` (letters, digits and ``_``: the setting's
-    keys are checked so; checked again here, as it becomes SQL): its value, NULL when
-    the event has no such property."""
+def hot_property_column(key: str) -> str:
+    """The name of kept property ``key``'s column, ``key`` checked to be letters, digits
+    and ``_`` (the setting's keys are checked so; checked again here: it becomes SQL)."""
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,59}", key):
         raise ValueError(f"not a property key of letters, digits and _: {key!r}")
+    return f"{HOT_PROPERTY_PREFIX}{key}"
+
+
+def hot_property_ddl(key: str) -> str:
+    """The column of custom property ``key``: its value, NULL when the event has no such
+    property."""
     return (
-        f"{HOT_PROPERTY_PREFIX}{key} LowCardinality(Nullable(String)) MATERIALIZED "
+        f"{hot_property_column(key)} LowCardinality(Nullable(String)) MATERIALIZED "
         f"if(mapContains(properties, '{key}'), properties['{key}'], NULL) COMMENT "
         f"'The custom property {key} (NULL when absent), filled from properties on insert'"
     )
@@ -416,7 +422,7 @@ def _add_hot_properties(
                 "AND table = 'events'"
             ).result_rows
         }
-    missing = [key for key in keys if f"{HOT_PROPERTY_PREFIX}{key}" not in found]
+    missing = [key for key in keys if hot_property_column(key) not in found]
     if cluster:
         on = f" ON CLUSTER {_quote(cluster)}"
         stored, fronts = ["events_local", "events__staging_local"], ["events", "events__staging"]
@@ -428,7 +434,7 @@ def _add_hot_properties(
             client.command(f"ALTER TABLE {table}{on} ADD COLUMN IF NOT EXISTS {column}")
         for table in stored:
             client.command(
-                f"ALTER TABLE {table}{on} MATERIALIZE COLUMN {HOT_PROPERTY_PREFIX}{key}",
+                f"ALTER TABLE {table}{on} MATERIALIZE COLUMN {hot_property_column(key)}",
                 settings={"mutations_sync": 2},
             )
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 
-from lake.hot_tier import HOT_PROPERTY_PREFIX, distinct_users_merge
+from lake.hot_tier import distinct_users_merge, hot_property_column
 from serving.planner import Plan
 from serving.semantic import Measure
 
@@ -71,7 +70,7 @@ class ClickHouseDialect:
         instead of every row's map: 2-3x faster), else the ``properties`` map's value
         (non-strings were stored as their JSON text)."""
         if key in self.hot_properties:
-            return f"coalesce({self._column(key)}, '(not set)')"
+            return f"coalesce({hot_property_column(key)}, '(not set)')"
         return f"if(mapContains(properties, {key_param}), properties[{key_param}], '(not set)')"
 
     def matched_property(self, key: str, key_param: str) -> str:
@@ -79,15 +78,8 @@ class ClickHouseDialect:
         (one lookup, not two: a third less time for a step on ``properties.element_id``
         over 10M events)."""
         if key in self.hot_properties:
-            return f"coalesce({self._column(key)}, '')"
+            return f"coalesce({hot_property_column(key)}, '')"
         return f"properties[{key_param}]"
-
-    def _column(self, key: str) -> str:
-        """The column of kept property ``key``: a name the hot tier listed, checked again
-        to be letters, digits and ``_`` before it becomes SQL."""
-        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,59}", key):
-            raise ValueError(f"not a kept property: {key!r}")
-        return f"{HOT_PROPERTY_PREFIX}{key}"
 
     def number(self, expr: str) -> str:
         """``toFloat64OrNull``: text that is no number compares false."""
