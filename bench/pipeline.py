@@ -63,6 +63,7 @@ _STAGE_KEYS = {
     "gold/rollup_hourly": "rollup_hourly",
     "gold/cubes": "cubes",
     "clickhouse/tables": "clickhouse",
+    "clickhouse/raw": "clickhouse_raw",
     "warehouse/dbt build": "dbt",
 }
 

@@ -18,9 +18,10 @@ from lake.settings import Settings
 from lake.transforms import RefreshRange
 from orchestration import definitions as pipeline_location
 from orchestration import warehouse as warehouse_location
+from orchestration.defs.hot_tier.assets import AGGREGATES_STEP, RAW_STEP
 from orchestration.defs.lake.bronze import BRONZE, new_landing_hours, unconsumed_landing_files
 from orchestration.defs.lake.refresh import mark_refresh_done, pending_refreshes
-from orchestration.defs.lake.sensors import REFRESH_JOB
+from orchestration.defs.lake.sensors import RAW_JOB, REFRESH_JOB
 from orchestration.defs.maintenance.erasure import begin_erasure, finish_erasure
 from orchestration.defs.partitions import (
     STEP_TAG,
@@ -48,13 +49,15 @@ WAREHOUSE_STEP = "warehouse/dbt build"
 def refresh_steps(
     pipeline: Definitions, warehouse: Definitions
 ) -> tuple[tuple[str, tuple[AssetKey, ...]], ...]:
-    """What a refresh rebuilds, in order: the pipeline location's ``strata_refresh`` job's
-    asset nodes in dependency order, then the warehouse location's ``strata_marts`` job's
-    (the dbt models, when there are; under Dagster's daemon they follow on their own
-    cadence), each with its name (the asset's key, or the node's ``STEP_TAG`` when it
-    makes several assets) and the keys of it the job selects."""
+    """What a refresh rebuilds, in order: the pipeline location's ``strata_refresh`` and
+    ``strata_raw_tables`` jobs' asset nodes in dependency order, then the warehouse
+    location's ``strata_marts`` job's (the dbt models, when there are; under Dagster's
+    daemon the raw tables and the marts follow on their own cadence), each with its name
+    (the asset's key, or the node's ``STEP_TAG`` when it makes several assets) and the
+    keys of it the job selects."""
     steps = []
-    for definitions, job_name in ((pipeline, REFRESH_JOB), (warehouse, MARTS_JOB)):
+    jobs = ((pipeline, REFRESH_JOB), (pipeline, RAW_JOB), (warehouse, MARTS_JOB))
+    for definitions, job_name in jobs:
         if job_name not in {getattr(job, "name", None) for job in definitions.jobs or []}:
             continue  # no marts job: STRATA_WAREHOUSE_MODELS is off
         assets = definitions.assets or []
@@ -354,7 +357,7 @@ def run_hot_tier_rebuild(
     tags = {k: v for k, v in range_tags(refresh).items() if k.startswith("dagster/")}
     label = f"[rebuild {first}..{last}]"  # marks no bronze change done: it covers none
     for name, keys in runner.steps:
-        if name in ("clickhouse/tables", WAREHOUSE_STEP):
+        if name in (AGGREGATES_STEP, RAW_STEP, WAREHOUSE_STEP):
             runner.run(name, keys, tags, label)
     _finish(runner.report)
     return runner.report

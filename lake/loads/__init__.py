@@ -14,7 +14,7 @@ from lake.loads.bronze import (
     unconsumed_landing_files,
 )
 from lake.loads.groups import grouped
-from lake.loads.hot_tier import HOT_TABLES, RAW_SOURCES, load_hot_tier
+from lake.loads.hot_tier import HOT_TABLES, RAW_SOURCES, load_hot_aggregates, load_raw_tables
 from lake.loads.rollups import day_batches, keep_expired_sites, load_cubes, load_rollup
 from lake.loads.sessions import (
     SESSION_BUCKET_ROWS,
@@ -35,7 +35,8 @@ __all__ = [
     "ingest_landing",
     "keep_expired_sites",
     "load_cubes",
-    "load_hot_tier",
+    "load_hot_aggregates",
+    "load_raw_tables",
     "load_rollup",
     "load_sessions",
     "sessions_by_day",

@@ -1,11 +1,14 @@
-"""Lake → the ClickHouse hot tier: raw ``events``/``sessions`` of the hot window, the
-rollups and the cubes, a day partition at a time (each swapped in whole).
+"""Lake → the ClickHouse hot tier: the rollups and the cubes, and the raw
+``events``/``sessions`` of the hot window, a day partition at a time (each swapped in
+whole).
 
-:func:`load_hot_tier` applies the hot tier's migrations, then loads every table for
-the given days, yielding ``(table, metadata)`` as each is done; ``connect`` opens a
-client for one unit of work (embedded: the engine's lease, held per raw day or per
-few days of an aggregate table, :func:`lake.loads.day_batches`, so reports answer in
-between).
+:func:`load_hot_aggregates` loads the rollups and cubes (what the reports read: a
+refresh ends with it) and :func:`load_raw_tables` the raw tables (a job of their own
+that follows the refreshes: their load grows with the day's events, and the reports do
+not wait for it).  Each applies the hot tier's migrations first and yields ``(table,
+metadata)`` as each table is done; ``connect`` opens a client for one unit of work
+(embedded: the engine's lease, held per raw day or per few days of an aggregate table,
+:func:`lake.loads.day_batches`, so reports answer in between).
 """
 
 from __future__ import annotations
@@ -31,10 +34,11 @@ from lake.hot_tier import (
 )
 from lake.loads.rollups import day_batches
 from lake.schemas import EVENT_SCHEMA, SESSION_SCHEMA
+from lake.settings import Settings
 from lake.storage import DataVersion, Lake, LakePaths
 from lake.transforms import CUBES, ROLLUP_METRIC_COLUMNS, complete_measures, local_date
 
-__all__ = ["HOT_TABLES", "RAW_SOURCES", "load_hot_tier"]
+__all__ = ["HOT_TABLES", "RAW_SOURCES", "load_hot_aggregates", "load_raw_tables"]
 
 #: Hot-tier aggregate table (rollups and cubes) -> (its time column, the gold partition
 #: column of a day).
@@ -54,24 +58,9 @@ _BUILD_DAYS = 7
 Connect = Callable[[], AbstractContextManager[Any]]
 
 
-def load_hot_tier(
-    lake: Lake,
-    paths: LakePaths,
-    connect: Connect,
-    days: list[dt.date],
-    timezones: Mapping[str, str],
-    log: Callable[[str], None] = lambda _: None,
-) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Load ``days`` of every hot-tier table from the lake, yielding each table's
-    ``(name, metadata)``.  A day the lake no longer holds is dropped, so the hot tier
-    equals the lake for every day loaded; cached query answers are stale afterwards
-    (the data version is renewed).  Settings are the lake's.
-
-    The rollups and cubes go first (the dashboard's reports read them; the data
-    version is renewed once they are in), then the raw ``events`` and ``sessions``,
-    whose load grows with the day: a refresh during a busy day shows in the reports
-    without waiting for the whole day's raw events."""
-    settings = lake.settings
+def _prepare(connect: Connect, settings: Settings, log: Callable[[str], None]) -> set[str]:
+    """The hot tier's migrations and tables (a no-op while they match, a few ms); returns
+    the cubes that have to be built whole."""
     with connect() as client:
         for version in migrate_hot_tier(client, settings, log):
             log(f"hot tier schema migrated to version {version}")
@@ -79,7 +68,22 @@ def load_hot_tier(
         ensure_raw_tables(
             client, settings.hot_window_days, settings.clickhouse_cluster, settings.hot_properties
         )
-        to_build = cubes_to_build(client, settings.clickhouse_cluster)
+        return set(cubes_to_build(client, settings.clickhouse_cluster))
+
+
+def load_hot_aggregates(
+    lake: Lake,
+    paths: LakePaths,
+    connect: Connect,
+    days: list[dt.date],
+    log: Callable[[str], None] = lambda _: None,
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Load ``days`` of every rollup and cube from the lake, yielding each table's
+    ``(name, metadata)``.  A day the lake no longer holds is dropped, so the hot tier
+    equals the lake for every day loaded; cached query answers are stale afterwards
+    (the data version is renewed).  Settings are the lake's."""
+    settings = lake.settings
+    to_build = _prepare(connect, settings, log)
     for name, (time_col, part_col) in HOT_TABLES.items():
         columns = ["tracking_id", time_col, *table_dimensions(name), *ROLLUP_METRIC_COLUMNS]
         gold = lake.scan_delta(paths.gold(name), {})  # the table's log read once, not per day
@@ -111,8 +115,6 @@ def load_hot_tier(
         log(f"{name}: {loaded} rows over {len(days)} days")
         yield name, {"days": len(days), "rows": loaded}
     DataVersion(lake, paths).renew()  # cached query answers are stale from now on
-    yield from _load_raw(lake, paths, connect, days, timezones, log)
-    DataVersion(lake, paths).renew()  # and again with the raw tables in
 
 
 def _build_cube(
@@ -148,18 +150,20 @@ def _build_cube(
     return len(days), loaded
 
 
-def _load_raw(
+def load_raw_tables(
     lake: Lake,
     paths: LakePaths,
     connect: Connect,
     days: list[dt.date],
     timezones: Mapping[str, str],
-    log: Callable[[str], None],
+    log: Callable[[str], None] = lambda _: None,
 ) -> Iterator[tuple[str, dict[str, Any]]]:
     """Bronze's and silver's rows of ``days`` into ``events`` and ``sessions``, with
-    ``site_date`` (the day in the site's time zone); days older than the hot window are
-    dropped (their TTL would remove them anyway)."""
+    ``site_date`` (the day in the site's time zone, ``timezones`` per site), yielding
+    each table's ``(name, metadata)``; days older than the hot window are dropped (their
+    TTL would remove them anyway).  Cached query answers are stale afterwards."""
     settings = lake.settings
+    _prepare(connect, settings, log)
     oldest = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=settings.hot_window_days)
     tables = {
         "events": lake.scan_delta(paths.bronze_events, EVENT_SCHEMA),
@@ -179,3 +183,4 @@ def _load_raw(
                 loaded += replace_raw_day(client, name, rows, day, settings.clickhouse_cluster)
         log(f"{name}: {loaded} rows over {len(days)} days")
         yield name, {"days": len(days), "rows": loaded}
+    DataVersion(lake, paths).renew()  # raw reports' cached answers are stale too

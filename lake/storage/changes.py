@@ -28,7 +28,8 @@ CHANGES_SCHEMA: dict[str, pl.DataType] = {
 
 class ChangedDays:
     """The ``bronze/changed_days`` table of one lake (or, with ``uri``, another table of
-    the same shape: the days the dbt marts have to follow, ``paths.marts_changed_days``)."""
+    the same shape: the days a job that follows the refreshes has yet to cover,
+    ``paths.raw_changed_days`` and ``paths.marts_changed_days``)."""
 
     def __init__(self, lake: Lake, paths: LakePaths, uri: str | None = None) -> None:
         self.lake, self.uri = lake, uri or paths.changed_days

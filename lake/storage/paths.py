@@ -36,9 +36,15 @@ class LakePaths:
         return f"{self.root}/bronze/changed_days"
 
     @property
+    def raw_changed_days(self) -> str:
+        """Delta table of the dates refreshes rebuilt, and which raw-table loads covered
+        them (ClickHouse's raw ``events``/``sessions`` follow the refreshes)."""
+        return f"{self.root}/gold/raw_changed_days"
+
+    @property
     def marts_changed_days(self) -> str:
-        """Delta table of the dates refreshes rebuilt, and which dbt marts runs covered them
-        (the marts follow on their own cadence)."""
+        """Delta table of the dates the raw-table loads covered, and which dbt marts runs
+        covered them (the marts follow the raw tables on their own cadence)."""
         return f"{self.root}/gold/marts_changed_days"
 
     @property

@@ -22,6 +22,7 @@ __all__ = [
     "MARTS_DAYS_TAG",
     "NOTED_UNTIL_TAG",
     "ONE_RUN",
+    "RAW_DAYS_TAG",
     "STEP_TAG",
     "PipelinePartitions",
     "landing_hour",
@@ -72,6 +73,9 @@ CHANGED_DAYS_TAG, NOTED_UNTIL_TAG = "strata/changed_days", "strata/noted_until"
 #: the embedded engine only the hot-tier load waits for dbt, through the ``clickhouse``
 #: pool, while the lake's steps go on).
 MARTS_DAYS_TAG = "strata/marts_days"
+#: The same for the runs that load ClickHouse's raw ``events``/``sessions`` after each
+#: refresh (and run the Great Expectations suites).
+RAW_DAYS_TAG = "strata/raw_days"
 
 #: Op tag of an asset node making several assets: the name ``strata pipeline`` reports
 #: its step under (a node making one asset is reported by that asset's key).

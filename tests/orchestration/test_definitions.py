@@ -159,6 +159,7 @@ def test_instance_settings_limit_refresh_runs_and_retry_failures(tmp_path: Path)
         runs = limits.run_queue_config
         assert [(t["key"], t["limit"]) for t in runs.tag_concurrency_limits] == [
             ("strata/changed_days", 1),
+            ("strata/raw_days", 1),
             ("strata/marts_days", 1),
         ]
         assert instance.run_retries_enabled and instance.run_retries_max_retries == 2

@@ -273,3 +273,32 @@ def test_under_the_daemon_the_sensor_begins_then_finishes_an_erasure(env: Env) -
         resources=RESOURCES, instance=instance
     ).success
     assert store.get(request.erasure_id).status == "done"  # type: ignore[union-attr]
+
+
+def test_an_erasure_finishes_after_the_raw_tables_load_that_follows_its_refresh(
+    env: Env,
+) -> None:
+    """Under the daemon an erasure's days are rebuilt by a refresh, then loaded into the
+    raw tables by the job that follows it; a load that read bronze before the erasure
+    could copy the person back, so the erasure is ready only once neither waits."""
+    from orchestration.defs.follow import mark_followed, note_to_follow, to_follow
+    from orchestration.defs.maintenance.erasure import ready_to_finish
+    from orchestration.defs.partitions import RAW_DAYS_TAG, range_tags, span_tags
+    from orchestration.lib.resources import LakeResource
+
+    store = ErasureStore(env.store.engine)
+    request = store.request("ST-TEST", "client_id", "someone")
+    store.update(request.erasure_id, "rebuilding", days=["2026-03-02"])
+    lake = LakeResource()
+    erasure = store.get(request.erasure_id)
+    assert erasure is not None and ready_to_finish(erasure, lake)
+    other = span_tags(["2026-03-04", "2026-03-05"])
+    note_to_follow(lake, RAW_DAYS_TAG, other)  # another day's load: no matter
+    assert ready_to_finish(erasure, lake)
+    refreshed = span_tags(["2026-03-01", "2026-03-03"])
+    note_to_follow(lake, RAW_DAYS_TAG, refreshed)  # what refresh_done notes
+    assert not ready_to_finish(erasure, lake)
+    (load,) = [r for r in to_follow(lake, RAW_DAYS_TAG) if r.first.isoformat() == "2026-03-01"]
+    tags = range_tags(load, RAW_DAYS_TAG)
+    assert mark_followed(lake, RAW_DAYS_TAG, tags)  # what raw_tables_done marks
+    assert ready_to_finish(erasure, lake)

@@ -15,6 +15,7 @@ import pytest
 from dagster import (
     DagsterInstance,
     DagsterRun,
+    Definitions,
     ExecuteInProcessResult,
     SensorResult,
     SkipReason,
@@ -187,16 +188,36 @@ def test_late_events_rebuild_exactly_the_affected_days(
     assert _files_by_partition(paths.silver_sessions) == settled
 
 
-def _refresh_done(instance: DagsterInstance, refresh: ExecuteInProcessResult) -> None:
-    """What the daemon does once it sees ``refresh`` succeeded: the refresh_done sensor."""
+def _refresh_done(
+    instance: DagsterInstance,
+    refresh: ExecuteInProcessResult,
+    sensor: str = "refresh_done",
+    location: Definitions | None = None,
+) -> None:
+    """What the daemon does once it sees ``refresh`` (or another job's run) succeeded:
+    its run-status ``sensor``."""
     done = build_run_status_sensor_context(
-        sensor_name="refresh_done",
+        sensor_name=sensor,
         dagster_instance=instance,
         dagster_run=refresh.dagster_run,
         dagster_event=refresh.get_run_success_event(),
         resources=RESOURCES,
     )
-    defs().resolve_sensor_def("refresh_done")(done)
+    (location or defs()).resolve_sensor_def(sensor)(done)
+
+
+def _look(instance: DagsterInstance, sensor: str, location: Definitions | None = None):
+    """One evaluation of ``sensor`` (of the pipeline's location unless ``location``)."""
+    with build_sensor_context(resources=RESOURCES, instance=instance) as ctx:
+        return (location or defs()).resolve_sensor_def(sensor)(ctx)
+
+
+def _raw_counts(env: Env) -> dict[str, int]:
+    with hot_tier(env.settings) as client:
+        return {
+            table: client.query(f"SELECT count() FROM {table}").result_rows[0][0]
+            for table in ("events", "sessions")
+        }
 
 
 def test_refresh_sensor_runs_bring_every_partition_up_to_date(env: Env) -> None:
@@ -259,8 +280,41 @@ def test_refresh_sensor_runs_bring_every_partition_up_to_date(env: Env) -> None:
     assert refresh.success
     assert _by_date(env) == _expected(traffic, traffic.events, "UTC")
     assert isinstance(evaluate(), SensorResult)  # pending until the run is seen succeeded
+    # the refresh ends with the reports' tables: the raw ones and the suites follow it
+    assert _raw_counts(env) == {"events": 0, "sessions": 0}
+    assert not refresh.get_asset_check_evaluations()
+    assert "up to date" in str(_look(instance, "raw_tables_sensor"))
     _refresh_done(instance, refresh)
     assert isinstance(evaluate(), SkipReason)
+    (follow,) = _look(instance, "raw_tables_sensor").run_requests
+    for tag in ("dagster/asset_partition_range_start", "dagster/asset_partition_range_end"):
+        assert follow.tags[tag] == request.tags[tag]
+    assert follow.tags["strata/raw_days"].split(",") == [
+        str(days[0] - two + dt.timedelta(days=i)) for i in range((days[-1] - days[0]).days + 5)
+    ]
+    raw = (
+        defs()
+        .resolve_job_def("strata_raw_tables")
+        .execute_in_process(instance=instance, tags=follow.tags)
+    )
+    assert raw.success
+    sessions = pl.read_delta(LakePaths(env.settings.lake_uri).silver_sessions).height
+    assert _raw_counts(env) == {"events": len(traffic.events), "sessions": sessions}
+    suites = raw.get_asset_check_evaluations()
+    assert suites and all(c.passed for c in suites)
+    assert {c.asset_key.to_user_string() for c in suites} == {"bronze/events", "silver/sessions"}
+    # pending until the run is seen succeeded (asked again under the same key: Dagster
+    # starts a key once), nothing asked while one of its runs is under way
+    (again,) = _look(instance, "raw_tables_sensor").run_requests
+    assert again.run_key == follow.run_key
+    running = DagsterRun(
+        job_name="strata_raw_tables", run_id=str(uuid.uuid4()), status=DagsterRunStatus.STARTED
+    )
+    instance.add_run(running)
+    assert "under way" in str(_look(instance, "raw_tables_sensor"))
+    instance.delete_run(running.run_id)
+    _refresh_done(instance, raw, "raw_tables_done")
+    assert "up to date" in str(_look(instance, "raw_tables_sensor"))
 
 
 def test_backfill_a_date_range_from_the_dagster_cli(env: Env) -> None:
@@ -411,8 +465,8 @@ def test_marts_follow_the_refreshes_on_their_own_cadence(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from orchestration import warehouse
-    from orchestration.defs.lake.refresh import mark_marts_done
-    from orchestration.defs.partitions import span_tags
+    from orchestration.defs.follow import mark_followed
+    from orchestration.defs.partitions import MARTS_DAYS_TAG, span_tags
     from orchestration.lib.resources import LakeResource
 
     make_env(tmp_path, monkeypatch, STRATA_WAREHOUSE_MODELS="true")
@@ -423,18 +477,24 @@ def test_marts_follow_the_refreshes_on_their_own_cadence(
     instance = DagsterInstance.ephemeral()
 
     def look():
-        with build_sensor_context(resources=RESOURCES, instance=instance) as ctx:
-            return marts.resolve_sensor_def("marts_sensor")(ctx)
+        return _look(instance, "marts_sensor", marts)
 
     assert "up to date" in str(look())
     refresh = refresh_job.execute_in_process(
         instance=instance, tags=span_tags(["2026-03-02", "2026-03-04"])
     )
-    _refresh_done(instance, refresh)  # its days are now the marts'
+    _refresh_done(instance, refresh)  # its days are now the raw tables'
+    assert "up to date" in str(look())  # the marts read the raw tables: they wait for them
+    (follow,) = _look(instance, "raw_tables_sensor").run_requests
+    raw = pipeline.resolve_job_def("strata_raw_tables").execute_in_process(
+        instance=instance, tags=follow.tags
+    )
+    _refresh_done(instance, raw, "raw_tables_done")  # the raw tables' days: the marts'
     (request,) = look().run_requests
     assert request.tags["dagster/asset_partition_range_start"] == "2026-03-02"
     assert request.tags["dagster/asset_partition_range_end"] == "2026-03-04"
     assert request.tags["strata/marts_days"] == "2026-03-02,2026-03-03,2026-03-04"
     assert "strata/changed_days" not in request.tags  # no refresh queues behind it
-    mark_marts_done(LakeResource(), request.tags)  # what marts_done does on success
+    assert "strata/raw_days" not in request.tags  # nor a raw tables' load
+    assert mark_followed(LakeResource(), MARTS_DAYS_TAG, request.tags)  # as marts_done
     assert "up to date" in str(look())

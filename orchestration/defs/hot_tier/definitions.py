@@ -1,4 +1,4 @@
-"""The hot-tier domain: ClickHouse tables loaded from the gold rollups."""
+"""The hot-tier domain: ClickHouse tables loaded from the lake (rollups, cubes, raw tables)."""
 
 from dagster import Definitions
 
@@ -10,4 +10,4 @@ __all__ = ["hot_tier_definitions"]
 
 def hot_tier_definitions(parts: PipelinePartitions) -> Definitions:
     """The hot-tier tables over ``parts``."""
-    return Definitions(assets=[hot_tier_assets(parts)])
+    return Definitions(assets=hot_tier_assets(parts))

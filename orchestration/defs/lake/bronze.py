@@ -128,9 +128,9 @@ def bronze_events_checks() -> AssetChecksDefinition:
     ``bronze/events``, over every event appended since the suite last ran.
 
     A step of its own: ``strata pipeline`` runs it right after bronze, and Dagster's
-    daemon in each refresh, after the hot tier's load — not in the frequent bronze
-    runs, which would each spend ~3 s of CPU importing the suite's library (bronze's
-    run is then a fraction of that, and the sessions' suite has it loaded already).
+    daemon in the job that follows the refreshes (``strata_raw_tables``), after the raw
+    tables' load — not in the frequent bronze runs, which would each spend ~3 s of CPU
+    importing the suite's library (bronze's run is then a fraction of that).
     """
 
     @multi_asset_check(specs=suite_specs("bronze_events", BRONZE), name="bronze_events_suite")

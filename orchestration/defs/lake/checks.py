@@ -12,9 +12,9 @@ from orchestration.lib.quality import SUITES, CheckOutcome
 
 __all__ = ["CHECKED_AFTER", "merge_outcomes", "suite_results", "suite_specs"]
 
-#: What the suites' check steps wait for when it is in the same run: the hot tier's
-#: load (reports show a refresh first; the suites read what they check back from the
-#: lake, and their library takes seconds to import).
+#: What the suites' check steps wait for when it is in the same run: the raw tables'
+#: load (the suites read what they check back from the lake, and their library takes
+#: seconds to import: it loads on a thread meanwhile).
 CHECKED_AFTER = AssetKey(["clickhouse", "sessions"])
 
 

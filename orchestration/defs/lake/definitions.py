@@ -24,7 +24,13 @@ def lake_definitions(parts: PipelinePartitions) -> Definitions:
             cube_assets(parts),
         ],
         asset_checks=[bronze_events_checks(), silver_sessions_checks()],
-        jobs=[auto.ingest_job, auto.refresh_job],
-        sensors=[auto.landing_sensor, auto.refresh_sensor, auto.refresh_done_sensor],
+        jobs=[auto.ingest_job, auto.refresh_job, auto.raw.job],
+        sensors=[
+            auto.landing_sensor,
+            auto.refresh_sensor,
+            auto.refresh_done_sensor,
+            auto.raw.sensor,
+            auto.raw.done_sensor,
+        ],
         schedules=[auto.refresh_schedule],
     )

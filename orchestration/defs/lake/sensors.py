@@ -1,5 +1,6 @@
 """Jobs and sensors: new landing files → bronze (by landing hour); changed bronze days →
-a refresh of the day partitions downstream."""
+a refresh of the day partitions downstream (up to the reports' rollups and cubes in
+ClickHouse); refreshed days → ClickHouse's raw tables and the quality suites."""
 
 import datetime as dt
 import hashlib
@@ -7,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dagster import (
+    AssetKey,
     AssetSelection,
     DagsterRunStatus,
     DefaultScheduleStatus,
@@ -25,18 +27,33 @@ from dagster import (
     sensor,
 )
 
+from lake.loads import RAW_SOURCES
+from orchestration.defs.follow import FollowerJob, follower_job, note_to_follow
 from orchestration.defs.lake.bronze import BRONZE, new_landing_hours, unconsumed_landing_files
-from orchestration.defs.lake.refresh import mark_refresh_done, note_marts_pending, pending_refreshes
-from orchestration.defs.partitions import CHANGED_DAYS_TAG, PipelinePartitions, span_tags
+from orchestration.defs.lake.refresh import mark_refresh_done, pending_refreshes
+from orchestration.defs.lake.sessions import SESSIONS
+from orchestration.defs.partitions import (
+    CHANGED_DAYS_TAG,
+    MARTS_DAYS_TAG,
+    RAW_DAYS_TAG,
+    PipelinePartitions,
+    span_tags,
+)
 from orchestration.defs.runs import SENSOR_INTERVAL_S, busy, range_runs
 from orchestration.lib.resources import LakeResource
 
-__all__ = ["REFRESH_JOB", "LakeAutomation", "lake_automation"]
+__all__ = ["RAW_JOB", "REFRESH_JOB", "LakeAutomation", "lake_automation"]
 
-#: The job that rebuilds the days downstream of bronze (sessions … hot tier; the dbt marts
-#: follow in their own code location).
+#: The job that rebuilds the days downstream of bronze (sessions … the hot tier's rollups
+#: and cubes); the raw tables follow it, the dbt marts (their own code location) them.
 REFRESH_JOB = "strata_refresh"
+#: The job that loads ClickHouse's raw ``events``/``sessions`` for the days refreshes
+#: rebuilt, and runs the quality suites.
+RAW_JOB = "strata_raw_tables"
 INGEST_JOB = "strata_ingest"
+
+#: The raw tables' assets (the refreshes leave them to :data:`RAW_JOB`).
+RAW_TABLES = AssetSelection.assets(*(AssetKey(["clickhouse", name]) for name in RAW_SOURCES))
 
 
 @dataclass(frozen=True)
@@ -45,6 +62,7 @@ class LakeAutomation:
 
     ingest_job: Any  # what define_asset_job returns (resolved when definitions load)
     refresh_job: Any
+    raw: FollowerJob
     landing_sensor: SensorDefinition
     refresh_sensor: SensorDefinition
     refresh_done_sensor: SensorDefinition
@@ -54,11 +72,13 @@ class LakeAutomation:
 def lake_automation(parts: PipelinePartitions, warehouse: bool = True) -> LakeAutomation:
     """Jobs over the pipeline's partitions, with the sensors and schedule that start them.
 
-    The dbt models are a job of another code location (``strata_marts``, see
-    :mod:`orchestration.warehouse`) that follows the refreshes over the days they
-    rebuilt: a refresh, which brings new events into the reports, does not wait for dbt
-    (nor import it).  ``warehouse`` (``STRATA_WAREHOUSE_MODELS``): a refresh's days are
-    noted for the marts to follow."""
+    A refresh brings new events into the reports (sessions, rollups, cubes, the hot
+    tier's copies of them) and ends there.  ClickHouse's raw ``events``/``sessions``,
+    whose load grows with the day's events, and the quality suites follow it in a job of
+    their own (``strata_raw_tables``) over the days it rebuilt, so the next refresh does
+    not wait for them; the dbt models, a job of another code location (``strata_marts``,
+    see :mod:`orchestration.warehouse`), follow the raw tables.  ``warehouse``
+    (``STRATA_WAREHOUSE_MODELS``): the raw tables' days are noted for the marts."""
     #: Landing files into bronze, by the hours they landed in.
     ingest_job = define_asset_job(
         INGEST_JOB,
@@ -66,15 +86,26 @@ def lake_automation(parts: PipelinePartitions, warehouse: bool = True) -> LakeAu
         partitions_def=parts.hourly,
         executor_def=in_process_executor,
     )
-    #: Sessions, rollups and hot tier for a range of days, in one process (the embedded
-    #: chdb engine admits one process per data path; a server URL lifts that), and
-    #: bronze's checks, over what bronze took since they last ran.
-    refreshed = AssetSelection.all() - AssetSelection.assets(BRONZE)
+    #: Sessions, rollups, cubes and the hot tier's copies of them for a range of days,
+    #: in one process (the embedded chdb engine admits one process per data path; a
+    #: server URL lifts that).
+    refreshed = AssetSelection.all() - AssetSelection.assets(BRONZE) - RAW_TABLES
     refresh_job = define_asset_job(
         REFRESH_JOB,
-        selection=refreshed | AssetSelection.checks_for_assets(BRONZE),
+        selection=refreshed.without_checks(),
         partitions_def=parts.daily,
         executor_def=in_process_executor,
+    )
+    #: The raw tables for the days refreshes rebuilt, then the quality suites: bronze's
+    #: over what bronze took since they last ran, the sessions' over the days rebuilt.
+    raw = follower_job(
+        RAW_JOB,
+        "raw_tables",
+        "the raw tables",
+        RAW_TABLES | AssetSelection.checks_for_assets(BRONZE, SESSIONS),
+        parts,
+        RAW_DAYS_TAG,
+        then=MARTS_DAYS_TAG if warehouse else None,
     )
 
     @schedule(
@@ -136,16 +167,17 @@ def lake_automation(parts: PipelinePartitions, warehouse: bool = True) -> LakeAu
         default_status=DefaultSensorStatus.RUNNING,
     )
     def refresh_done(context: RunStatusSensorContext, lake: LakeResource) -> None:
-        """A refresh run succeeded (every asset of it): the bronze changes it covered are
-        done (the one place that marks them), and its days are the marts' to follow."""
+        """A refresh run succeeded (every asset of it): its days are the raw tables' to
+        follow (noted first: an erasure waits for neither), and the bronze changes it
+        covered are done (the one place that marks them)."""
+        note_to_follow(lake, RAW_DAYS_TAG, context.dagster_run.tags)
         if mark_refresh_done(lake, context.dagster_run.tags):
             context.log.info(f"refresh {context.dagster_run.run_id[:8]}: changes marked done")
-        if warehouse:
-            note_marts_pending(lake, context.dagster_run.tags)
 
     return LakeAutomation(
         ingest_job,
         refresh_job,
+        raw,
         landing_sensor,
         refresh_sensor,
         refresh_done,

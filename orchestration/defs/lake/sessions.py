@@ -22,7 +22,7 @@ from orchestration.defs.lake.bronze import BRONZE, BRONZE_AS_IT_STANDS
 from orchestration.defs.lake.checks import merge_outcomes, suite_results, suite_specs
 from orchestration.defs.partitions import ONE_RUN, PipelinePartitions, partition_days
 from orchestration.lib.preview import preview
-from orchestration.lib.quality import CheckOutcome, validate, warm_up
+from orchestration.lib.quality import CheckOutcome, validate
 from orchestration.lib.resources import CatalogResource, LakeResource
 
 __all__ = ["SESSIONS", "silver_sessions_asset", "silver_sessions_checks"]
@@ -60,7 +60,6 @@ def _build_sessions(
 ) -> Iterator:
     """Rebuild the session partitions of this run's days from bronze, one day in memory;
     each partition is replaced atomically."""
-    warm_up()  # the checks' library loads meanwhile (they run at the end of the run)
     lake, paths, settings = lake_res.lake, lake_res.paths, lake_res.settings
     days = partition_days(context)
     buckets = client_buckets(lake, paths, days)
@@ -97,9 +96,10 @@ def silver_sessions_checks() -> AssetChecksDefinition:
     """The silver_sessions suite (:mod:`orchestration.lib.quality`) as checks of
     ``silver/sessions``, over the partitions the run rebuilt.
 
-    A check step of its own, after the hot tier's load when that is in the run: a
-    refresh makes the new sessions reportable first (the suite's library alone takes
-    seconds to import; :func:`warm_up` starts that when the sessions are rebuilt).
+    A check step of its own: ``strata pipeline`` runs it right after the sessions,
+    Dagster's daemon in the job that follows each refresh (``strata_raw_tables``), after
+    the raw tables' load, while the refreshes go on (the suite's library alone takes
+    seconds to import; the raw tables' step starts that on a thread).
     """
 
     @multi_asset_check(specs=suite_specs("silver_sessions", SESSIONS), name="silver_sessions_suite")

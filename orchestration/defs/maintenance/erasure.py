@@ -5,8 +5,9 @@ bronze and its id index, silver, quarantine, the gold visitor lists and the hot
 tier's tables with client ids (``visitor_numbers`` keeps a tombstone), and note the
 days they touched as changed.  The refresh of those days (the ``strata_refresh`` job
 the refresh sensor starts, or ``strata erase`` at once) recomputes sessions, rollups,
-cubes and the hot tier's aggregates from the erased bronze (the dbt marts follow it:
-``strata_marts`` under the daemon, at once in ``strata erase``).
+cubes and the hot tier's aggregates from the erased bronze (the raw tables and the dbt
+marts follow it: ``strata_raw_tables`` and ``strata_marts`` under the daemon, at once
+in ``strata erase``).
 ``finish``: check every store holds none of the person's rows (a writer racing the
 erasure may have copied some back: then ``begin`` again), purge old Delta file
 versions, and keep the audit record (``done``; the ids are forgotten, a salted hash of
@@ -42,7 +43,9 @@ from lake.storage import (
     index_fingerprint,
     purge_history,
 )
+from orchestration.defs.follow import to_follow
 from orchestration.defs.maintenance.retention import GOLD_TABLES
+from orchestration.defs.partitions import RAW_DAYS_TAG
 from orchestration.lib.resources import CatalogResource, HotTierResource, LakeResource
 
 __all__ = [
@@ -115,9 +118,12 @@ def begin_erasure(
 
 
 def ready_to_finish(erasure: Erasure, lake_res: LakeResource) -> bool:
-    """True once no day the erasure touched waits for a refresh."""
+    """True once no day the erasure touched waits for a refresh, nor for the raw tables'
+    load that follows it (one that read bronze before the erasure would copy rows back
+    after the check)."""
     pending = {d.isoformat() for d in ChangedDays(lake_res.lake, lake_res.paths).pending()}
-    return erasure.status == "rebuilding" and not pending & set(erasure.days)
+    raw = {d.isoformat() for r in to_follow(lake_res, RAW_DAYS_TAG) for d in r.changed}
+    return erasure.status == "rebuilding" and not (pending | raw) & set(erasure.days)
 
 
 def finish_erasure(

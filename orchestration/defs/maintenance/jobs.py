@@ -18,6 +18,8 @@ def _delta_tables(paths: LakePaths) -> dict[str, str]:
         "bronze/event_id_index": paths.event_id_index(index_fingerprint()),
         "bronze/landing_consumed": paths.landing_consumed,
         "bronze/changed_days": paths.changed_days,
+        "gold/raw_changed_days": paths.raw_changed_days,
+        "gold/marts_changed_days": paths.marts_changed_days,
         "silver/sessions": paths.silver_sessions,
         "gold/rollup_hourly": paths.gold("rollup_hourly"),
         "gold/rollup_daily": paths.gold("rollup_daily"),
