@@ -51,6 +51,10 @@ REFRESH_JOB = "strata_refresh"
 #: rebuilt, and runs the quality suites.
 RAW_JOB = "strata_raw_tables"
 INGEST_JOB = "strata_ingest"
+#: How often the raw tables follow (seconds): each run pays a process start and the
+#: suites' library import (~3 s of CPU each) on the cores the refreshes need, so they
+#: follow every 30 s (covering every refresh since), not after each refresh.
+RAW_INTERVAL_S = 30
 
 #: The raw tables' assets (the refreshes leave them to :data:`RAW_JOB`).
 RAW_TABLES = AssetSelection.assets(*(AssetKey(["clickhouse", name]) for name in RAW_SOURCES))
@@ -105,6 +109,7 @@ def lake_automation(parts: PipelinePartitions, warehouse: bool = True) -> LakeAu
         RAW_TABLES | AssetSelection.checks_for_assets(BRONZE, SESSIONS),
         parts,
         RAW_DAYS_TAG,
+        RAW_INTERVAL_S,
         then=MARTS_DAYS_TAG if warehouse else None,
     )
 
