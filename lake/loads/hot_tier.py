@@ -58,17 +58,14 @@ _BUILD_DAYS = 7
 Connect = Callable[[], AbstractContextManager[Any]]
 
 
-def _prepare(connect: Connect, settings: Settings, log: Callable[[str], None]) -> set[str]:
-    """The hot tier's migrations and tables (a no-op while they match, a few ms); returns
-    the cubes that have to be built whole."""
-    with connect() as client:
-        for version in migrate_hot_tier(client, settings, log):
-            log(f"hot tier schema migrated to version {version}")
-        ensure_schema(client, settings.aggregate_retention_days, settings.clickhouse_cluster)
-        ensure_raw_tables(
-            client, settings.hot_window_days, settings.clickhouse_cluster, settings.hot_properties
-        )
-        return set(cubes_to_build(client, settings.clickhouse_cluster))
+def _prepare(client: Any, settings: Settings, log: Callable[[str], None]) -> None:
+    """The hot tier's migrations and tables (a no-op while they match, a few ms)."""
+    for version in migrate_hot_tier(client, settings, log):
+        log(f"hot tier schema migrated to version {version}")
+    ensure_schema(client, settings.aggregate_retention_days, settings.clickhouse_cluster)
+    ensure_raw_tables(
+        client, settings.hot_window_days, settings.clickhouse_cluster, settings.hot_properties
+    )
 
 
 def load_hot_aggregates(
@@ -83,7 +80,9 @@ def load_hot_aggregates(
     equals the lake for every day loaded; cached query answers are stale afterwards
     (the data version is renewed).  Settings are the lake's."""
     settings = lake.settings
-    to_build = _prepare(connect, settings, log)
+    with connect() as client:
+        _prepare(client, settings, log)
+        to_build = cubes_to_build(client, settings.clickhouse_cluster)
     for name, (time_col, part_col) in HOT_TABLES.items():
         columns = ["tracking_id", time_col, *table_dimensions(name), *ROLLUP_METRIC_COLUMNS]
         gold = lake.scan_delta(paths.gold(name), {})  # the table's log read once, not per day
@@ -163,7 +162,8 @@ def load_raw_tables(
     each table's ``(name, metadata)``; days older than the hot window are dropped (their
     TTL would remove them anyway).  Cached query answers are stale afterwards."""
     settings = lake.settings
-    _prepare(connect, settings, log)
+    with connect() as client:
+        _prepare(client, settings, log)
     oldest = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=settings.hot_window_days)
     tables = {
         "events": lake.scan_delta(paths.bronze_events, EVENT_SCHEMA),

@@ -44,6 +44,7 @@ from orchestration.lib.resources import LakeResource
 
 __all__ = [
     "FollowerJob",
+    "follower_changes",
     "follower_job",
     "mark_done",
     "mark_followed",
@@ -58,7 +59,8 @@ _TABLES = {
 }
 
 
-def _changes(lake_res: LakeResource, days_tag: str) -> ChangedDays:
+def follower_changes(lake_res: LakeResource, days_tag: str) -> ChangedDays:
+    """The days the follower of ``days_tag`` has yet to cover (and has covered)."""
     paths: LakePaths = lake_res.paths
     return ChangedDays(lake_res.lake, paths, _TABLES[days_tag](paths))
 
@@ -79,13 +81,13 @@ def note_to_follow(lake_res: LakeResource, days_tag: str, tags: Mapping[str, str
     """After a run succeeded: the days it covered (its partition range, from ``tags``) are
     the follower's of ``days_tag`` to cover; returns them ([] for a run without)."""
     days = tagged_days(tags)
-    _changes(lake_res, days_tag).note(days)  # (nothing is written for no days)
+    follower_changes(lake_res, days_tag).note(days)  # (nothing is written for no days)
     return days
 
 
 def to_follow(lake_res: LakeResource, days_tag: str) -> list[RefreshRange]:
     """Contiguous ranges of the days the follower of ``days_tag`` has yet to cover."""
-    pending = _changes(lake_res, days_tag).pending()
+    pending = follower_changes(lake_res, days_tag).pending()
     ranges: list[list[dt.date]] = []
     for day in sorted(pending):
         if ranges and day == ranges[-1][-1] + dt.timedelta(days=1):
@@ -97,7 +99,7 @@ def to_follow(lake_res: LakeResource, days_tag: str) -> list[RefreshRange]:
 
 def mark_followed(lake_res: LakeResource, days_tag: str, tags: Mapping[str, str]) -> bool:
     """After a follower's run succeeded: the days it covered (its tags) are done."""
-    return mark_done(_changes(lake_res, days_tag), tags, days_tag)
+    return mark_done(follower_changes(lake_res, days_tag), tags, days_tag)
 
 
 @dataclass(frozen=True)

@@ -188,7 +188,7 @@ def test_late_events_rebuild_exactly_the_affected_days(
     assert _files_by_partition(paths.silver_sessions) == settled
 
 
-def _refresh_done(
+def _seen_succeeded(
     instance: DagsterInstance,
     refresh: ExecuteInProcessResult,
     sensor: str = "refresh_done",
@@ -284,7 +284,7 @@ def test_refresh_sensor_runs_bring_every_partition_up_to_date(env: Env) -> None:
     assert _raw_counts(env) == {"events": 0, "sessions": 0}
     assert not refresh.get_asset_check_evaluations()
     assert "up to date" in str(_look(instance, "raw_tables_sensor"))
-    _refresh_done(instance, refresh)
+    _seen_succeeded(instance, refresh)
     assert isinstance(evaluate(), SkipReason)
     (follow,) = _look(instance, "raw_tables_sensor").run_requests
     for tag in ("dagster/asset_partition_range_start", "dagster/asset_partition_range_end"):
@@ -313,7 +313,7 @@ def test_refresh_sensor_runs_bring_every_partition_up_to_date(env: Env) -> None:
     instance.add_run(running)
     assert "under way" in str(_look(instance, "raw_tables_sensor"))
     instance.delete_run(running.run_id)
-    _refresh_done(instance, raw, "raw_tables_done")
+    _seen_succeeded(instance, raw, "raw_tables_done")
     assert "up to date" in str(_look(instance, "raw_tables_sensor"))
 
 
@@ -483,13 +483,13 @@ def test_marts_follow_the_refreshes_on_their_own_cadence(
     refresh = refresh_job.execute_in_process(
         instance=instance, tags=span_tags(["2026-03-02", "2026-03-04"])
     )
-    _refresh_done(instance, refresh)  # its days are now the raw tables'
+    _seen_succeeded(instance, refresh)  # its days are now the raw tables'
     assert "up to date" in str(look())  # the marts read the raw tables: they wait for them
     (follow,) = _look(instance, "raw_tables_sensor").run_requests
     raw = pipeline.resolve_job_def("strata_raw_tables").execute_in_process(
         instance=instance, tags=follow.tags
     )
-    _refresh_done(instance, raw, "raw_tables_done")  # the raw tables' days: the marts'
+    _seen_succeeded(instance, raw, "raw_tables_done")  # the raw tables' days: the marts'
     (request,) = look().run_requests
     assert request.tags["dagster/asset_partition_range_start"] == "2026-03-02"
     assert request.tags["dagster/asset_partition_range_end"] == "2026-03-04"

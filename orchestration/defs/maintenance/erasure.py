@@ -43,7 +43,7 @@ from lake.storage import (
     index_fingerprint,
     purge_history,
 )
-from orchestration.defs.follow import to_follow
+from orchestration.defs.follow import follower_changes
 from orchestration.defs.maintenance.retention import GOLD_TABLES
 from orchestration.defs.partitions import RAW_DAYS_TAG
 from orchestration.lib.resources import CatalogResource, HotTierResource, LakeResource
@@ -122,7 +122,7 @@ def ready_to_finish(erasure: Erasure, lake_res: LakeResource) -> bool:
     load that follows it (one that read bronze before the erasure would copy rows back
     after the check)."""
     pending = {d.isoformat() for d in ChangedDays(lake_res.lake, lake_res.paths).pending()}
-    raw = {d.isoformat() for r in to_follow(lake_res, RAW_DAYS_TAG) for d in r.changed}
+    raw = {d.isoformat() for d in follower_changes(lake_res, RAW_DAYS_TAG).pending()}
     return erasure.status == "rebuilding" and not (pending | raw) & set(erasure.days)
 
 
